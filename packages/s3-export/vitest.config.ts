@@ -2,8 +2,21 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/**/*.int.test.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: { name: "int", include: ["test/**/*.int.test.ts"] },
+      },
+    ],
   },
 });

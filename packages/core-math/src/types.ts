@@ -1,6 +1,14 @@
 /**
  * Compressed sparse rows: row r holds columns `colIdx[rowPtr[r] .. rowPtr[r+1])`, sorted ascending,
  * with `values` beside them.
+ *
+ * @example
+ * ```ts
+ * // [[0, 2], [1, 0]]
+ * const m: CsrMatrix = {
+ *   rows: 2, cols: 2, rowPtr: Uint32Array.of(0, 1, 2), colIdx: Uint32Array.of(1, 0), values: Float64Array.of(2, 1),
+ * };
+ * ```
  */
 export interface CsrMatrix {
   readonly rows: number;
@@ -10,9 +18,25 @@ export interface CsrMatrix {
   readonly values: Float64Array;
 }
 
-/** How each order line counts in A. */
+/**
+ * How each order line counts in A: `"count"` sums repeated lines (the classic method), `"binary"`
+ * counts a product once per order.
+ *
+ * @example
+ * ```ts
+ * const a = buildIncidence(lineOrder, lineProduct, orders, products, "binary" satisfies Incidence);
+ * ```
+ */
 export type Incidence = "count" | "binary";
 
+/**
+ * Options of `cosineTopK` / `cosineTopKSync`; the defaults reproduce the classic method.
+ *
+ * @example
+ * ```ts
+ * const options: TopKOptions = { k: 10, minSupport: 5, onProgress: (done, total) => bar.update(done / total) };
+ * ```
+ */
 export interface TopKOptions {
   /** Recommendations kept per product (default 5). */
   k?: number;
@@ -20,10 +44,18 @@ export interface TopKOptions {
   minScore?: number;
   /** Products in fewer orders get no list and are never recommended (default 1: no filter). */
   minSupport?: number;
-  /** Worker threads; default: available cores. 1 runs on the calling thread. */
+  /**
+   * Worker threads; default: available cores (`os.availableParallelism()`), fewer when the work
+   * is too small to pay for starting workers. 1 runs on the calling thread.
+   */
   threads?: number;
-  /** "wasm" (default) or the plain TypeScript reference "js". */
+  /** "wasm" (default) or the plain TypeScript reference "js" (always on the calling thread). */
   kernel?: "wasm" | "js";
+  /**
+   * How a row of C·C is read back: "auto" (default) picks per row, "full" scans every column
+   * after p, "touched" keeps a list of the columns touched. Results are identical; only speed differs.
+   */
+  scan?: "auto" | "full" | "touched";
   /** Called now and then with the products done so far. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -31,8 +63,14 @@ export interface TopKOptions {
 /**
  * Top-k lists of every product, flat: product p's list is at `[p*k, p*k + length[p])`,
  * best first (score descending, then product index ascending).
+ *
+ * @example
+ * ```ts
+ * const from = p * lists.k;
+ * const recs = lists.ids.subarray(from, from + lists.length[p]!);
+ * ```
  */
-export interface TopKResult {
+export interface TopKLists {
   readonly products: number;
   readonly k: number;
   readonly length: Uint16Array;
@@ -40,6 +78,18 @@ export interface TopKResult {
   readonly scores: Float64Array;
   /** C[p][q] of each listed pair: the co-occurrence count behind it. */
   readonly support: Float64Array;
+}
+
+/**
+ * {@link TopKLists} plus the work done to find them.
+ *
+ * @example
+ * ```ts
+ * const top = await cosineTopK(c, support, { k: 5 });
+ * console.log(`${(top.multiplyAdds / seconds / 1e9).toFixed(2)} G multiply-adds/s`);
+ * ```
+ */
+export interface TopKResult extends TopKLists {
   /** Multiply-adds performed (for rates in benchmarks). */
   readonly multiplyAdds: number;
 }

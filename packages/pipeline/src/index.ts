@@ -1,1 +1,37 @@
-export {};
+export {
+  type BuildOptions,
+  type BuildResult,
+  type BuildStats,
+  buildRecommendations,
+  type ProgressEvent,
+  type RecommendOptions,
+  recommendFromIndex,
+  type Stage,
+  type StageEvent,
+} from "./build/build-recommendations.js";
+export { makeRunId, RUN_ID_PATTERN } from "./build/run-id.js";
+export {
+  type DocumentsInput,
+  RICH_FORMAT,
+  type WrittenDocument,
+  writeDocuments,
+} from "./documents/write-documents.js";
+export { type InputPosition, isPipelineError, PipelineError, type PipelineErrorCode } from "./errors.js";
+export * from "./evaluation/index.js";
+export {
+  type BadRowExample,
+  type BadRowsReport,
+  type CategoryConflict,
+  type ReadSalesOptions,
+  readSales,
+  type SalesColumns,
+  type SalesIndex,
+} from "./ingest/read-sales.js";
+export * from "./report/index.js";
+export {
+  generateSample,
+  type SampleOptions,
+  type SampleSummary,
+  writeSampleCsv,
+} from "./sample/generate-sample.js";
+export { type CategoryShare, type ValidationResult, validateRecommendations } from "./validation/validate.js";

@@ -1,0 +1,245 @@
+/**
+ * JSON schemas of the routes: Fastify validates requests and serialises responses with them, and
+ * `/openapi.json` is generated from the same objects, so the document cannot drift from the code.
+ */
+
+/** Longest accepted product id or category (characters). */
+export const MAX_ID_LENGTH = 128;
+/** Most products in one cart request. */
+export const MAX_CART_IDS = 50;
+/** Highest accepted `k`. */
+export const MAX_K = 100;
+/** Largest search page. */
+export const MAX_PAGE = 100;
+
+// No control characters; everything else (slashes arrive percent-encoded) is a valid id.
+const idPattern = "^[^\\u0000-\\u001f\\u007f]+$";
+
+export const productId = {
+  type: "string",
+  minLength: 1,
+  maxLength: MAX_ID_LENGTH,
+  pattern: idPattern,
+  description: "Product id as in the input data.",
+} as const;
+
+export const category = {
+  type: "string",
+  minLength: 1,
+  maxLength: MAX_ID_LENGTH,
+  pattern: idPattern,
+  description: "Keep only recommendations of this category.",
+} as const;
+
+const k = {
+  type: "integer",
+  minimum: 1,
+  maximum: MAX_K,
+  default: 10,
+  description: "Number of items wanted.",
+} as const;
+
+const backfill = {
+  type: "string",
+  enum: ["category"],
+  description:
+    "When fewer than k recommendations exist, fill with the most popular products of the category (items marked reason=backfill).",
+} as const;
+
+const similarItem = {
+  type: "object",
+  required: ["id", "score", "support", "category"],
+  properties: {
+    id: { type: "string" },
+    score: {
+      type: "number",
+      description: "Cosine similarity (summed over the cart for POST); 0 for backfill.",
+    },
+    support: { type: "integer", description: "Co-occurrence count behind the pair; 0 for backfill." },
+    category: { type: ["string", "null"] },
+    reason: { type: "string", enum: ["backfill"], description: "Present on filler items only." },
+  },
+} as const;
+
+export const errorBody = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message", "statusCode"],
+      properties: {
+        code: {
+          type: "string",
+          enum: [
+            "invalid_request",
+            "product_not_found",
+            "route_not_found",
+            "no_active_run",
+            "database_unavailable",
+            "shutting_down",
+            "payload_too_large",
+            "unsupported_media_type",
+            "internal_error",
+          ],
+        },
+        message: { type: "string" },
+        statusCode: { type: "integer" },
+        requestId: { type: "string" },
+      },
+    },
+  },
+} as const;
+
+const errors = { 400: errorBody, 404: errorBody, 503: errorBody } as const;
+
+export const similarSchema = {
+  summary: "Products similar to one product, from the active run",
+  tags: ["recommendations"],
+  params: { type: "object", required: ["id"], properties: { id: productId } },
+  querystring: {
+    type: "object",
+    additionalProperties: false,
+    properties: { k, category, backfill },
+  },
+  response: {
+    200: {
+      type: "object",
+      required: ["productId", "runId", "category", "items"],
+      properties: {
+        productId: { type: "string" },
+        runId: { type: "string" },
+        category: { type: ["string", "null"], description: "The product's own category." },
+        items: { type: "array", items: similarItem },
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+export const cartSchema = {
+  summary: "Products similar to a cart: scores summed over the cart, cart products excluded",
+  tags: ["recommendations"],
+  body: {
+    type: "object",
+    required: ["ids"],
+    additionalProperties: false,
+    properties: {
+      ids: { type: "array", minItems: 1, maxItems: MAX_CART_IDS, items: productId },
+      k,
+      category,
+      backfill,
+    },
+  },
+  response: {
+    200: {
+      type: "object",
+      required: ["ids", "unknownIds", "runId", "items"],
+      properties: {
+        ids: { type: "array", items: { type: "string" }, description: "Cart products found in the run." },
+        unknownIds: {
+          type: "array",
+          items: { type: "string" },
+          description: "Cart products not in the run.",
+        },
+        runId: { type: "string" },
+        items: { type: "array", items: similarItem },
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+const productRecord = {
+  type: "object",
+  required: ["id", "category", "support"],
+  properties: {
+    id: { type: "string" },
+    category: { type: ["string", "null"] },
+    support: { type: ["integer", "null"], description: "Orders holding the product (null when unknown)." },
+  },
+} as const;
+
+export const searchSchema = {
+  summary: "Products whose id starts with the query, by id, paginated",
+  tags: ["products"],
+  querystring: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      query: { type: "string", maxLength: MAX_ID_LENGTH, default: "", description: "Id prefix." },
+      limit: { type: "integer", minimum: 1, maximum: MAX_PAGE, default: 20 },
+      offset: { type: "integer", minimum: 0, maximum: 1_000_000, default: 0 },
+    },
+  },
+  response: {
+    200: {
+      type: "object",
+      required: ["query", "runId", "items", "limit", "offset", "nextOffset"],
+      properties: {
+        query: { type: "string" },
+        runId: { type: "string" },
+        items: { type: "array", items: productRecord },
+        limit: { type: "integer" },
+        offset: { type: "integer" },
+        nextOffset: { type: ["integer", "null"], description: "Offset of the next page, null on the last." },
+      },
+    },
+    ...errors,
+  },
+} as const;
+
+const validationCell = {
+  type: "object",
+  required: ["products", "sameCategory", "share"],
+  properties: {
+    products: { type: "integer" },
+    sameCategory: { type: "integer" },
+    share: { type: "number" },
+  },
+} as const;
+
+export const activeRunSchema = {
+  summary: "The active run: id, creation time, counts and the per-category validation metric",
+  tags: ["runs"],
+  response: {
+    200: {
+      type: "object",
+      required: ["runId", "createdAt", "loadedAt", "counts", "params", "validation"],
+      properties: {
+        runId: { type: "string" },
+        createdAt: { type: ["string", "null"] },
+        loadedAt: { type: ["string", "null"] },
+        counts: { type: ["object", "null"], additionalProperties: { type: "number" } },
+        params: { type: ["object", "null"], additionalProperties: true },
+        validation: {
+          type: ["object", "null"],
+          properties: {
+            overall: validationCell,
+            byCategory: { type: "object", additionalProperties: validationCell },
+          },
+        },
+      },
+    },
+    404: errorBody,
+    503: errorBody,
+  },
+} as const;
+
+export const healthSchema = {
+  summary: "Liveness: 200 when the database answers",
+  tags: ["operations"],
+  response: {
+    200: { type: "object", properties: { status: { type: "string" } } },
+    503: errorBody,
+  },
+} as const;
+
+export const readySchema = {
+  summary: "Readiness: 200 when the database answers, a run is active and the server is not closing",
+  tags: ["operations"],
+  response: {
+    200: { type: "object", properties: { status: { type: "string" }, runId: { type: "string" } } },
+    503: errorBody,
+  },
+} as const;

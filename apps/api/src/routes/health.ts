@@ -1,0 +1,21 @@
+import type { FastifyInstance } from "fastify";
+import { type ApiContext, read } from "../app/context.js";
+import { healthSchema, readySchema } from "../app/schemas.js";
+import { ApiError } from "../errors.js";
+
+/** `GET /healthz` (database answers) and `GET /readyz` (and a run is active, and not closing). */
+export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get("/healthz", { schema: healthSchema }, async (_request, reply) => {
+    reply.header("cache-control", "no-store");
+    await read("a health check", () => ctx.source.ping());
+    return { status: "ok" };
+  });
+
+  app.get("/readyz", { schema: readySchema }, async (_request, reply) => {
+    reply.header("cache-control", "no-store");
+    if (ctx.closing) throw new ApiError("shutting_down", 503, "the server is shutting down");
+    const runId = await read("the active run", () => ctx.state.activeRunId(true));
+    if (runId === null) throw new ApiError("no_active_run", 503, "no run is active in the database yet");
+    return { status: "ready", runId };
+  });
+}

@@ -1,0 +1,113 @@
+import {
+  activeRun,
+  type CobuyDb,
+  type ProductInfo,
+  popularInCategory,
+  searchProducts,
+  similarProducts,
+} from "@cobuy/pg-loader";
+import { sql } from "kysely";
+import type {
+  ProductRecord,
+  RecommendationSource,
+  RunSummary,
+  ValidationSummary,
+} from "./recommendation-source.js";
+
+/** Longest list pg-loader's `similarProducts` returns; stored lists are read whole and cut in memory. */
+const FULL_LIST = 1000;
+
+/**
+ * The {@link RecommendationSource} over a database that `@cobuy/pg-loader` migrated and loaded
+ * (PostgreSQL or PGlite), through pg-loader's query API. One statement per cache miss.
+ *
+ * @example
+ * ```ts
+ * import { openDatabase } from "@cobuy/pg-loader";
+ * const source = pgLoaderSource(await openDatabase({ kind: "pglite", dataDir: ".cobuy/pglite" }));
+ * console.log(await source.similar("P1"));
+ * ```
+ */
+export function pgLoaderSource(db: CobuyDb): RecommendationSource {
+  return {
+    async activeRunId() {
+      // Checked up to once per request: only the id, not pg-loader's full run row (params,
+      // counts and validation jsonb).
+      const row = await db.kysely
+        .selectFrom("active_run")
+        .innerJoin("runs", "runs.key", "active_run.run_key")
+        .select("runs.id")
+        .executeTakeFirst();
+      return row?.id ?? null;
+    },
+
+    async activeRun() {
+      const run = await activeRun(db);
+      if (!run) return null;
+      return {
+        runId: run.id,
+        createdAt: run.createdAt,
+        loadedAt: run.loadedAt,
+        counts: numbers(run.counts),
+        params: object(run.params),
+        validation: validation(run.validation),
+      } satisfies RunSummary;
+    },
+
+    async similar(productId) {
+      const found = await similarProducts(db, productId, { k: FULL_LIST });
+      if (!found) return null;
+      return {
+        runId: found.runId,
+        entry: {
+          product: product(found.product),
+          items: found.items.map((i) => ({
+            id: i.id,
+            score: i.score,
+            support: Number(i.support),
+            category: i.category,
+          })),
+        },
+      };
+    },
+
+    async popularInCategory(category, limit) {
+      return (await popularInCategory(db, category, limit)).map(product);
+    },
+
+    async searchProducts(prefix, page) {
+      const rows = await searchProducts(db, prefix, { limit: page.limit + 1, offset: page.offset });
+      return { items: rows.slice(0, page.limit).map(product), hasMore: rows.length > page.limit };
+    },
+
+    async ping() {
+      await sql`select 1`.execute(db.kysely);
+    },
+  };
+}
+
+// int4 arrives as a number; parse anyway in case a column widens to int8 (pg returns strings).
+function product(p: ProductInfo): ProductRecord {
+  return { id: p.id, category: p.category, support: p.support === null ? null : Number(p.support) };
+}
+
+function object(v: unknown): Record<string, unknown> | null {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+function numbers(v: unknown): Record<string, number> | null {
+  const o = object(v);
+  if (!o) return null;
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(o)) if (typeof value === "number") out[key] = value;
+  return out;
+}
+
+function validation(v: unknown): ValidationSummary | null {
+  const o = object(v);
+  if (!o || !object(o.overall) || !object(o.byCategory)) return null;
+  return {
+    overall: o.overall as ValidationSummary["overall"],
+    byCategory: o.byCategory as ValidationSummary["byCategory"],
+  };
+}

@@ -1,0 +1,191 @@
+/**
+ * Test runs made the real way: a sample sales CSV (pipeline's generator) → buildRecommendations →
+ * writeDocuments into a run folder → pg-loader's loadRun into PostgreSQL or PGlite. The documents
+ * are kept parsed, so tests compare what the API says with what the run says.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { activateRun, type CobuyDb, loadRun, openDatabase } from "@cobuy/pg-loader";
+import { buildRecommendations, type SalesIndex, writeDocuments, writeSampleCsv } from "@cobuy/pipeline";
+import { type PgBackend, startPgBackend } from "@cobuy/test-utils";
+
+export interface RichRec {
+  id: string;
+  score: number;
+  support: number;
+}
+
+export interface RunDocs {
+  runId: string;
+  dir: string;
+  rich: {
+    counts: Record<string, number>;
+    recs: Record<string, RichRec[]>;
+    products?: Record<string, { category: string | null; support: number | null }>;
+  };
+  validation: {
+    overall: { products: number; sameCategory: number; share: number };
+    byCategory: Record<string, { products: number; sameCategory: number; share: number }>;
+  };
+  /** Category of every product of the run, as the run's documents give it. */
+  categories: Map<string, string | null>;
+  /** A product with the longest list (first by id). */
+  richest: string;
+  /** A product with an empty list and a category, if the run has one. */
+  lonely: string | undefined;
+  /** Three products whose lists overlap: the richest and its first two recommendations. */
+  cart: string[];
+  /** An id prefix shared by 4–30 products. */
+  searchPrefix: string;
+  /** Products of a category by popularity (orders) descending, then id. */
+  popularIn(category: string): string[];
+}
+
+/** The list the API must answer for `id`, at most `k` items, with categories. */
+export function expectedSimilar(run: RunDocs, id: string, k: number) {
+  return (run.rich.recs[id] ?? [])
+    .slice(0, k)
+    .map((r) => ({ ...r, category: run.categories.get(r.id) ?? null }));
+}
+
+export interface Backend {
+  kind: PgBackend["kind"];
+  db: CobuyDb;
+  /** Builds a run from sample data with `seed` and loads (and so activates) it. */
+  loadRun(opts: { seed: number; runId: string; orders?: number; products?: number }): Promise<RunDocs>;
+  activate(runId: string): Promise<void>;
+  /** PostgreSQL only: the server terminates every connection of the test database. */
+  terminateConnections(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A fresh database of `kind` (dropped / removed by `stop`) with pg-loader's schema. */
+export async function openBackend(kind: PgBackend["kind"]): Promise<Backend> {
+  const started = await startPgBackend(kind);
+  const b = started.backend;
+  const db =
+    b.kind === "postgres"
+      ? await openDatabase({ connectionString: b.connectionString, poolSize: 4 })
+      : await openDatabase({ kind: "pglite", dataDir: b.dataDir });
+  const work = await mkdtemp(join(tmpdir(), "cobuy-api-runs-"));
+  return {
+    kind: b.kind,
+    db,
+    async loadRun({ seed, runId, orders = 700, products = 300 }) {
+      const dir = join(work, runId);
+      const docs = await makeRunFolder(dir, { seed, runId, orders, products });
+      const result = await loadRun(db, dir);
+      if (result.runId !== runId) throw new Error(`loaded ${result.runId}, expected ${runId}`);
+      return docs;
+    },
+    async activate(runId) {
+      await activateRun(db, runId);
+    },
+    async terminateConnections() {
+      if (b.kind !== "postgres") throw new Error("terminateConnections needs PostgreSQL");
+      await b.database.admin(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        [b.database.name],
+      );
+    },
+    async stop() {
+      await db.close().catch(() => {});
+      await started.stop();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes a run folder (recs.json, recs.rich.json, validation.json) from sample data. */
+export async function makeRunFolder(
+  dir: string,
+  opts: { seed: number; runId: string; orders: number; products: number; categories?: number; k?: number },
+): Promise<RunDocs> {
+  const csv = `${dir}.sales.csv`;
+  await writeSampleCsv(csv, {
+    orders: opts.orders,
+    products: opts.products,
+    categories: opts.categories ?? 5,
+    seed: opts.seed,
+  });
+  // minSupport 2: products bought once get no list, so every run has "lonely" products.
+  const { index, topk, validation } = await buildRecommendations(csv, {
+    k: opts.k ?? 8,
+    minSupport: 2,
+    threads: 1,
+  });
+  const createdAt = new Date(`${opts.runId.slice(0, 10)}T${opts.runId.slice(11, 19).replaceAll("-", ":")}Z`);
+  await writeDocuments(dir, {
+    index,
+    topk,
+    validation,
+    runId: opts.runId,
+    createdAt,
+    params: { k: opts.k ?? 8 },
+  });
+  await rm(csv, { force: true });
+  const richPath = join(dir, "recs.rich.json");
+  const rich = JSON.parse(await readFile(richPath, "utf8")) as RunDocs["rich"];
+  if (!rich.products) {
+    // pg-loader reads product categories and popularity from the optional `products` section of
+    // recs.rich.json; until the pipeline writes it, add it here from the same sales index.
+    rich.products = productsSection(index);
+    await writeFile(richPath, JSON.stringify(rich, null, 2));
+  }
+  const validationDoc = JSON.parse(
+    await readFile(join(dir, "validation.json"), "utf8"),
+  ) as RunDocs["validation"];
+  return describeRun(opts.runId, dir, rich, validationDoc);
+}
+
+function productsSection(index: SalesIndex): NonNullable<RunDocs["rich"]["products"]> {
+  const P = index.productIds.length;
+  const orders = new Uint32Array(P);
+  const last = new Int32Array(P).fill(-1);
+  for (let i = 0; i < index.lineProduct.length; i++) {
+    const p = index.lineProduct[i]!;
+    const o = index.lineOrder[i]!;
+    if (last[p] !== o) {
+      last[p] = o;
+      orders[p]!++;
+    }
+  }
+  const out: NonNullable<RunDocs["rich"]["products"]> = {};
+  index.productIds.forEach((id, p) => {
+    const c = index.productCategory?.[p];
+    out[id] = { category: c === undefined ? null : (index.categories[c] ?? null), support: orders[p]! };
+  });
+  return out;
+}
+
+function describeRun(
+  runId: string,
+  dir: string,
+  rich: RunDocs["rich"],
+  validation: RunDocs["validation"],
+): RunDocs {
+  const ids = Object.keys(rich.recs).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const categories = new Map<string, string | null>();
+  for (const id of ids) categories.set(id, rich.products?.[id]?.category ?? null);
+  let richest = ids[0]!;
+  for (const id of ids) if (rich.recs[id]!.length > rich.recs[richest]!.length) richest = id;
+  const lonely = ids.find((id) => rich.recs[id]!.length === 0 && categories.get(id) !== null);
+  const cart = [richest, ...rich.recs[richest]!.slice(0, 2).map((r) => r.id)];
+  let searchPrefix = richest;
+  for (let n = richest.length; n > 0; n--) {
+    const prefix = richest.slice(0, n);
+    const count = ids.filter((id) => id.startsWith(prefix)).length;
+    searchPrefix = prefix;
+    if (count >= 4) break;
+  }
+  const popularIn = (category: string) =>
+    ids
+      .filter((id) => categories.get(id) === category)
+      .sort((a, b) => {
+        const sa = rich.products?.[a]?.support ?? -1;
+        const sb = rich.products?.[b]?.support ?? -1;
+        return sb - sa || (a < b ? -1 : a > b ? 1 : 0);
+      });
+  return { runId, dir, rich, validation, categories, richest, lonely, cart, searchPrefix, popularIn };
+}

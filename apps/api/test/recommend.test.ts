@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import { LruCache } from "../src/app/lru-cache.js";
+import { backfill, combineCart, dominantCategory, etagMatches, pickSimilar } from "../src/app/recommend.js";
+import { isDatabaseUnavailable } from "../src/errors.js";
+import type { ProductWithRecs } from "../src/source/recommendation-source.js";
+
+const entry = (
+  id: string,
+  category: string | null,
+  items: [string, number, number, string | null][],
+): ProductWithRecs => ({
+  product: { id, category, support: 10 },
+  items: items.map(([rid, score, support, cat]) => ({ id: rid, score, support, category: cat })),
+});
+
+describe("pickSimilar", () => {
+  const e = entry("P1", "a", [
+    ["P2", 0.9, 5, "a"],
+    ["P3", 0.8, 4, "b"],
+    ["P4", 0.7, 3, "a"],
+  ]);
+  it("keeps the stored order and cuts at k", () => {
+    expect(pickSimilar(e, 2, undefined).map((i) => i.id)).toEqual(["P2", "P3"]);
+  });
+  it("filters by category before cutting", () => {
+    expect(pickSimilar(e, 2, "a").map((i) => i.id)).toEqual(["P2", "P4"]);
+    expect(pickSimilar(e, 5, "zzz")).toEqual([]);
+  });
+  it("returns everything when k exceeds the list", () => {
+    expect(pickSimilar(e, 100, undefined)).toHaveLength(3);
+  });
+});
+
+describe("combineCart", () => {
+  it("sums scores and supports over the cart, excludes cart products, ties by id (byte order)", () => {
+    const a = entry("A", "x", [
+      ["B", 0.5, 2, "x"],
+      ["C", 0.4, 1, "y"],
+      ["Z", 0.3, 1, "x"],
+    ]);
+    const b = entry("B", "x", [
+      ["A", 0.5, 2, "x"],
+      ["C", 0.4, 3, "y"],
+      ["a", 0.3, 1, "x"],
+    ]);
+    const out = combineCart([a, b], 10, undefined);
+    expect(out.map((i) => [i.id, i.score, i.support])).toEqual([
+      ["C", 0.8, 4],
+      ["Z", 0.3, 1],
+      ["a", 0.3, 1],
+    ]);
+    expect(combineCart([a, b], 10, "x").map((i) => i.id)).toEqual(["Z", "a"]);
+    expect(combineCart([a, b], 1, undefined).map((i) => i.id)).toEqual(["C"]);
+  });
+  it("does not mutate the cached lists", () => {
+    const a = entry("A", "x", [["C", 0.4, 1, "y"]]);
+    const b = entry("B", "x", [["C", 0.4, 3, "y"]]);
+    combineCart([a, b], 10, undefined);
+    expect(a.items[0]).toEqual({ id: "C", score: 0.4, support: 1, category: "y" });
+  });
+});
+
+describe("backfill", () => {
+  const popular = [
+    { id: "P1", category: "a", support: 50 },
+    { id: "P2", category: "a", support: 40 },
+    { id: "P5", category: "a", support: 30 },
+    { id: "P6", category: "a", support: 20 },
+  ];
+  it("fills to k with popular products, skipping the product and listed ids, marked as backfill", () => {
+    const items = [{ id: "P2", score: 0.9, support: 3, category: "a" }];
+    backfill(items, popular, new Set(["P1"]), 3);
+    expect(items).toEqual([
+      { id: "P2", score: 0.9, support: 3, category: "a" },
+      { id: "P5", score: 0, support: 0, category: "a", reason: "backfill" },
+      { id: "P6", score: 0, support: 0, category: "a", reason: "backfill" },
+    ]);
+  });
+  it("stops when the category runs out and leaves full lists alone", () => {
+    expect(backfill([], popular, new Set(), 10)).toHaveLength(4);
+    const full = [{ id: "X", score: 1, support: 1, category: "a" }];
+    expect(backfill(full, popular, new Set(), 1)).toEqual([{ id: "X", score: 1, support: 1, category: "a" }]);
+  });
+});
+
+describe("dominantCategory", () => {
+  it("picks the most frequent non-null category, first seen on ties", () => {
+    expect(dominantCategory([{ category: "b" }, { category: "a" }, { category: "a" }])).toBe("a");
+    expect(dominantCategory([{ category: "b" }, { category: "a" }])).toBe("b");
+    expect(dominantCategory([{ category: null }])).toBeNull();
+  });
+});
+
+describe("etagMatches", () => {
+  it("handles lists, weak tags and *", () => {
+    expect(etagMatches('"r1"', '"r1"')).toBe(true);
+    expect(etagMatches('W/"r1"', '"r1"')).toBe(true);
+    expect(etagMatches('"r0", "r1"', '"r1"')).toBe(true);
+    expect(etagMatches("*", '"r1"')).toBe(true);
+    expect(etagMatches('"r2"', '"r1"')).toBe(false);
+    expect(etagMatches(undefined, '"r1"')).toBe(false);
+  });
+});
+
+describe("LruCache", () => {
+  it("evicts the least recently used entry and counts hits", () => {
+    const c = new LruCache<string, number>(2);
+    c.set("a", 1);
+    c.set("b", 2);
+    expect(c.get("a")).toBe(1);
+    c.set("c", 3);
+    expect(c.get("b")).toBeUndefined();
+    expect(c.get("a")).toBe(1);
+    expect(c.get("c")).toBe(3);
+    expect([c.hits, c.misses]).toEqual([3, 1]);
+  });
+  it("caches nothing with 0 entries", () => {
+    const c = new LruCache<string, number>(0);
+    c.set("a", 1);
+    expect(c.size).toBe(0);
+  });
+});
+
+describe("isDatabaseUnavailable", () => {
+  it("recognises connection failures and shutdowns, not query errors", () => {
+    expect(
+      isDatabaseUnavailable(
+        Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }),
+      ),
+    ).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error("terminating connection"), { code: "57P01" }))).toBe(
+      true,
+    );
+    expect(isDatabaseUnavailable(Object.assign(new Error("too many clients"), { code: "53300" }))).toBe(true);
+    expect(isDatabaseUnavailable(new Error("Connection terminated unexpectedly"))).toBe(true);
+    expect(
+      isDatabaseUnavailable(new AggregateError([Object.assign(new Error("x"), { code: "ECONNREFUSED" })])),
+    ).toBe(true);
+    expect(isDatabaseUnavailable(new Error("wrapped", { cause: { code: "ECONNRESET" } }))).toBe(true);
+    expect(
+      isDatabaseUnavailable(Object.assign(new Error('relation "x" does not exist'), { code: "42P01" })),
+    ).toBe(false);
+    expect(isDatabaseUnavailable(new Error("boom"))).toBe(false);
+  });
+});

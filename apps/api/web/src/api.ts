@@ -1,0 +1,79 @@
+// Typed fetches of the API the page uses (same origin).
+
+export interface SimilarItem {
+  id: string;
+  score: number;
+  support: number;
+  category: string | null;
+  reason?: "backfill";
+}
+export interface SimilarResponse {
+  productId: string;
+  runId: string;
+  category: string | null;
+  items: SimilarItem[];
+}
+export interface ProductRecord {
+  id: string;
+  category: string | null;
+  support: number;
+}
+export interface SearchResponse {
+  query: string;
+  runId: string;
+  items: ProductRecord[];
+  limit: number;
+  offset: number;
+  nextOffset: number | null;
+}
+export interface ValidationCell {
+  products: number;
+  sameCategory: number;
+  share: number;
+}
+export interface RunSummary {
+  runId: string;
+  createdAt: string | null;
+  loadedAt: string | null;
+  counts: Record<string, number> | null;
+  validation: { overall: ValidationCell; byCategory: Record<string, ValidationCell> } | null;
+}
+
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(url, { signal, headers: { accept: "application/json" } });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as {
+      error?: { code?: string; message?: string };
+    } | null;
+    throw new ApiFailure(
+      res.status,
+      body?.error?.code ?? "http_error",
+      body?.error?.message ?? `HTTP ${res.status}`,
+    );
+  }
+  return (await res.json()) as T;
+}
+
+export const api = {
+  activeRun: () => getJson<RunSummary>("/v1/runs/active"),
+  search: (query: string, offset: number, signal?: AbortSignal) =>
+    getJson<SearchResponse>(
+      `/v1/products?query=${encodeURIComponent(query)}&limit=20&offset=${offset}`,
+      signal,
+    ),
+  similar: (id: string, k: number, backfill: boolean, signal?: AbortSignal) =>
+    getJson<SimilarResponse>(
+      `/v1/products/${encodeURIComponent(id)}/similar?k=${k}${backfill ? "&backfill=category" : ""}`,
+      signal,
+    ),
+};

@@ -1,0 +1,90 @@
+/**
+ * Runs @cobuy/pipeline's `buildRecommendations` for the runner: its stage events become
+ * `ctx.stages` timings and progress bars, bad rows and category conflicts become log lines, and
+ * the result's counts become the summary's {@link BuildFacts}.
+ */
+import { type BuildResult, buildRecommendations, type Stage } from "@cobuy/pipeline";
+import type { Context } from "../context.js";
+import type { Progress } from "../ui/progress.js";
+import type { BuildParams } from "./options.js";
+import type { BuildFacts } from "./summary.js";
+
+const UNITS: Partial<Record<Stage, string>> = { ingest: "rows", topk: "products" };
+
+/**
+ * @example
+ * const result = await runBuild(ctx, "sales.csv", parseBuildParams(values));
+ * const facts = buildFacts(result);
+ */
+export async function runBuild(ctx: Context, input: string, params: BuildParams): Promise<BuildResult> {
+  const bars = new Map<Stage, Progress>();
+  const result = await buildRecommendations(input, {
+    k: params.k,
+    minScore: params.minScore,
+    minSupport: params.minSupport,
+    incidence: params.incidence,
+    threads: params.threads,
+    kernel: params.kernel,
+    columns: params.columns,
+    skipBadRows: params.skipBadRows,
+    onStage(e) {
+      if (e.phase === "start") {
+        ctx.log.debug(`stage ${e.stage} started`);
+        bars.set(e.stage, ctx.progress(e.stage, { unit: UNITS[e.stage] }));
+      } else {
+        bars.get(e.stage)?.done();
+        ctx.recordStage(e.stage, e.seconds);
+      }
+    },
+    onProgress(e) {
+      if (e.stage === "ingest") bars.get("ingest")?.update(e.rows);
+      else bars.get("topk")?.update(e.done, e.total);
+    },
+  });
+  const bad = result.index.badRows;
+  if (bad.count > 0) {
+    const first = bad.examples
+      .slice(0, 3)
+      .map((x) => `line ${x.line}: ${x.reason}`)
+      .join("; ");
+    ctx.log.warn(`skipped ${bad.count} bad rows (first: ${first})`, { skippedRows: bad.count });
+  }
+  if (result.index.categoryConflicts > 0) {
+    const ex = result.index.conflictExamples[0];
+    ctx.log.info(
+      `${result.index.categoryConflicts} products appear with several categories; each keeps its most frequent` +
+        (ex ? ` (e.g. ${ex.productId} → ${ex.chosen})` : ""),
+      { categoryConflicts: result.index.categoryConflicts },
+    );
+  }
+  return result;
+}
+
+/** The summary facts of a build result. */
+export function buildFacts(r: BuildResult): BuildFacts {
+  const v = r.validation?.overall ?? { products: 0, sameCategory: 0, share: 0 };
+  return {
+    counts: {
+      rows: r.stats.rows,
+      orders: r.stats.orders,
+      products: r.stats.products,
+      nonzeros: r.stats.nnzC,
+      skippedRows: r.stats.badRows,
+    },
+    multiplyAdds: r.stats.multiplyAdds,
+    validation: { products: v.products, sameCategory: v.sameCategory, share: v.share },
+  };
+}
+
+/** What `recs.rich.json` and the manifest record as the run's parameters. */
+export function paramsRecord(input: string, p: BuildParams): Record<string, unknown> {
+  return {
+    input,
+    k: p.k,
+    minScore: p.minScore,
+    minSupport: p.minSupport,
+    incidence: p.incidence,
+    columns: p.columns,
+    skipBadRows: p.skipBadRows,
+  };
+}

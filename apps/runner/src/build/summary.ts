@@ -1,0 +1,93 @@
+/**
+ * The end-of-run summary of `build` and `pipeline`: one object for `--json`, one table for humans.
+ * Rows, orders, products, nonzeros of C, seconds per stage, peak memory, the validation metric.
+ */
+import type { Context } from "../context.js";
+import { fmtBytes, fmtCount, fmtRate, fmtSeconds, fmtShare } from "../ui/format.js";
+import type { TableSpec } from "../ui/table.js";
+
+/** Facts about a build that the summary reports (filled from @cobuy/pipeline's result). */
+export interface BuildFacts {
+  counts: {
+    rows: number;
+    orders: number;
+    products: number;
+    /** Nonzeros of C = AᵀA (diagonal excluded; both triangles). */
+    nonzeros: number;
+    /** Rows skipped under --skip-bad-rows (0 otherwise). */
+    skippedRows: number;
+  };
+  /** Multiply-adds of the cosine stage. */
+  multiplyAdds: number;
+  validation: { products: number; sameCategory: number; share: number };
+}
+
+/** The `--json` summary of a build (the CLI adds `ok` and `command`). */
+export interface BuildSummary extends BuildFacts {
+  [key: string]: unknown;
+  input: string;
+  /** Seconds per stage, in the order they ran. */
+  stages: Record<string, number>;
+  /** Whole command, wall clock. */
+  seconds: number;
+  peakRssBytes: number;
+  threads: number;
+}
+
+/**
+ * Collects the summary from the facts and the context's stage timings.
+ * @example
+ * const summary = buildSummary(ctx, facts, { input, seconds, threads: 2 });
+ */
+export function buildSummary(
+  ctx: Context,
+  facts: BuildFacts,
+  extra: { input: string; seconds: number; threads: number } & Record<string, unknown>,
+): BuildSummary {
+  const stages: Record<string, number> = {};
+  for (const s of ctx.stages) stages[s.name] = round(s.seconds);
+  return {
+    ...extra,
+    ...facts,
+    stages,
+    seconds: round(extra.seconds),
+    peakRssBytes: ctx.peakRssBytes(),
+  };
+}
+
+/** The human summary table. */
+export function summaryTable(s: BuildSummary): TableSpec {
+  const rows: [string, string][] = [
+    ["rows", fmtCount(s.counts.rows)],
+    ["orders", fmtCount(s.counts.orders)],
+    ["products", fmtCount(s.counts.products)],
+    ["nonzeros of C", fmtCount(s.counts.nonzeros)],
+  ];
+  if (s.counts.skippedRows > 0) rows.push(["skipped rows", fmtCount(s.counts.skippedRows)]);
+  for (const [name, sec] of Object.entries(s.stages)) rows.push([`${name} time`, fmtSeconds(sec)]);
+  rows.push(["total time", fmtSeconds(s.seconds)]);
+  if (s.seconds > 0) rows.push(["rows/s", fmtRate(s.counts.rows / s.seconds)]);
+  const cosineSec = s.stages.topk;
+  if (s.multiplyAdds > 0 && cosineSec !== undefined && cosineSec > 0) {
+    rows.push([
+      "multiply-adds",
+      `${s.multiplyAdds.toExponential(2)} (${fmtRate(s.multiplyAdds / cosineSec / s.threads)} per core)`,
+    ]);
+  }
+  rows.push(["peak memory", fmtBytes(s.peakRssBytes)]);
+  rows.push([
+    "same-category share",
+    `${fmtShare(s.validation.share)} (${fmtCount(s.validation.sameCategory)}/${fmtCount(s.validation.products)})`,
+  ]);
+  return { rows, align: ["left", "right"] };
+}
+
+/** Prints the summary table (silent under --json). */
+export function printSummary(ctx: Context, s: BuildSummary, title?: string): void {
+  ctx.print();
+  ctx.table({ ...summaryTable(s), title });
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

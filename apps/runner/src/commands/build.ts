@@ -1,0 +1,56 @@
+/** `cobuy build`: one input file → recs.json, recs.rich.json, validation.json in a folder. */
+import { makeRunId, writeDocuments } from "@cobuy/pipeline";
+import { requireString } from "../args.js";
+import { BUILD_OPTIONS, parseBuildParams } from "../build/options.js";
+import { buildFacts, paramsRecord, runBuild } from "../build/run-build.js";
+import { buildSummary, printSummary } from "../build/summary.js";
+import { defineCommand } from "../command.js";
+import { fmtBytes } from "../ui/format.js";
+
+export const build = defineCommand({
+  name: "build",
+  summary: "build similar-product lists from a sales CSV and write the three documents into a folder",
+  usage: "cobuy build --input FILE --out DIR [--k K] [options]",
+  description:
+    "Reads order lines (header row; order, product and category columns; .csv or .csv.gz), computes\n" +
+    "C = AᵀA and the exact cosine top-k per product, validates the lists per category and writes\n" +
+    "recs.json, recs.rich.json and validation.json into DIR (created if missing).",
+  options: {
+    input: { type: "string", short: "i", valueName: "FILE", description: "sales CSV (.csv or .csv.gz)" },
+    out: { type: "string", short: "o", valueName: "DIR", description: "folder for the documents" },
+    ...BUILD_OPTIONS,
+  },
+  examples: [
+    "cobuy build --input sales.csv --k 5 --out out/",
+    "cobuy build --input sales.csv.gz --out out/ --incidence binary --min-support 3 --json",
+  ],
+  async run(ctx, { values }) {
+    const t0 = performance.now();
+    const input = requireString(values.input, "input");
+    const out = ctx.resolvePath(requireString(values.out, "out"));
+    const params = parseBuildParams(values);
+    const runId = makeRunId();
+    const result = await runBuild(ctx, ctx.resolvePath(input), params);
+    const files = await ctx.stage("write", () =>
+      writeDocuments(out, {
+        index: result.index,
+        topk: result.topk,
+        validation: result.validation,
+        runId,
+        params: paramsRecord(input, params),
+      }),
+    );
+    ctx.log.info(`wrote ${files.map((f) => `${f.name} (${fmtBytes(f.bytes)})`).join(", ")}`, { dir: out });
+    const summary = buildSummary(ctx, buildFacts(result), {
+      input,
+      out,
+      runId,
+      threads: params.threads,
+      files: files.map((f) => ({ name: f.name, path: f.path, bytes: f.bytes })),
+      seconds: (performance.now() - t0) / 1000,
+    });
+    printSummary(ctx, summary);
+    ctx.print(`\ndocuments: ${out}`);
+    return summary;
+  },
+});

@@ -1,0 +1,18 @@
+/**
+ * The command registry: one line per command, in the order `cobuy --help` lists them.
+ *
+ * To add a command: create `src/commands/<name>.ts` exporting `defineCommand({...})`, then add
+ *   { name: "<name>", load: async () => (await import("./<name>.js")).<export> },
+ * Commands load lazily so that `cobuy build` never pays for the AWS SDK, PGlite or an HTTP server
+ * that only other commands import (the S benchmark times the whole process).
+ */
+import type { CommandEntry } from "../command.js";
+
+export const commands: readonly CommandEntry[] = [
+  { name: "pipeline", load: async () => (await import("./pipeline.js")).pipeline },
+  { name: "build", load: async () => (await import("./build.js")).build },
+  { name: "sample", load: async () => (await import("./sample.js")).sample },
+  { name: "evaluate", load: async () => (await import("./evaluate.js")).evaluateCommand },
+  { name: "sweep", load: async () => (await import("./sweep.js")).sweepCommand },
+  { name: "serve", load: async () => (await import("./serve.js")).serve },
+];

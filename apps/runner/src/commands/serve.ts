@@ -1,0 +1,142 @@
+/**
+ * `cobuy serve`: the HTTP API and page over the active run, until SIGINT/SIGTERM.
+ * Configuration: DATABASE_URL (PostgreSQL; default the embedded PGlite folder), PORT, HOST;
+ * flags win over the environment.
+ */
+import { existsSync } from "node:fs";
+import { type CreateAppOptions, createApp } from "@cobuy/api";
+import { openDatabase } from "@cobuy/pg-loader";
+import { intOption } from "../args.js";
+import { defineCommand } from "../command.js";
+import { RunnerIoError } from "../errors.js";
+import { type LogFields, type Logger, redactUrl } from "../ui/logger.js";
+
+type ApiLogger = NonNullable<CreateAppOptions["loggerInstance"]>;
+
+export const serve = defineCommand({
+  name: "serve",
+  summary: "serve the HTTP API and the product page over the active run",
+  usage: "cobuy serve [--port N] [--host H] [options]",
+  description: [
+    "Reads the run that `cobuy pipeline` (or `cobuy load`) activated: PostgreSQL when DATABASE_URL is",
+    "set, otherwise the embedded PGlite folder ($COBUY_HOME/pglite). One log line per request;",
+    "SIGINT/SIGTERM stop accepting, finish in-flight requests and close the database.",
+  ].join("\n"),
+  options: {
+    port: {
+      type: "string",
+      valueName: "N",
+      description: "TCP port (default $PORT or 8080; 0 = any free port)",
+    },
+    host: {
+      type: "string",
+      valueName: "H",
+      description: "interface to listen on (default $HOST or 127.0.0.1)",
+    },
+    pglite: {
+      type: "string",
+      valueName: "DIR",
+      description: "PGlite data folder when DATABASE_URL is not set (default $COBUY_HOME/pglite)",
+    },
+    "pool-size": { type: "string", valueName: "N", description: "PostgreSQL connections (default 16)" },
+    "run-check-ms": {
+      type: "string",
+      valueName: "MS",
+      description: "re-read the active run at most every MS milliseconds (default 1000)",
+    },
+    "cache-entries": {
+      type: "string",
+      valueName: "N",
+      description: "products kept in the in-process cache (default 100000; 0 = off)",
+    },
+  },
+  examples: [
+    "cobuy serve",
+    "DATABASE_URL=postgres://postgres@127.0.0.1:5432/cobuy cobuy serve --port 8080 --host 0.0.0.0",
+  ],
+  async run(ctx, { values }) {
+    const port = intOption(values.port ?? ctx.env.PORT, "port", 8080, { min: 0, max: 65535 });
+    const host = values.host ?? ctx.env.HOST ?? "127.0.0.1";
+    const poolSize = intOption(values["pool-size"], "pool-size", 16, { min: 1, max: 1000 });
+    const runCheckIntervalMs = intOption(values["run-check-ms"], "run-check-ms", 1000, { min: 0 });
+    const cacheEntries = intOption(values["cache-entries"], "cache-entries", 100_000, { min: 0 });
+    const url = ctx.env.DATABASE_URL;
+    const pgliteDir = values.pglite ? ctx.resolvePath(values.pglite) : ctx.home.pglite;
+    if (!url && !existsSync(pgliteDir)) {
+      throw new RunnerIoError(
+        `no database: DATABASE_URL is not set and the PGlite folder ${pgliteDir} does not exist (run \`pnpm turbo run pipeline\` first, or set DATABASE_URL)`,
+      );
+    }
+    const db = url
+      ? await openDatabase({ connectionString: url, poolSize, applicationName: "cobuy-serve" })
+      : await openDatabase({ kind: "pglite", dataDir: pgliteDir });
+    const where = url ? redactUrl(url) : pgliteDir;
+
+    const app = await createApp({
+      db,
+      loggerInstance: fastifyLogger(ctx.log),
+      runCheckIntervalMs,
+      cacheEntries,
+    });
+    let address: string;
+    try {
+      address = await app.listen({ port, host });
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+    const runId = await app.cobuy.state.activeRunId().catch(() => null);
+    ctx.log.info("serving", { url: address, database: where, run: runId ?? "(none yet)" });
+    ctx.print(
+      `cobuy: serving ${address} (page at ${address}/, API at ${address}/openapi.json) from ${where}`,
+    );
+    if (runId === null)
+      ctx.log.warn("no active run yet: recommendation endpoints answer 503 until one is loaded");
+
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      const stop = (s: NodeJS.Signals) => {
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        resolve(s);
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    });
+    ctx.log.info("shutting down", { signal });
+    const t0 = performance.now();
+    await app.close();
+    await db.close();
+    ctx.log.info("stopped", { ms: Math.round(performance.now() - t0) });
+    return { url: address, database: where, runId, signal };
+  },
+});
+
+/** Fastify's logger interface over the runner's logger (same format, same redaction, stderr). */
+function fastifyLogger(log: Logger, bindings: LogFields = {}): ApiLogger {
+  const emit =
+    (write: (msg: string, fields?: LogFields) => void) =>
+    (a: unknown, b?: unknown): void => {
+      if (typeof a === "string") {
+        write(a, bindings);
+        return;
+      }
+      const fields: LogFields = { ...bindings };
+      if (a instanceof Error) fields.err = a.message;
+      else if (a && typeof a === "object") {
+        for (const [k, v] of Object.entries(a)) fields[k] = v instanceof Error ? v.message : v;
+      }
+      write(typeof b === "string" ? b : "", fields);
+    };
+  const logger = {
+    level: "info",
+    fatal: emit(log.error),
+    error: emit(log.error),
+    warn: emit(log.warn),
+    info: emit(log.info),
+    debug: emit(log.debug),
+    trace: emit(log.debug),
+    silent: () => {},
+    child: (more: LogFields) => fastifyLogger(log, { ...bindings, ...more }),
+  };
+  return logger as unknown as ApiLogger;
+}

@@ -1,0 +1,45 @@
+/** Number formatting shared by the logger, progress bars and summary tables. */
+
+/** `1234567` → `"1,234,567"`. */
+export function fmtCount(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : String(n);
+}
+
+/** Seconds with a precision that suits the magnitude: `0.042 s`, `1.23 s`, `95.1 s`. */
+export function fmtSeconds(s: number): string {
+  if (s < 1) return `${s.toFixed(3)} s`;
+  if (s < 10) return `${s.toFixed(2)} s`;
+  return `${s.toFixed(1)} s`;
+}
+
+/** Bytes in binary units: `512 B`, `12.3 MiB`. */
+export function fmtBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** Rates with SI suffixes: `812/s`, `1.2 k/s`, `3.4 M/s`, `0.59 G/s`. */
+export function fmtRate(perSecond: number, unit = ""): string {
+  const u = unit ? ` ${unit}` : "";
+  if (!Number.isFinite(perSecond)) return `–${u}/s`;
+  const steps: [number, string][] = [
+    [1e9, "G"],
+    [1e6, "M"],
+    [1e3, "k"],
+  ];
+  for (const [f, s] of steps) {
+    if (perSecond >= f) return `${(perSecond / f).toFixed(perSecond / f >= 100 ? 0 : 1)} ${s}${unit}/s`;
+  }
+  return `${perSecond.toFixed(perSecond >= 100 ? 0 : 1)}${u}/s`;
+}
+
+/** `0.8734` → `"87.3 %"`. */
+export function fmtShare(share: number): string {
+  return `${(share * 100).toFixed(1)} %`;
+}

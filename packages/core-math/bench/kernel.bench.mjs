@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// Kernel benchmark (not a test): times C = AᵀA and the cosine top-k on generated baskets, and
+// prints multiply-adds per second per core for the TypeScript and WebAssembly kernels, the two
+// scan modes, and the worker pool. Runs from dist/: `pnpm --filter @cobuy/core-math build` first.
+//
+//   node bench/kernel.bench.mjs [--orders N] [--products P] [--k K] [--json FILE]
+//
+// The two shapes: "dense" (Zipf popularity, baskets mostly in one category: the gen-sales
+// shape, where most rows of C·C are dense and a full scan wins) and "sparse" (many products,
+// few co-purchases each, where the touched list wins). Each figure is the median of 3 runs after
+// a warm-up (the JS reference: 1 run). The per-row choice ("auto") uses
+// TOUCHED_RATIO from src/cosine/options.ts; the sweep below is what justifies it.
+import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+import { cosineTopKWasm } from "../dist/cosine/cosine-wasm.js";
+import { resolveCosine } from "../dist/cosine/options.js";
+import { buildIncidence, cooccurrence, cosineTopK, cosineTopKSync, productSupport } from "../dist/index.js";
+
+const { values: args } = parseArgs({
+  options: {
+    orders: { type: "string", default: "100000" },
+    products: { type: "string", default: "10000" },
+    k: { type: "string", default: "10" },
+    json: { type: "string" },
+  },
+});
+
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Baskets: mean size `basket`, Zipf(`zipf`) popularity, share `main` drawn from one of `groups` groups. */
+function baskets({ orders, products, basket, zipf, groups, main, seed }) {
+  const r = rng(seed);
+  const cdf = new Float64Array(products);
+  let s = 0;
+  for (let i = 0; i < products; i++) cdf[i] = s += 1 / (i + 1) ** zipf;
+  const draw = (lo, hi) => {
+    const x = cdf[lo] - (lo === 0 ? cdf[0] : cdf[lo]) + (lo === 0 ? 0 : cdf[lo - 1]);
+    const target = x + r() * (cdf[hi - 1] - x);
+    let a = lo;
+    let b = hi - 1;
+    while (a < b) {
+      const m = (a + b) >>> 1;
+      if (cdf[m] < target) a = m + 1;
+      else b = m;
+    }
+    return a;
+  };
+  const size = Math.ceil(products / groups);
+  const lo = [];
+  const lp = [];
+  for (let o = 0; o < orders; o++) {
+    const n = 1 + Math.floor(-Math.log(1 - r()) * (basket - 1));
+    const g = Math.floor(r() * groups) * size;
+    for (let i = 0; i < n; i++) {
+      lo.push(o);
+      lp.push(r() < main ? Math.min(products - 1, draw(g, Math.min(products, g + size))) : draw(0, products));
+    }
+  }
+  return buildIncidence(Uint32Array.from(lo), Uint32Array.from(lp), orders, products, "count");
+}
+
+const cores = availableParallelism();
+const results = [];
+function report(name, ms, work, threads) {
+  const perCore = work / (ms / 1000) / threads / 1e9;
+  results.push({
+    name,
+    ms: Math.round(ms),
+    multiplyAdds: work,
+    threads,
+    gPerSecPerCore: +perCore.toFixed(3),
+  });
+  console.log(
+    `${name.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms  ${(work / 1e6).toFixed(0).padStart(7)} M madds  ${perCore.toFixed(3)} G/s/core`,
+  );
+}
+/** Median of `runs` timed runs after one warm-up (the wasm tiers up on the first). */
+async function time(fn, runs = 3) {
+  let out = await fn();
+  const ms = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    out = await fn();
+    ms.push(performance.now() - t);
+  }
+  ms.sort((x, y) => x - y);
+  return [ms[Math.floor(runs / 2)], out];
+}
+
+const orders = Number(args.orders);
+const products = Number(args.products);
+const k = Number(args.k);
+console.log(`cores: ${cores}, k: ${k}`);
+for (const shape of [
+  { name: "dense", orders, products, basket: 4, zipf: 1.05, groups: 20, main: 0.75, seed: 1 },
+  { name: "sparse", orders, products: products * 8, basket: 3, zipf: 0.3, groups: 2000, main: 0.95, seed: 2 },
+]) {
+  const [tA, a] = await time(() => baskets(shape), 1);
+  const [tC, c] = await time(() => cooccurrence(a));
+  const support = productSupport(a);
+  let sq = 0;
+  for (let i = 0; i < a.rows; i++) sq += (a.rowPtr[i + 1] - a.rowPtr[i]) ** 2;
+  console.log(
+    `\n${shape.name}: A ${a.rows}×${a.cols}, nnz ${a.colIdx.length} (${tA.toFixed(0)} ms to generate); ` +
+      `C nnz ${c.colIdx.length}, density ${(c.colIdx.length / c.rows / c.rows).toExponential(2)}`,
+  );
+  report(`${shape.name} cooccurrence (js)`, tC, sq, 1);
+  const ref = await time(() => cosineTopKSync(c, support, { k, scan: "full" }), 1);
+  report(`${shape.name} cosine js, full scan`, ref[0], ref[1].multiplyAdds, 1);
+  const js2 = await time(() => cosineTopKSync(c, support, { k, scan: "touched" }), 1);
+  report(`${shape.name} cosine js, touched list`, js2[0], js2[1].multiplyAdds, 1);
+  for (const scan of ["full", "touched", "auto"]) {
+    const [ms, top] = await time(() => cosineTopK(c, support, { k, kernel: "wasm", threads: 1, scan }));
+    report(`${shape.name} cosine wasm, ${scan}, 1 thread`, ms, top.multiplyAdds, 1);
+  }
+  for (const ratio of [1, 2, 4, 8, 16]) {
+    const r = { ...resolveCosine(c, support, { k }), touchedRatio: ratio };
+    const [ms, top] = await time(() => cosineTopKWasm(c, r, 1, undefined));
+    report(`${shape.name} cosine wasm, auto ratio ${ratio}, 1 thread`, ms, top.multiplyAdds, 1);
+  }
+  if (cores > 1) {
+    const [ms, top] = await time(() => cosineTopK(c, support, { k, kernel: "wasm", threads: cores }));
+    report(`${shape.name} cosine wasm, auto, ${cores} threads`, ms, top.multiplyAdds, cores);
+  }
+}
+if (args.json)
+  writeFileSync(args.json, `${JSON.stringify({ cores, k, orders, products, results }, null, 2)}\n`);

@@ -1,0 +1,263 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { CoreMathError } from "../errors.js";
+import { createTopKLists, mergeTopKLists } from "../top-k/top-k-lists.js";
+import type { CsrMatrix, TopKLists, TopKOptions, TopKResult } from "../types.js";
+import { KERNEL_WASM_BASE64 } from "../wasm/kernel.wasm.js";
+import { type WasmMemory, type WasmModule, wasm } from "../wasm/webassembly.js";
+import type { ResolvedCosine } from "./options.js";
+import { WORKER_SOURCE } from "./worker-source.js";
+
+let compiled: WasmModule | undefined;
+
+/** The kernel module, compiled once per process from the bytes shipped in the package. */
+export function kernelModule(): WasmModule {
+  compiled ??= new wasm.Module(Buffer.from(KERNEL_WASM_BASE64, "base64"));
+  return compiled;
+}
+
+interface KernelExports {
+  setup(...args: number[]): void;
+  cosineRows(from: number, to: number): number;
+}
+
+const PAGE = 65536;
+const MAX_BYTES = 65536 * PAGE;
+/** Low addresses are left to the module (it has no data, but keep the null page unused). */
+const BASE = PAGE;
+
+interface ThreadSlots {
+  acc: number;
+  touched: number;
+  cursor: number;
+  len: number;
+  ids: number;
+  scores: number;
+  support: number;
+}
+
+interface Layout {
+  memory: WasmMemory;
+  rowPtr: number;
+  colIdx: number;
+  values: number;
+  /** 4 when the counts are stored as Float32 (exact for integers ≤ 2^24; less memory traffic), else 8. */
+  valueBytes: 4 | 8;
+  norms: number;
+  eligible: number;
+  threads: ThreadSlots[];
+}
+
+// O(nnz(C) + threads · P · k) bytes copied/reserved
+function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
+  const P = r.products;
+  const nnz = c.colIdx.length;
+  let at = BASE;
+  const take = (bytes: number): number => {
+    const start = at;
+    at += Math.ceil(bytes / 8) * 8;
+    return start;
+  };
+  const rowPtr = take(4 * (P + 1));
+  const colIdx = take(4 * nnz);
+  const valueBytes = r.valueBytes ?? (fitsFloat32(c.values) ? 4 : 8);
+  const values = take(valueBytes * nnz);
+  const norms = take(8 * P);
+  const eligible = take(P);
+  const slots: ThreadSlots[] = [];
+  for (let t = 0; t < threads; t++) {
+    slots.push({
+      acc: take(8 * P),
+      touched: take(4 * P),
+      cursor: take(4 * P),
+      len: take(2 * P),
+      ids: take(4 * P * r.k),
+      scores: take(8 * P * r.k),
+      support: take(8 * P * r.k),
+    });
+  }
+  if (at > MAX_BYTES || nnz > 0xffffffff) {
+    throw new CoreMathError(
+      "COBUY_MATH_TOO_LARGE",
+      `the wasm kernel needs ${(at / 2 ** 30).toFixed(2)} GiB (C has ${nnz} non-zeros, k = ${r.k}, ${threads} threads) but WebAssembly memory stops at 4 GiB: use fewer threads, a smaller k, or kernel "js"`,
+    );
+  }
+  const pages = Math.max(1, Math.ceil(at / PAGE));
+  const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+  const buf = memory.buffer;
+  new Uint32Array(buf, rowPtr, P + 1).set(c.rowPtr);
+  new Uint32Array(buf, colIdx, nnz).set(c.colIdx);
+  if (valueBytes === 4) new Float32Array(buf, values, nnz).set(c.values);
+  else new Float64Array(buf, values, nnz).set(c.values);
+  new Float64Array(buf, norms, P).set(r.norms);
+  new Uint8Array(buf, eligible, P).set(r.eligible);
+  for (const s of slots) new Uint32Array(buf, s.cursor, P).set(c.rowPtr.subarray(0, P));
+  return { memory, rowPtr, colIdx, values, valueBytes, norms, eligible, threads: slots };
+}
+
+/** True when every value is an integer of magnitude ≤ 2^24, so Float32 holds it exactly. */
+// O(nnz)
+function fitsFloat32(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(Math.abs(v) <= 16777216) || Math.trunc(v) !== v) return false;
+  }
+  return true;
+}
+
+function setupArgs(l: Layout, s: ThreadSlots, r: ResolvedCosine): number[] {
+  return [
+    r.products,
+    l.rowPtr,
+    l.colIdx,
+    l.values,
+    l.norms,
+    l.eligible,
+    s.acc,
+    s.touched,
+    s.cursor,
+    r.k,
+    s.len,
+    s.ids,
+    s.scores,
+    s.support,
+    r.minScore,
+    r.scan,
+    r.touchedRatio,
+    l.valueBytes,
+  ];
+}
+
+function listsAt(l: Layout, s: ThreadSlots, r: ResolvedCosine): TopKLists {
+  const buf = l.memory.buffer;
+  const slots = r.products * r.k;
+  return {
+    products: r.products,
+    k: r.k,
+    length: new Uint16Array(buf, s.len, r.products),
+    ids: new Uint32Array(buf, s.ids, slots),
+    scores: new Float64Array(buf, s.scores, slots),
+    support: new Float64Array(buf, s.support, slots),
+  };
+}
+
+/** Multiply-adds of the whole upper triangle, Σ_j nnz(C_j)² / 2 (to size the thread pool). */
+// O(P)
+export function estimateWork(c: CsrMatrix): number {
+  let w = 0;
+  for (let j = 0; j < c.rows; j++) {
+    const n = Number(c.rowPtr[j + 1]) - Number(c.rowPtr[j]);
+    w += n * n;
+  }
+  return w / 2;
+}
+
+/**
+ * Multiply-adds per extra thread below which starting workers (100-150 ms for the pool, measured
+ * here) costs more than it saves: about 0.15 s of one core at ~0.8 G/s.
+ */
+export const MIN_WORK_PER_THREAD = 1e8;
+
+export function pickThreads(c: CsrMatrix, requested: number | undefined): number {
+  if (requested !== undefined) {
+    if (!Number.isInteger(requested) || requested < 1) {
+      throw new CoreMathError("COBUY_MATH_BAD_OPTION", `threads must be an integer ≥ 1 (got ${requested})`);
+    }
+    return requested;
+  }
+  const cores = availableParallelism();
+  return Math.max(1, Math.min(cores, Math.floor(estimateWork(c) / MIN_WORK_PER_THREAD)));
+}
+
+// O(Σ_j nnz(C_j)² / 2) multiply-adds over `threads` threads + O(threads · P · k) merge; memory O(nnz(C) + threads · P · k)
+export async function cosineTopKWasm(
+  c: CsrMatrix,
+  r: ResolvedCosine,
+  threads: number,
+  onProgress: TopKOptions["onProgress"],
+): Promise<TopKResult> {
+  const P = r.products;
+  const layout = layOut(c, r, threads);
+  const module = kernelModule();
+  if (threads === 1) {
+    const slot = layout.threads[0]!;
+    const kernel = new wasm.Instance(module, { env: { memory: layout.memory } })
+      .exports as unknown as KernelExports;
+    kernel.setup(...setupArgs(layout, slot, r));
+    const step = Math.max(1, Math.ceil(P / 100));
+    let work = 0;
+    for (let p = 0; p < P; p += step) {
+      const to = Math.min(P, p + step);
+      work += kernel.cosineRows(p, to);
+      onProgress?.(to, P);
+    }
+    return copyOut(listsAt(layout, slot, r), work);
+  }
+
+  const control = new SharedArrayBuffer(8);
+  const ctl = new Int32Array(control);
+  // Rows get cheaper as p grows (only q > p is computed): small chunks keep the threads even.
+  const chunk = Math.max(1, Math.min(64, Math.floor(P / (threads * 64))));
+  const workers: Worker[] = [];
+  const timer = onProgress
+    ? setInterval(() => onProgress(Math.min(P, Atomics.load(ctl, 1)), P), 250)
+    : undefined;
+  try {
+    const works = await Promise.all(
+      layout.threads.map(
+        (slot, t) =>
+          new Promise<number>((resolve, reject) => {
+            const worker = new Worker(WORKER_SOURCE, {
+              eval: true,
+              workerData: {
+                module,
+                memory: layout.memory,
+                control,
+                setupArgs: setupArgs(layout, slot, r),
+                products: P,
+                chunk,
+              },
+            });
+            workers.push(worker);
+            let done = false;
+            worker.once("message", (m: { work: number }) => {
+              done = true;
+              resolve(m.work);
+            });
+            worker.once("error", (e) =>
+              reject(
+                new CoreMathError("COBUY_MATH_WORKER", `cosine worker ${t} failed: ${e.message}`, {
+                  cause: e,
+                }),
+              ),
+            );
+            worker.once("exit", (code) => {
+              if (!done)
+                reject(new CoreMathError("COBUY_MATH_WORKER", `cosine worker ${t} exited with code ${code}`));
+            });
+          }),
+      ),
+    );
+    onProgress?.(P, P);
+    const total = createTopKLists(P, r.k);
+    for (const slot of layout.threads) mergeTopKLists(total, listsAt(layout, slot, r));
+    let work = 0;
+    for (const w of works) work += w;
+    return { ...total, multiplyAdds: work };
+  } finally {
+    if (timer) clearInterval(timer);
+    for (const w of workers) void w.terminate();
+  }
+}
+
+function copyOut(l: TopKLists, multiplyAdds: number): TopKResult {
+  return {
+    products: l.products,
+    k: l.k,
+    length: l.length.slice(),
+    ids: l.ids.slice(),
+    scores: l.scores.slice(),
+    support: l.support.slice(),
+    multiplyAdds,
+  };
+}

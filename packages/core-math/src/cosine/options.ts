@@ -1,0 +1,76 @@
+import { CoreMathError } from "../errors.js";
+import { rowNorms } from "../sparse/cooccurrence.js";
+import { checkK } from "../top-k/top-k-lists.js";
+import type { CsrMatrix, TopKOptions } from "../types.js";
+
+export type ScanMode = 0 | 1 | 2; // auto, full, touched
+
+export interface ResolvedCosine {
+  readonly products: number;
+  readonly k: number;
+  readonly minScore: number;
+  readonly scan: ScanMode;
+  /** 1 where the product may have a list and be recommended (support ≥ minSupport). */
+  readonly eligible: Uint8Array;
+  readonly norms: Float64Array;
+  /** See {@link TOUCHED_RATIO}; benchmarks override it. */
+  readonly touchedRatio: number;
+  /** Force the wasm copy of C's values to Float64 (8) for A/B benchmarks; default: Float32 when exact. */
+  readonly valueBytes?: 4 | 8;
+}
+
+/** Validates `cosineTopK` inputs and options; throws `CoreMathError` naming the bad value. */
+export function resolveCosine(
+  c: CsrMatrix,
+  support: ArrayLike<number>,
+  options: TopKOptions,
+): ResolvedCosine {
+  if (c.rows !== c.cols) {
+    throw new CoreMathError(
+      "COBUY_MATH_BAD_INPUT",
+      `C must be square (products × products), got ${c.rows} × ${c.cols}: pass cooccurrence(a)`,
+    );
+  }
+  const P = c.rows;
+  if (c.rowPtr.length !== P + 1 || c.colIdx.length !== c.values.length) {
+    throw new CoreMathError(
+      "COBUY_MATH_BAD_INPUT",
+      `C is not valid CSR: rowPtr has ${c.rowPtr.length} entries for ${P} rows, colIdx ${c.colIdx.length} and values ${c.values.length}`,
+    );
+  }
+  if (support.length !== P) {
+    throw new CoreMathError(
+      "COBUY_MATH_BAD_INPUT",
+      `support has ${support.length} entries but C has ${P} products: pass productSupport(a)`,
+    );
+  }
+  const k = options.k ?? 5;
+  checkK(k);
+  const minScore = options.minScore ?? 0;
+  if (typeof minScore !== "number" || Number.isNaN(minScore)) {
+    throw new CoreMathError("COBUY_MATH_BAD_OPTION", `minScore must be a number (got ${minScore})`);
+  }
+  const minSupport = options.minSupport ?? 1;
+  if (typeof minSupport !== "number" || !(minSupport >= 0) || minSupport === Number.POSITIVE_INFINITY) {
+    throw new CoreMathError(
+      "COBUY_MATH_BAD_OPTION",
+      `minSupport must be a finite number ≥ 0 (got ${minSupport})`,
+    );
+  }
+  const scanName = options.scan ?? "auto";
+  const scan: ScanMode =
+    scanName === "auto" ? 0 : scanName === "full" ? 1 : scanName === "touched" ? 2 : badScan(scanName);
+  const eligible = new Uint8Array(P);
+  for (let p = 0; p < P; p++) eligible[p] = support[p]! >= minSupport ? 1 : 0;
+  return { products: P, k, minScore, scan, eligible, norms: rowNorms(c), touchedRatio: TOUCHED_RATIO };
+}
+
+function badScan(v: unknown): never {
+  throw new CoreMathError("COBUY_MATH_BAD_OPTION", `scan must be "auto", "full" or "touched" (got "${v}")`);
+}
+
+/**
+ * Auto scan: a row uses the touched list when its multiply-adds times this ratio are fewer than
+ * the columns a full scan reads. Measured with bench/kernel.bench.mjs (see README).
+ */
+export const TOUCHED_RATIO = 4;

@@ -1,0 +1,188 @@
+import { describe, expect, it } from "vitest";
+import {
+  buildIncidence,
+  type CsrMatrix,
+  cooccurrence,
+  cosineTopK,
+  cosineTopKSync,
+  productSupport,
+  rowNorms,
+  type TopKResult,
+} from "../src/index.js";
+import { type DenseRec, denseA, denseC, denseTopK, randomLines, toDense } from "./dense-oracle.js";
+
+function listsOf(top: TopKResult): DenseRec[][] {
+  const out: DenseRec[][] = [];
+  for (let p = 0; p < top.products; p++) {
+    const list: DenseRec[] = [];
+    for (let i = p * top.k; i < p * top.k + top.length[p]!; i++) {
+      list.push({ id: top.ids[i]!, score: top.scores[i]!, support: top.support[i]! });
+    }
+    out.push(list);
+  }
+  return out;
+}
+
+function expectSameLists(actual: DenseRec[][], expected: DenseRec[][], tol = 1e-12): void {
+  expect(actual.length).toBe(expected.length);
+  for (let p = 0; p < expected.length; p++) {
+    const a = actual[p]!;
+    const e = expected[p]!;
+    expect(
+      a.map((x) => x.id),
+      `ids of product ${p}`,
+    ).toEqual(e.map((x) => x.id));
+    for (let i = 0; i < e.length; i++) {
+      expect(Math.abs(a[i]!.score - e[i]!.score), `score ${i} of product ${p}`).toBeLessThanOrEqual(tol);
+      expect(a[i]!.support, `support ${i} of product ${p}`).toBe(e[i]!.support);
+    }
+  }
+}
+
+function checkCsr(m: CsrMatrix): void {
+  expect(m.rowPtr.length).toBe(m.rows + 1);
+  expect(Number(m.rowPtr[m.rows])).toBe(m.colIdx.length);
+  for (let r = 0; r < m.rows; r++) {
+    for (let i = Number(m.rowPtr[r]) + 1; i < Number(m.rowPtr[r + 1]); i++) {
+      expect(m.colIdx[i]!).toBeGreaterThan(m.colIdx[i - 1]!);
+    }
+  }
+  for (const v of m.values) expect(v).not.toBe(0);
+}
+
+describe("sparse engine vs dense ml-matrix reference", () => {
+  const seeds = Array.from({ length: 150 }, (_, i) => i + 1);
+  it.each(seeds)("random input, seed %i", async (seed) => {
+    const lines = randomLines(seed);
+    const binary = seed % 3 === 0;
+    const a = buildIncidence(
+      lines.lineOrder,
+      lines.lineProduct,
+      lines.orders,
+      lines.products,
+      binary ? "binary" : "count",
+    );
+    checkCsr(a);
+    const da = denseA(lines, binary);
+    expect(toDense(a).to2DArray()).toEqual(da.to2DArray());
+    const support = productSupport(a);
+    for (let p = 0; p < lines.products; p++) {
+      let n = 0;
+      for (let o = 0; o < lines.orders; o++) if (da.get(o, p) !== 0) n++;
+      expect(support[p]).toBe(n);
+    }
+    const c = cooccurrence(a);
+    checkCsr(c);
+    const dc = denseC(da);
+    expect(toDense(c).to2DArray()).toEqual(dc.to2DArray());
+    const norms = rowNorms(c);
+    for (let p = 0; p < c.rows; p++) {
+      expect(norms[p]).toBeCloseTo(Math.sqrt(dc.getRow(p).reduce((s, v) => s + v * v, 0)), 12);
+    }
+    const k = 1 + (seed % 7);
+    const minSupport = seed % 5 === 0 ? 2 : 1;
+    const minScore = seed % 4 === 0 ? 0.3 : 0;
+    const expected = denseTopK(dc, support, k, minScore, minSupport);
+    for (const scan of ["auto", "full", "touched"] as const) {
+      const top = cosineTopKSync(c, support, { k, minScore, minSupport, kernel: "js", scan });
+      expectSameLists(listsOf(top), expected);
+      const wasm = await cosineTopK(c, support, {
+        k,
+        minScore,
+        minSupport,
+        kernel: "wasm",
+        threads: 1,
+        scan,
+      });
+      expectSameLists(listsOf(wasm), expected);
+    }
+  });
+
+  it("empty input: no orders, no products", () => {
+    const a = buildIncidence(new Uint32Array(0), new Uint32Array(0), 0, 0, "count");
+    expect(a.rows).toBe(0);
+    const c = cooccurrence(a);
+    expect(c.rows).toBe(0);
+    const top = cosineTopKSync(c, productSupport(a), { k: 3 });
+    expect(top.products).toBe(0);
+    expect(top.multiplyAdds).toBe(0);
+  });
+
+  it("a single product has no recommendations", () => {
+    const a = buildIncidence(Uint32Array.of(0, 1, 1), Uint32Array.of(0, 0, 0), 2, 1, "count");
+    const c = cooccurrence(a);
+    expect(Array.from(c.colIdx)).toEqual([]);
+    const top = cosineTopKSync(c, productSupport(a), { k: 5 });
+    expect(Array.from(top.length)).toEqual([0]);
+  });
+
+  it("all-zero rows (products never sold, or only alone) get empty lists and are never recommended", () => {
+    // product 3 never sold, product 4 only alone in order 2
+    const a = buildIncidence(Uint32Array.of(0, 0, 1, 1, 2), Uint32Array.of(0, 1, 1, 2, 4), 3, 5, "count");
+    const top = cosineTopKSync(cooccurrence(a), productSupport(a), { k: 5 });
+    expect(top.length[3]).toBe(0);
+    expect(top.length[4]).toBe(0);
+    for (let i = 0; i < top.products; i++) {
+      for (let j = i * 5; j < i * 5 + top.length[i]!; j++) expect([3, 4]).not.toContain(top.ids[j]);
+    }
+  });
+
+  it("k > P keeps every positive score", () => {
+    const a = buildIncidence(Uint32Array.of(0, 0, 0, 1, 1), Uint32Array.of(0, 1, 2, 1, 2), 2, 3, "count");
+    const top = cosineTopKSync(cooccurrence(a), productSupport(a), { k: 50 });
+    expect(Array.from(top.length)).toEqual([2, 2, 2]);
+  });
+
+  it("ties are broken by product index ascending", () => {
+    // Products 1, 2, 3 each bought with 0 once (and nothing else): rows 1..3 of C are identical.
+    const a = buildIncidence(
+      Uint32Array.of(0, 0, 1, 1, 2, 2),
+      Uint32Array.of(0, 3, 0, 2, 0, 1),
+      3,
+      4,
+      "count",
+    );
+    const top = cosineTopKSync(cooccurrence(a), productSupport(a), { k: 2 });
+    // 3's neighbours 1 and 2 tie at score 1: 1 first; and 1's list is [2, 3].
+    expect(Array.from(top.ids.subarray(3 * 2, 3 * 2 + 2))).toEqual([1, 2]);
+    expect(Array.from(top.ids.subarray(1 * 2, 1 * 2 + 2))).toEqual([2, 3]);
+    expect(top.scores[2]).toBe(1);
+    // Supports: 1 and 2 never bought together.
+    expect(top.support[2]).toBe(0);
+  });
+
+  it("binary vs count: a repeated line counts once or twice", () => {
+    const lo = Uint32Array.of(0, 0, 0);
+    const lp = Uint32Array.of(0, 1, 1);
+    const count = cooccurrence(buildIncidence(lo, lp, 1, 2, "count"));
+    const binary = cooccurrence(buildIncidence(lo, lp, 1, 2, "binary"));
+    expect(Array.from(count.values)).toEqual([2, 2]);
+    expect(Array.from(binary.values)).toEqual([1, 1]);
+  });
+
+  it("rejects out-of-range lines, a non-square C and bad options with a code", () => {
+    expect(() => buildIncidence(Uint32Array.of(0), Uint32Array.of(3), 1, 3)).toThrow(
+      expect.objectContaining({
+        code: "COBUY_MATH_BAD_INPUT",
+        message: expect.stringContaining("lineProduct[0] = 3"),
+      }),
+    );
+    expect(() => buildIncidence(Uint32Array.of(2), Uint32Array.of(0), 1, 3)).toThrow(/lineOrder\[0\] = 2/);
+    expect(() => buildIncidence(Uint32Array.of(0, 1), Uint32Array.of(0), 2, 3)).toThrow(
+      /one entry per order line/,
+    );
+    const a = buildIncidence(Uint32Array.of(0, 0), Uint32Array.of(0, 1), 1, 2);
+    expect(() => cosineTopKSync(a, [1, 1])).toThrow(/must be square/);
+    const unsorted = { ...a, colIdx: Uint32Array.of(1, 0) };
+    expect(() => cooccurrence(unsorted)).toThrow(/A row 0, entry 1: columns must be ascending/);
+    expect(() => cooccurrence({ ...a, values: Float64Array.of(1, 0) })).toThrow(
+      expect.objectContaining({ code: "COBUY_MATH_BAD_INPUT" }),
+    );
+    const c = cooccurrence(a);
+    expect(() => cosineTopKSync(c, [1, 1], { k: 0 })).toThrow(
+      expect.objectContaining({ code: "COBUY_MATH_BAD_OPTION" }),
+    );
+    expect(() => cosineTopKSync(c, [1], {})).toThrow(/support has 1 entries/);
+    expect(() => cosineTopKSync(c, [1, 1], { minScore: Number.NaN })).toThrow(/minScore/);
+  });
+});

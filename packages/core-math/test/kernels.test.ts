@@ -1,0 +1,144 @@
+import { describe, expect, it } from "vitest";
+import { cosineTopKWasm } from "../src/cosine/cosine-wasm.js";
+import { resolveCosine } from "../src/cosine/options.js";
+import {
+  buildIncidence,
+  cooccurrence,
+  cosineTopK,
+  cosineTopKSync,
+  productSupport,
+  type TopKOptions,
+  type TopKResult,
+} from "../src/index.js";
+import { rng } from "./dense-oracle.js";
+
+/** Clustered baskets: enough work for several chunks per thread, many ties and zero rows. */
+function market(seed: number, orders: number, products: number) {
+  const r = rng(seed);
+  const lo: number[] = [];
+  const lp: number[] = [];
+  const clusters = Math.max(1, Math.floor(products / 20));
+  for (let o = 0; o < orders; o++) {
+    const size = 1 + Math.floor(-Math.log(1 - r()) * 3);
+    const cl = Math.floor(r() * clusters);
+    for (let i = 0; i < size; i++) {
+      lo.push(o);
+      const p = r() < 0.7 ? cl * 20 + Math.floor(r() ** 2 * 20) : Math.floor(r() ** 3 * products);
+      lp.push(Math.min(products - 1, p));
+    }
+  }
+  // Last product never sold: an all-zero row.
+  return buildIncidence(
+    Uint32Array.from(lo),
+    Uint32Array.from(lp),
+    orders,
+    products + 1,
+    seed % 2 ? "count" : "binary",
+  );
+}
+
+function expectIdentical(a: TopKResult, b: TopKResult): void {
+  expect(a.products).toBe(b.products);
+  expect(a.k).toBe(b.k);
+  expect(Array.from(a.length)).toEqual(Array.from(b.length));
+  for (let p = 0; p < a.products; p++) {
+    const from = p * a.k;
+    const to = from + a.length[p]!;
+    expect(Array.from(a.ids.subarray(from, to)), `ids of product ${p}`).toEqual(
+      Array.from(b.ids.subarray(from, to)),
+    );
+    expect(Array.from(a.support.subarray(from, to))).toEqual(Array.from(b.support.subarray(from, to)));
+    for (let i = from; i < to; i++) expect(Math.abs(a.scores[i]! - b.scores[i]!)).toBeLessThanOrEqual(1e-12);
+  }
+  expect(a.multiplyAdds).toBe(b.multiplyAdds);
+}
+
+describe("wasm kernel and worker threads agree with the TypeScript reference", () => {
+  const cases: Array<[string, number, number, number, TopKOptions]> = [
+    ["small, k 5", 1, 300, 60, { k: 5 }],
+    ["binary, k 1", 2, 500, 90, { k: 1 }],
+    ["k > P", 3, 200, 15, { k: 40 }],
+    ["minSupport 3, minScore 0.2", 5, 2000, 200, { k: 10, minSupport: 3, minScore: 0.2 }],
+    ["larger, k 20", 7, 4000, 700, { k: 20 }],
+  ];
+  it.each(cases)("%s", async (_name, seed, orders, products, options) => {
+    const a = market(seed, orders, products);
+    const c = cooccurrence(a);
+    const support = productSupport(a);
+    const ref = cosineTopKSync(c, support, { ...options, kernel: "js" });
+    expect(ref.multiplyAdds).toBeGreaterThan(0);
+    for (const scan of ["auto", "full", "touched"] as const) {
+      expectIdentical(await cosineTopK(c, support, { ...options, kernel: "wasm", threads: 1, scan }), ref);
+    }
+    expectIdentical(await cosineTopK(c, support, { ...options, kernel: "wasm", threads: 2 }), ref);
+    expectIdentical(await cosineTopK(c, support, { ...options, kernel: "js" }), ref);
+  });
+
+  it("the Float64 copy of C (used when counts exceed 2^24) gives the same lists as the Float32 one", async () => {
+    const a = market(9, 3000, 400);
+    const c = cooccurrence(a);
+    const support = productSupport(a);
+    const ref = cosineTopKSync(c, support, { k: 7 });
+    for (const valueBytes of [4, 8] as const) {
+      for (const threads of [1, 2]) {
+        const r = { ...resolveCosine(c, support, { k: 7 }), valueBytes };
+        expectIdentical(await cosineTopKWasm(c, r, threads, undefined), ref);
+      }
+    }
+  });
+
+  it("non-integer values (a caller's own C) go through the Float64 copy", async () => {
+    const a = market(10, 800, 100);
+    const c0 = cooccurrence(a);
+    const c = { ...c0, values: c0.values.map((v) => v * 0.37 + 1e-3) };
+    const support = productSupport(a);
+    expectIdentical(await cosineTopK(c, support, { k: 5, threads: 1 }), cosineTopKSync(c, support, { k: 5 }));
+  });
+
+  it("three threads on a tiny input (more threads than chunks) still agree", async () => {
+    const a = market(11, 50, 12);
+    const c = cooccurrence(a);
+    const support = productSupport(a);
+    const ref = cosineTopKSync(c, support, { k: 3 });
+    expectIdentical(await cosineTopK(c, support, { k: 3, threads: 3 }), ref);
+  });
+
+  it("empty input and a single product work on every path", async () => {
+    for (const [lo, lp, orders, products] of [
+      [[], [], 0, 0],
+      [[0, 1], [0, 0], 2, 1],
+    ] as const) {
+      const a = buildIncidence(Uint32Array.from(lo), Uint32Array.from(lp), orders, products);
+      const c = cooccurrence(a);
+      const s = productSupport(a);
+      for (const threads of [1, 2]) {
+        const top = await cosineTopK(c, s, { k: 4, threads });
+        expect(Array.from(top.length)).toEqual(new Array(products).fill(0));
+      }
+    }
+  });
+
+  it("reports progress up to the total", async () => {
+    const a = market(4, 1500, 300);
+    const c = cooccurrence(a);
+    for (const options of [{ threads: 1 }, { threads: 2 }, { kernel: "js" as const }]) {
+      const seen: number[] = [];
+      await cosineTopK(c, productSupport(a), {
+        ...options,
+        onProgress: (done, total) => seen.push(done / total),
+      });
+      expect(seen.at(-1)).toBe(1);
+    }
+  });
+
+  it("rejects bad kernel, scan and threads options", async () => {
+    const a = market(1, 10, 5);
+    const c = cooccurrence(a);
+    const s = productSupport(a);
+    await expect(cosineTopK(c, s, { threads: 0 })).rejects.toMatchObject({ code: "COBUY_MATH_BAD_OPTION" });
+    // @ts-expect-error: testing a bad value from untyped callers
+    await expect(cosineTopK(c, s, { kernel: "gpu" })).rejects.toThrow(/kernel must be "wasm" or "js"/);
+    // @ts-expect-error: testing a bad value from untyped callers
+    await expect(cosineTopK(c, s, { scan: "some" })).rejects.toThrow(/scan must be/);
+  });
+});

@@ -1,0 +1,172 @@
+import type { ConnectionOptions } from "node:tls";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely } from "kysely";
+import pg from "pg";
+import { KyselyBackend } from "../dialect/kysely/backend.js";
+import { CobuyPGliteDialect } from "../dialect/pglite/dialect.js";
+import { PgliteBackend } from "../dialect/pglite/backend.js";
+import { CobuyPostgresDialect } from "../dialect/postgres/dialect.js";
+import { PostgresBackend } from "../dialect/postgres/backend.js";
+import { ConfigError } from "../errors.js";
+import { BACKEND, type Backend } from "./backend.js";
+import { DEFAULT_SCHEMA, validateSchemaName } from "./identifiers.js";
+import type { Database } from "./types.js";
+
+/** PostgreSQL through `pg`. Fields left out fall back to `pg`'s defaults (which read the PG* variables). */
+export interface PostgresConfig {
+  kind?: "postgres";
+  /** `postgres://user:pass@host:5432/db?sslmode=require` */
+  connectionString?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+  /** `true`, or TLS options (`{ rejectUnauthorized, ca }`). */
+  ssl?: boolean | ConnectionOptions;
+  /** Pool size (default 10). */
+  poolSize?: number;
+  /** Per-statement timeout in ms (server-side `statement_timeout`; 0 = none). */
+  statementTimeoutMs?: number;
+  applicationName?: string;
+  /** Schema holding cobuy's tables (default `cobuy`). */
+  schema?: string;
+}
+
+/** Embedded PGlite in a local data folder (omit `dataDir` for an in-memory database). */
+export interface PgliteConfig {
+  kind: "pglite";
+  dataDir?: string;
+  schema?: string;
+}
+
+/** Where to connect. */
+export type DatabaseConfig = PostgresConfig | PgliteConfig;
+
+/** An open cobuy database: a Kysely instance scoped to the schema, plus what loading needs. */
+export interface CobuyDb {
+  readonly kind: "postgres" | "pglite" | "kysely";
+  readonly schema: string;
+  /** Kysely scoped to `schema` (`db.kysely.selectFrom("active_recommendations")`). */
+  readonly kysely: Kysely<Database>;
+  /** @internal transactions with bulk COPY */
+  readonly backend: Backend;
+  /** Closes the pool / PGlite (a borrowed Kysely instance is left open). */
+  close(): Promise<void>;
+}
+
+/** Anything the API functions accept: an open handle, a Kysely instance, or a config. */
+export type DbInput = CobuyDb | Kysely<any> | DatabaseConfig;
+
+/**
+ * Opens PostgreSQL (pg pool) or PGlite (data folder), or wraps a Kysely instance you own.
+ * @example
+ * const db = await openDatabase({ connectionString: "postgres://postgres@127.0.0.1/app", poolSize: 4 });
+ * const local = await openDatabase({ kind: "pglite", dataDir: ".cobuy/pglite" });
+ * await db.close();
+ */
+export async function openDatabase(input: DbInput, options: { schema?: string } = {}): Promise<CobuyDb> {
+  if (isCobuyDb(input)) return input;
+  if (isKysely(input)) {
+    const schema = validateSchemaName(options.schema ?? DEFAULT_SCHEMA);
+    const adapter = input.getExecutor().adapter as unknown as { [BACKEND]?: Backend };
+    // A Kysely made by this package carries the pool/PGlite; a foreign one falls back to INSERTs.
+    const carried = adapter[BACKEND];
+    const backend = carried ?? new KyselyBackend(input as Kysely<Database>, schema);
+    return {
+      kind: backend.kind,
+      schema,
+      kysely: (input as Kysely<Database>).withSchema(schema),
+      backend: carried ? rescope(carried, schema) : backend,
+      close: async () => {},
+    };
+  }
+  const schema = validateSchemaName(input.schema ?? options.schema ?? DEFAULT_SCHEMA);
+  if (input.kind === "pglite") {
+    if (input.dataDir !== undefined && (typeof input.dataDir !== "string" || input.dataDir === "")) {
+      throw new ConfigError("pglite dataDir must be a non-empty folder path (or omitted for in-memory)");
+    }
+    let pglite: PGlite;
+    try {
+      pglite = await PGlite.create(input.dataDir === undefined ? {} : { dataDir: input.dataDir });
+    } catch (err) {
+      throw new ConfigError(`cannot open PGlite data folder "${input.dataDir ?? "(memory)"}": ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    const backend = new PgliteBackend(pglite, schema);
+    const kysely = new Kysely<Database>({ dialect: new CobuyPGliteDialect(pglite, backend) });
+    return {
+      kind: "pglite",
+      schema,
+      kysely: kysely.withSchema(schema),
+      backend,
+      close: async () => {
+        if (!pglite.closed) await pglite.close();
+      },
+    };
+  }
+  if (input.kind !== undefined && input.kind !== "postgres") {
+    throw new ConfigError(`unknown database kind "${String(input.kind)}" (use "postgres" or "pglite")`);
+  }
+  const poolSize = input.poolSize ?? 10;
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new ConfigError(`poolSize must be a positive integer, got ${poolSize}`);
+  const timeout = input.statementTimeoutMs;
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0)) {
+    throw new ConfigError(`statementTimeoutMs must be a non-negative integer, got ${timeout}`);
+  }
+  const pool = new pg.Pool({
+    connectionString: input.connectionString,
+    host: input.host,
+    port: input.port,
+    user: input.user,
+    password: input.password,
+    database: input.database,
+    ssl: input.ssl,
+    max: poolSize,
+    statement_timeout: timeout,
+    application_name: input.applicationName ?? "cobuy",
+  });
+  // Idle clients whose connection drops report here; the next checkout gets a fresh one.
+  pool.on("error", () => {});
+  const backend = new PostgresBackend(pool, schema);
+  const kysely = new Kysely<Database>({ dialect: new CobuyPostgresDialect(pool, backend) });
+  return {
+    kind: "postgres",
+    schema,
+    kysely: kysely.withSchema(schema),
+    backend,
+    close: () => kysely.destroy(),
+  };
+}
+
+/** Runs `fn` with an open handle: reuses a handle, wraps a Kysely instance, or opens and closes a config. */
+export async function withDb<T>(input: DbInput, fn: (db: CobuyDb) => Promise<T>): Promise<T> {
+  if (isCobuyDb(input)) return fn(input);
+  const db = await openDatabase(input);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function isKysely(x: unknown): x is Kysely<any> {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as Kysely<any>).selectFrom === "function" &&
+    typeof (x as Kysely<any>).getExecutor === "function"
+  );
+}
+
+function isCobuyDb(x: unknown): x is CobuyDb {
+  return typeof x === "object" && x !== null && "backend" in x && "kysely" in x && "schema" in x;
+}
+
+function rescope(backend: Backend, schema: string): Backend {
+  if (backend instanceof PostgresBackend || backend instanceof PgliteBackend) {
+    return backend.withSchema(schema);
+  }
+  return backend;
+}

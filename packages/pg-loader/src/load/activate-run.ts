@@ -1,0 +1,30 @@
+import { type DbInput, withDb } from "../db/open-database.js";
+import { RunNotFoundError } from "../errors.js";
+import { migrate } from "../migrations/migrate.js";
+import { activeRunId, setActive } from "./load-run.js";
+import { lockSchema } from "./lock.js";
+
+/**
+ * Makes an already loaded run the active one (e.g. to roll back to an earlier run).
+ * @example
+ * const { previousActiveRunId } = await activateRun(db, "2025-01-30_12-00-00");
+ */
+export async function activateRun(
+  input: DbInput,
+  runId: string,
+  options: { lockTimeoutMs?: number } = {},
+): Promise<{ runId: string; previousActiveRunId: string | null }> {
+  return withDb(input, async (db) => {
+    const { error } = await migrate(db);
+    if (error) throw error;
+    return db.backend.transaction(async (session) => {
+      await lockSchema(session, db.schema, options.lockTimeoutMs);
+      const run = await session.kysely.selectFrom("runs").select(["key", "status"]).where("id", "=", runId).executeTakeFirst();
+      if (run === undefined) throw new RunNotFoundError(runId);
+      if (run.status !== "loaded") throw new RunNotFoundError(runId, "was pruned; load it again first");
+      const previous = await activeRunId(session);
+      await setActive(session, run.key);
+      return { runId, previousActiveRunId: previous };
+    });
+  });
+}

@@ -1,0 +1,485 @@
+import type { Json } from "../db/types.js";
+import { FormatError } from "../errors.js";
+import { JsonSyntaxError, JsonTokenizer, type TokenHandler } from "./json-tokenizer.js";
+
+/** The document format this parser reads. */
+export const RICH_FORMAT = "cobuy.recs.v1";
+
+/** The small top-level fields of recs.rich.json. */
+export interface RichHeader {
+  format?: string;
+  runId?: string;
+  createdAt?: string;
+  params?: Json;
+  counts?: Json;
+}
+
+/** Per-product facts gathered while streaming `recs`. */
+export interface RecStat {
+  recCount: number;
+  /** Largest pair support among the product's recommendations (0 when it has none). */
+  maxSupport: number;
+}
+
+/** An entry of the optional `products` section. */
+export interface DocProduct {
+  category: string | null;
+  support: number | null;
+}
+
+// Contexts of open containers.
+const TOP = 0;
+const RECS = 1;
+const REC_LIST = 2;
+const REC_ITEM = 3;
+const PRODUCTS = 4;
+const PRODUCT = 5;
+const CAPTURE = 6;
+const SKIP = 7;
+// Grammar states.
+const VALUE = 0;
+const KEY_OR_CLOSE = 1;
+const KEY = 2;
+const COLON = 3;
+const COMMA_OR_CLOSE = 4;
+const VALUE_OR_CLOSE = 5;
+const END = 6;
+// Keys of a recommendation object.
+const K_OTHER = 0;
+const K_ID = 1;
+const K_SCORE = 2;
+const K_SUPPORT = 3;
+
+const INT4_MAX = 2147483647;
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const FLUSH_CHARS = 1 << 20;
+
+/** Escapes a value for PostgreSQL COPY text format. */
+export function copyEscape(s: string): string {
+  if (!COPY_SPECIAL.test(s)) return s;
+  return s.replace(/[\\\t\n\r]/g, (m) => (m === "\\" ? "\\\\" : m === "\t" ? "\\t" : m === "\n" ? "\\n" : "\\r"));
+}
+
+/**
+ * Streams recs.rich.json (cobuy.recs.v1) chunk by chunk and turns `recs` into COPY text lines
+ * `product_id \t rank \t recommended_id \t score \t support`; everything else is small and kept.
+ * Memory: O(products) for the per-product stats, never the document.
+ * @example
+ * const p = new RichRecsParser("recs.rich.json");
+ * for await (const chunk of stream) { p.write(chunk); for (const lines of p.take()) copy.write(lines); }
+ * p.end();
+ */
+export class RichRecsParser implements TokenHandler {
+  readonly header: RichHeader = {};
+  /** product id → stats, in document order; every key of `recs`. */
+  readonly recStats = new Map<string, RecStat>();
+  /** The `products` section, when the document has one. */
+  readonly docProducts = new Map<string, DocProduct>();
+  hasProducts = false;
+  hasRecs = false;
+  rows = 0;
+
+  readonly #file: string;
+  readonly #expectedRunId: string | undefined;
+  readonly #tok: JsonTokenizer;
+  #expect = VALUE;
+  // Open containers: ctx * 2 + (1 if array).
+  readonly #frames: number[] = [];
+  readonly #keys: (string | number)[] = [];
+  readonly #captures: Json[] = [];
+  #key: string | number = "";
+  // Current product / recommendation.
+  #pid = "";
+  #pidEsc = "";
+  #rank = 0;
+  #maxSupport = 0;
+  #itemId: string | undefined;
+  #itemScore: string | undefined;
+  #itemSupport = -1;
+  #prodCategory: string | null | undefined;
+  #prodSupport: number | null | undefined;
+  #out = "";
+  #chunks: string[] = [];
+
+  constructor(file: string, options: { expectedRunId?: string } = {}) {
+    this.#file = file;
+    this.#expectedRunId = options.expectedRunId;
+    this.#tok = new JsonTokenizer(this);
+  }
+
+  write(chunk: Uint8Array): void {
+    try {
+      this.#tok.write(chunk);
+    } catch (err) {
+      throw this.#wrap(err);
+    }
+  }
+
+  /** Ends the input and checks the document is complete and of the right format. */
+  end(): void {
+    try {
+      this.#tok.end();
+    } catch (err) {
+      throw this.#wrap(err);
+    }
+    if (this.#expect !== END) throw new FormatError(this.#file, "unexpected end of document (truncated file?)");
+    if (this.header.format === undefined) {
+      throw new FormatError(this.#file, `missing "format" (expected "${RICH_FORMAT}")`);
+    }
+    if (!this.hasRecs) throw new FormatError(this.#file, 'missing "recs" object');
+    if (this.#out.length > 0) {
+      this.#chunks.push(this.#out);
+      this.#out = "";
+    }
+  }
+
+  /** Returns and forgets the COPY text produced so far (whole lines). */
+  take(): string[] {
+    if (this.#out.length > 0) {
+      this.#chunks.push(this.#out);
+      this.#out = "";
+    }
+    const c = this.#chunks;
+    this.#chunks = [];
+    return c;
+  }
+
+  // ---- TokenHandler ----
+
+  punct(code: number): void {
+    switch (code) {
+      case 0x7b: // {
+        if (this.#expect !== VALUE && this.#expect !== VALUE_OR_CLOSE) this.#unexpected("{");
+        this.#open(false);
+        this.#expect = KEY_OR_CLOSE;
+        return;
+      case 0x5b: // [
+        if (this.#expect !== VALUE && this.#expect !== VALUE_OR_CLOSE) this.#unexpected("[");
+        this.#open(true);
+        this.#expect = VALUE_OR_CLOSE;
+        return;
+      case 0x7d: {
+        // }
+        const f = this.#frames[this.#frames.length - 1];
+        if ((this.#expect !== KEY_OR_CLOSE && this.#expect !== COMMA_OR_CLOSE) || f === undefined || (f & 1) === 1) {
+          this.#unexpected("}");
+        }
+        this.#close();
+        return;
+      }
+      case 0x5d: {
+        // ]
+        const f = this.#frames[this.#frames.length - 1];
+        if ((this.#expect !== VALUE_OR_CLOSE && this.#expect !== COMMA_OR_CLOSE) || f === undefined || (f & 1) === 0) {
+          this.#unexpected("]");
+        }
+        this.#close();
+        return;
+      }
+      case 0x3a: // :
+        if (this.#expect !== COLON) this.#unexpected(":");
+        this.#expect = VALUE;
+        return;
+      default: {
+        // ,
+        if (this.#expect !== COMMA_OR_CLOSE) this.#unexpected(",");
+        const f = this.#frames[this.#frames.length - 1]!;
+        this.#expect = (f & 1) === 1 ? VALUE : KEY;
+      }
+    }
+  }
+
+  string(buf: Uint8Array, start: number, end: number, escaped: boolean): void {
+    const e = this.#expect;
+    if (e === KEY || e === KEY_OR_CLOSE) {
+      const ctx = this.#frames[this.#frames.length - 1]! >> 1;
+      if (ctx === REC_ITEM && !escaped) {
+        const len = end - start;
+        this.#key =
+          len === 2 && buf[start] === 0x69 && buf[start + 1] === 0x64
+            ? K_ID
+            : len === 5 && buf[start] === 0x73 && buf[start + 1] === 0x63 && buf[start + 4] === 0x65
+              ? K_SCORE
+              : len === 7 && buf[start] === 0x73 && buf[start + 1] === 0x75 && buf[start + 6] === 0x74
+                ? K_SUPPORT
+                : K_OTHER;
+      } else {
+        const k = JsonTokenizer.decode(buf, start, end, escaped);
+        this.#key = ctx === REC_ITEM ? (k === "id" ? K_ID : k === "score" ? K_SCORE : k === "support" ? K_SUPPORT : K_OTHER) : k;
+      }
+      this.#expect = COLON;
+      return;
+    }
+    if (e !== VALUE && e !== VALUE_OR_CLOSE) this.#unexpected("string");
+    const ctx = this.#parentCtx();
+    if (ctx === REC_ITEM) {
+      if (this.#key === K_ID) this.#itemId = JsonTokenizer.decode(buf, start, end, escaped);
+      else if (this.#key !== K_OTHER) this.#fail(`"${this.#keyName()}" must be a number`);
+    } else if (ctx !== SKIP) {
+      this.#scalar(JsonTokenizer.decode(buf, start, end, escaped));
+    }
+    this.#afterValue();
+  }
+
+  number(text: string): void {
+    if (this.#expect !== VALUE && this.#expect !== VALUE_OR_CLOSE) this.#unexpected("number");
+    const ctx = this.#parentCtx();
+    if (ctx === REC_ITEM) {
+      if (this.#key === K_SCORE) {
+        if (!Number.isFinite(Number(text))) this.#fail(`score ${text} is not a finite number`);
+        this.#itemScore = text;
+      } else if (this.#key === K_SUPPORT) {
+        this.#itemSupport = this.#int4(text, "support");
+      } else if (this.#key === K_ID) {
+        this.#fail('"id" must be a string');
+      }
+    } else if (ctx !== SKIP) {
+      this.#scalar(Number(text), text);
+    }
+    this.#afterValue();
+  }
+
+  literal(value: boolean | null): void {
+    if (this.#expect !== VALUE && this.#expect !== VALUE_OR_CLOSE) this.#unexpected(String(value));
+    const ctx = this.#parentCtx();
+    if (ctx === REC_ITEM) {
+      if (this.#key !== K_OTHER) this.#fail(`"${this.#keyName()}" must not be ${String(value)}`);
+    } else if (ctx !== SKIP) {
+      this.#scalar(value);
+    }
+    this.#afterValue();
+  }
+
+  // ---- structure ----
+
+  #parentCtx(): number {
+    const f = this.#frames[this.#frames.length - 1];
+    return f === undefined ? -1 : f >> 1;
+  }
+
+  #open(isArray: boolean): void {
+    const parent = this.#parentCtx();
+    const key = this.#key;
+    let ctx: number;
+    switch (parent) {
+      case -1:
+        if (isArray) this.#fail("the document must be a JSON object");
+        ctx = TOP;
+        break;
+      case TOP:
+        if (key === "recs") {
+          if (isArray) this.#fail('"recs" must be an object of product id → list');
+          if (this.hasRecs) this.#fail('duplicate "recs"');
+          this.hasRecs = true;
+          ctx = RECS;
+        } else if (key === "products") {
+          if (isArray) this.#fail('"products" must be an object of product id → {category, support}');
+          this.hasProducts = true;
+          ctx = PRODUCTS;
+        } else if (key === "params" || key === "counts") {
+          ctx = CAPTURE;
+          this.#captures.push(isArray ? [] : {});
+        } else if (key === "format" || key === "runId" || key === "createdAt") {
+          this.#fail(`"${key}" must be a string`);
+        } else {
+          ctx = SKIP;
+        }
+        break;
+      case RECS:
+        if (!isArray) this.#fail(`recs["${this.#pidFrom(key)}"] must be an array`);
+        this.#startProduct(key as string);
+        ctx = REC_LIST;
+        break;
+      case REC_LIST:
+        if (isArray) this.#fail(`recs["${this.#pid}"][${this.#rank}] must be an object {id, score, support}`);
+        this.#itemId = undefined;
+        this.#itemScore = undefined;
+        this.#itemSupport = -1;
+        ctx = REC_ITEM;
+        break;
+      case PRODUCTS:
+        if (isArray) this.#fail(`products["${String(key)}"] must be an object {category, support}`);
+        this.#prodCategory = undefined;
+        this.#prodSupport = undefined;
+        ctx = PRODUCT;
+        break;
+      case REC_ITEM:
+        if (key !== K_OTHER) this.#fail(`"${this.#keyName()}" must be a scalar`);
+        ctx = SKIP;
+        break;
+      case PRODUCT:
+        if (key === "category" || key === "support") this.#fail(`"${key}" must be a scalar`);
+        ctx = SKIP;
+        break;
+      case CAPTURE: {
+        const v: Json = isArray ? [] : {};
+        this.#put(v);
+        this.#captures.push(v);
+        ctx = CAPTURE;
+        break;
+      }
+      default:
+        ctx = SKIP;
+    }
+    this.#frames.push(ctx * 2 + (isArray ? 1 : 0));
+    this.#keys.push(key);
+    this.#key = "";
+  }
+
+  #close(): void {
+    const f = this.#frames.pop()!;
+    this.#key = this.#keys.pop()!;
+    const ctx = f >> 1;
+    switch (ctx) {
+      case REC_ITEM:
+        this.#endItem();
+        break;
+      case REC_LIST:
+        this.recStats.set(this.#pid, { recCount: this.#rank, maxSupport: this.#maxSupport });
+        break;
+      case PRODUCT:
+        this.#endProduct();
+        break;
+      case CAPTURE: {
+        const v = this.#captures.pop()!;
+        if (this.#parentCtx() === TOP) {
+          if (this.#key === "params") this.header.params = v;
+          else this.header.counts = v;
+        }
+        break;
+      }
+    }
+    this.#afterValue();
+  }
+
+  #afterValue(): void {
+    if (this.#frames.length === 0) {
+      this.#expect = END;
+      return;
+    }
+    this.#expect = COMMA_OR_CLOSE;
+    if ((this.#frames[this.#frames.length - 1]! >> 1) === REC_LIST) this.#key = "";
+  }
+
+  /** A scalar in a TOP, PRODUCT or CAPTURE context. */
+  #scalar(value: string | number | boolean | null, text?: string): void {
+    const ctx = this.#parentCtx();
+    const key = this.#key;
+    if (ctx === TOP) {
+      if (key === "format" || key === "runId" || key === "createdAt") {
+        if (typeof value !== "string") this.#fail(`"${key}" must be a string`);
+        this.#headerString(key, value);
+      } else if (key === "recs" || key === "products") {
+        this.#fail(`"${key}" must be an object`);
+      } else if (key === "params" || key === "counts") {
+        this.header[key] = value;
+      }
+    } else if (ctx === PRODUCT) {
+      if (key === "category") {
+        if (value !== null && typeof value !== "string") this.#fail('"category" must be a string or null');
+        this.#prodCategory = value;
+      } else if (key === "support") {
+        if (value !== null && typeof value !== "number") this.#fail('"support" must be an integer or null');
+        this.#prodSupport = value === null ? null : this.#int4(text ?? String(value), "support");
+      }
+    } else if (ctx === CAPTURE) {
+      this.#put(value);
+    } else if (ctx === RECS) {
+      this.#fail(`recs["${this.#pidFrom(key)}"] must be an array`);
+    } else if (ctx === REC_LIST) {
+      this.#fail(`recs["${this.#pid}"][${this.#rank}] must be an object {id, score, support}`);
+    } else if (ctx === PRODUCTS) {
+      this.#fail(`products["${String(key)}"] must be an object {category, support}`);
+    } else if (ctx === -1) {
+      this.#fail("the document must be a JSON object");
+    }
+  }
+
+  #put(value: Json): void {
+    const target = this.#captures[this.#captures.length - 1]!;
+    if (Array.isArray(target)) target.push(value);
+    else (target as Record<string, Json>)[this.#key as string] = value;
+  }
+
+  #headerString(key: "format" | "runId" | "createdAt", value: string): void {
+    if (key === "format" && value !== RICH_FORMAT) {
+      this.#fail(`format is "${value}" but this loader reads "${RICH_FORMAT}"`);
+    }
+    if (key === "runId") {
+      if (value === "") this.#fail('"runId" is empty');
+      if (this.#expectedRunId !== undefined && value !== this.#expectedRunId) {
+        this.#fail(`runId is "${value}" but the run being loaded is "${this.#expectedRunId}"`);
+      }
+    }
+    if (key === "createdAt" && Number.isNaN(Date.parse(value))) {
+      this.#fail(`createdAt "${value}" is not an ISO-8601 date`);
+    }
+    this.header[key] = value;
+  }
+
+  #startProduct(pid: string): void {
+    if (this.recStats.has(pid)) this.#fail(`product "${pid}" appears twice in recs`);
+    if (pid === "") this.#fail("empty product id in recs");
+    if (pid.includes("\u0000")) this.#fail("product id contains a NUL character");
+    this.#pid = pid;
+    this.#pidEsc = copyEscape(pid);
+    this.#rank = 0;
+    this.#maxSupport = 0;
+  }
+
+  #endItem(): void {
+    const id = this.#itemId;
+    const where = () => `recs["${this.#pid}"][${this.#rank}]`;
+    if (id === undefined) this.#fail(`${where()} has no "id"`);
+    if (id === "" || id.includes("\u0000")) this.#fail(`${where()}.id is empty or contains NUL`);
+    if (this.#itemScore === undefined) this.#fail(`${where()} has no "score"`);
+    if (this.#itemSupport < 0) this.#fail(`${where()} has no "support"`);
+    this.#rank++;
+    if (this.#itemSupport > this.#maxSupport) this.#maxSupport = this.#itemSupport;
+    this.#out += `${this.#pidEsc}\t${this.#rank}\t${copyEscape(id)}\t${this.#itemScore}\t${this.#itemSupport}\n`;
+    this.rows++;
+    if (this.#out.length >= FLUSH_CHARS) {
+      this.#chunks.push(this.#out);
+      this.#out = "";
+    }
+  }
+
+  #endProduct(): void {
+    const pid = this.#key as string;
+    if (this.docProducts.has(pid)) this.#fail(`product "${pid}" appears twice in products`);
+    if (pid === "" || pid.includes("\u0000")) this.#fail("empty product id (or NUL) in products");
+    this.docProducts.set(pid, { category: this.#prodCategory ?? null, support: this.#prodSupport ?? null });
+  }
+
+  #int4(text: string, what: string): number {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 0 || n > INT4_MAX) this.#fail(`${what} ${text} is not an integer in 0..${INT4_MAX}`);
+    return n;
+  }
+
+  #pidFrom(key: string | number): string {
+    return String(key);
+  }
+
+  #keyName(): string {
+    return this.#key === K_ID ? "id" : this.#key === K_SCORE ? "score" : this.#key === K_SUPPORT ? "support" : "?";
+  }
+
+  #unexpected(what: string): never {
+    const expected = ["a value", "a key or }", "a key", ":", ", or a closing bracket", "a value or ]", "end of document"][
+      this.#expect
+    ];
+    this.#fail(`unexpected ${what}, expected ${expected}`);
+  }
+
+  #fail(message: string): never {
+    throw new FormatError(this.#file, message, { line: this.#tok.line, column: this.#tok.column });
+  }
+
+  #wrap(err: unknown): unknown {
+    if (err instanceof JsonSyntaxError) {
+      return new FormatError(this.#file, `invalid JSON: ${err.message}`, { line: err.line, column: err.column });
+    }
+    return err;
+  }
+}

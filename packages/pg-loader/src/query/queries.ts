@@ -1,0 +1,252 @@
+import { sql } from "kysely";
+import { type DbInput, withDb } from "../db/open-database.js";
+import type { Json } from "../db/types.js";
+import { ConfigError, NotMigratedError } from "../errors.js";
+
+/** A loaded (or pruned) run. */
+export interface RunInfo {
+  id: string;
+  /** ISO-8601. */
+  createdAt: string;
+  loadedAt: string;
+  sourceUri: string | null;
+  params: Json;
+  counts: Json;
+  validation: Json | null;
+  status: "loaded" | "pruned";
+  recommendationCount: number;
+  productCount: number;
+  productStats: "document" | "derived";
+  active: boolean;
+}
+
+/** A product of the active run. */
+export interface ProductInfo {
+  id: string;
+  category: string | null;
+  /** Orders containing the product (derived runs: its largest pair support; null when unknown). */
+  support: number | null;
+  recCount: number;
+}
+
+/** One recommendation. */
+export interface SimilarProduct {
+  id: string;
+  /** 1-based rank in the product's full list. */
+  rank: number;
+  score: number;
+  /** Orders holding both products (C[p][q]). */
+  support: number;
+  category: string | null;
+}
+
+/** A product and its recommendations in the active run. */
+export interface SimilarProducts {
+  runId: string;
+  product: ProductInfo;
+  items: SimilarProduct[];
+}
+
+/**
+ * The active run's recommendations for a product, best first; null when the product is not in the
+ * active run (or no run is active). One statement, so it never mixes two runs.
+ * @example
+ * const r = await similarProducts(db, "P1", { k: 5, category: "C01" });
+ * r?.items.map((i) => `${i.id} ${i.score.toFixed(3)}`);
+ */
+export async function similarProducts(
+  input: DbInput,
+  productId: string,
+  options: { k?: number; category?: string } = {},
+): Promise<SimilarProducts | null> {
+  const k = checkCount("k", options.k ?? 10, 1000);
+  return query(input, async (db) => {
+    const rows = await db.kysely
+      .selectFrom("active_products as p")
+      .leftJoin("active_recommendations as r", (join) => {
+        let j = join.onRef("r.product_id", "=", "p.product_id");
+        if (options.category !== undefined) j = j.on("r.recommended_category", "=", options.category);
+        return j;
+      })
+      .select([
+        "p.run_id",
+        "p.product_id",
+        "p.category",
+        "p.support",
+        "p.rec_count",
+        "r.rank",
+        "r.recommended_id",
+        "r.score",
+        "r.support as pair_support",
+        "r.recommended_category",
+      ])
+      .where("p.product_id", "=", productId)
+      .orderBy("r.rank")
+      .limit(k)
+      .execute();
+    const first = rows[0];
+    if (first === undefined) return null;
+    return {
+      runId: first.run_id,
+      product: { id: first.product_id, category: first.category, support: first.support, recCount: first.rec_count },
+      items: rows
+        .filter((r) => r.recommended_id !== null)
+        .map((r) => ({
+          id: r.recommended_id!,
+          rank: r.rank!,
+          score: Number(r.score),
+          support: r.pair_support!,
+          category: r.recommended_category ?? null,
+        })),
+    };
+  });
+}
+
+/**
+ * One product of the active run; null when it is not there.
+ * @example
+ * const p = await productInfo(db, "P1"); // { id: "P1", category: "C01", support: 12, recCount: 10 }
+ */
+export async function productInfo(input: DbInput, productId: string): Promise<ProductInfo | null> {
+  return query(input, async (db) => {
+    const r = await db.kysely
+      .selectFrom("active_products")
+      .select(["product_id", "category", "support", "rec_count"])
+      .where("product_id", "=", productId)
+      .executeTakeFirst();
+    return r ? toProduct(r) : null;
+  });
+}
+
+/**
+ * Products of the active run whose id starts with `prefix`, in id (byte) order.
+ * @example
+ * const page = await searchProducts(db, "P1", { limit: 20, offset: 40 });
+ */
+export async function searchProducts(
+  input: DbInput,
+  prefix: string,
+  options: { limit?: number; offset?: number } = {},
+): Promise<ProductInfo[]> {
+  const limit = checkCount("limit", options.limit ?? 20, 1000);
+  const offset = checkCount("offset", options.offset ?? 0, Number.MAX_SAFE_INTEGER, 0);
+  const pattern = `${prefix.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  return query(input, async (db) => {
+    const rows = await db.kysely
+      .selectFrom("active_products")
+      .select(["product_id", "category", "support", "rec_count"])
+      .where("product_id", "like", pattern)
+      .orderBy("product_id")
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return rows.map(toProduct);
+  });
+}
+
+/**
+ * The most-ordered products of a category in the active run (support desc, then id).
+ * @example
+ * const top = await popularInCategory(db, "C01", 10);
+ */
+export async function popularInCategory(input: DbInput, category: string, limit = 10): Promise<ProductInfo[]> {
+  const n = checkCount("limit", limit, 1000);
+  return query(input, async (db) => {
+    const rows = await db.kysely
+      .selectFrom("active_products")
+      .select(["product_id", "category", "support", "rec_count"])
+      .where("category", "=", category)
+      .orderBy(sql`support DESC NULLS LAST`)
+      .orderBy("product_id")
+      .limit(n)
+      .execute();
+    return rows.map(toProduct);
+  });
+}
+
+/**
+ * Categories of the active run with their product counts, by name.
+ * @example
+ * const cats = await listCategories(db); // [{ category: "C01", products: 120 }, …]
+ */
+export async function listCategories(input: DbInput): Promise<{ category: string; products: number }[]> {
+  return query(input, async (db) => {
+    const rows = await db.kysely
+      .selectFrom("active_products")
+      .select(["category", sql<number>`count(*)::int`.as("products")])
+      .where("category", "is not", null)
+      .groupBy("category")
+      .orderBy("category")
+      .execute();
+    return rows.map((r) => ({ category: r.category!, products: Number(r.products) }));
+  });
+}
+
+/**
+ * The active run, or null when none is active.
+ * @example
+ * const run = await activeRun(db); // { id: "2025-01-31_12-00-00", recommendationCount: 1000000, … }
+ */
+export async function activeRun(input: DbInput): Promise<RunInfo | null> {
+  const runs = await runQuery(input, true);
+  return runs[0] ?? null;
+}
+
+/**
+ * All runs the database knows (loaded and pruned), newest first.
+ * @example
+ * for (const r of await listRuns(db)) console.log(r.id, r.status, r.active ? "*" : "");
+ */
+export async function listRuns(input: DbInput): Promise<RunInfo[]> {
+  return runQuery(input, false);
+}
+
+async function runQuery(input: DbInput, activeOnly: boolean): Promise<RunInfo[]> {
+  return query(input, async (db) => {
+    let q = db.kysely
+      .selectFrom("runs")
+      .leftJoin("active_run", "active_run.run_key", "runs.key")
+      .selectAll("runs")
+      .select(sql<boolean>`active_run.run_key IS NOT NULL`.as("active"));
+    if (activeOnly) q = q.where("active_run.run_key", "is not", null);
+    const rows = await q.orderBy("runs.created_at", "desc").orderBy("runs.id", "desc").execute();
+    return rows.map((r) => ({
+      id: r.id,
+      createdAt: iso(r.created_at),
+      loadedAt: iso(r.loaded_at),
+      sourceUri: r.source_uri,
+      params: r.params,
+      counts: r.counts,
+      validation: r.validation,
+      status: r.status,
+      recommendationCount: r.recommendation_count,
+      productCount: r.product_count,
+      productStats: r.product_stats,
+      active: r.active === true,
+    }));
+  });
+}
+
+function toProduct(r: { product_id: string; category: string | null; support: number | null; rec_count: number }): ProductInfo {
+  return { id: r.product_id, category: r.category, support: r.support, recCount: r.rec_count };
+}
+
+function iso(v: Date | string): string {
+  return (v instanceof Date ? v : new Date(v)).toISOString();
+}
+
+function checkCount(name: string, v: number, max: number, min = 1): number {
+  if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${String(v)}`);
+  return v;
+}
+
+async function query<T>(input: DbInput, fn: Parameters<typeof withDb<T>>[1]): Promise<T> {
+  return withDb(input, async (db) => {
+    try {
+      return await fn(db);
+    } catch (err) {
+      if ((err as { code?: string }).code === "42P01") throw new NotMigratedError(db.schema, { cause: err });
+      throw err;
+    }
+  });
+}

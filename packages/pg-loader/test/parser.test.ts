@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import { parseCopyLine } from "../src/dialect/kysely/backend.js";
+import { copyEscape, parseManifest, RichRecsParser, validateSchemaName } from "../src/index.js";
+import { makeRun, richJson } from "./fixtures.js";
+
+function parseAll(text: string, chunk = 1 << 20, opts: { expectedRunId?: string } = {}) {
+  const p = new RichRecsParser("recs.rich.json", opts);
+  const bytes = Buffer.from(text);
+  let lines = "";
+  for (let i = 0; i < bytes.length; i += chunk) {
+    p.write(bytes.subarray(i, i + chunk));
+    lines += p.take().join("");
+  }
+  p.end();
+  lines += p.take().join("");
+  return { p, lines };
+}
+
+function expectedLines(run: ReturnType<typeof makeRun>): string {
+  let s = "";
+  for (const [pid, list] of Object.entries(run.recs)) {
+    list.forEach((r, i) => {
+      s += `${copyEscape(pid)}\t${i + 1}\t${copyEscape(r.id)}\t${r.score}\t${r.support}\n`;
+    });
+  }
+  return s;
+}
+
+describe("RichRecsParser", () => {
+  const run = makeRun("2025-01-01_00-00-00", { products: 12, k: 4 });
+  const text = richJson(run);
+
+  it("turns recs into COPY lines and keeps the header, whatever the chunking", () => {
+    const want = expectedLines(run);
+    for (const chunk of [1, 2, 3, 7, 64, 1 << 20]) {
+      const { p, lines } = parseAll(text, chunk);
+      expect(lines).toBe(want);
+      expect(p.rows).toBe(48);
+      expect(p.header.runId).toBe(run.runId);
+      expect(p.header.params).toEqual({ k: 5, minScore: 0 });
+      expect(p.header.counts).toMatchObject({ orders: 1000 });
+      expect(p.docProducts.get("P03")).toEqual(run.products!.P03);
+      expect(p.recStats.get("P00")).toEqual({ recCount: 4, maxSupport: Math.max(...run.recs.P00!.map((r) => r.support)) });
+    }
+  });
+
+  it("decodes escapes and non-ASCII ids and escapes them for COPY", () => {
+    const doc = `{"format":"cobuy.recs.v1","runId":"r","recs":{"a\\tb\\u00e9":[{"id":"é\\\\x","score":1e-3,"support":2,"extra":{"k":[1,2]}}],"日本":[]},"unknown":[{"x":null}]}`;
+    for (const chunk of [1, 5, 1000]) {
+      const { p, lines } = parseAll(doc, chunk);
+      expect(lines).toBe("a\\tbé\t1\té\\\\x\t1e-3\t2\n");
+      expect([...p.recStats.keys()]).toEqual(["a\tbé", "日本"]);
+      expect(p.hasProducts).toBe(false);
+    }
+  });
+
+  it.each([
+    ['{"format":"cobuy.recs.v1","runId":"r","recs":{"P1":[{"id":"P2","score":0.5,"support":1}', "unexpected end of document"],
+    ['{"format":"cobuy.recs.v1","recs":{"P1":[{"id":"P2","score":"0.5","support":1}]}}', '"score" must be a number'],
+    ['{"format":"cobuy.recs.v1","recs":{"P1":[{"id":"P2","score":0.5,"support":1.5}]}}', "support 1.5 is not an integer"],
+    ['{"format":"cobuy.recs.v1","recs":{"P1":[{"id":"P2","score":0.5}]}}', 'has no "support"'],
+    ['{"format":"cobuy.recs.v2","recs":{}}', 'format is "cobuy.recs.v2"'],
+    ['{"recs":{}}', 'missing "format"'],
+    ['{"format":"cobuy.recs.v1"}', 'missing "recs"'],
+    ['{"format":"cobuy.recs.v1","recs":{"P1":[],"P1":[]}}', "appears twice"],
+    ['{"format":"cobuy.recs.v1","recs":{"P1":[]},}', "unexpected }"],
+    ['{"format":"cobuy.recs.v1","recs":{"P1":[01]}}', "invalid JSON"],
+    ['{"format":"cobuy.recs.v1","recs":{"P1":tru}}', 'unexpected word "tru"'],
+    ['{"format":"cobuy.recs.v1","recs":{"P1":{}}}', "must be an array"],
+    ['[1,2]', "must be a JSON object"],
+    ['{"format":"cobuy.recs.v1","runId":"other","recs":{}}', 'runId is "other"'],
+  ])("rejects %s", (doc, message) => {
+    expect(() => parseAll(doc, 3, { expectedRunId: doc.includes("other") ? "r1" : undefined })).toThrow(message);
+    try {
+      parseAll(doc, 3, { expectedRunId: doc.includes("other") ? "r1" : undefined });
+    } catch (err) {
+      expect((err as { code: string }).code).toBe("PGL_FORMAT");
+    }
+  });
+
+  it("reports line and column of a format violation", () => {
+    const doc = '{\n  "format": "cobuy.recs.v1",\n  "recs": {\n    "P1": [ {"id": "P2", "score": null, "support": 1} ]\n  }\n}';
+    try {
+      parseAll(doc, 4);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toMatchObject({ code: "PGL_FORMAT", file: "recs.rich.json", line: 4, column: 35 });
+      expect((err as Error).message).toMatch(/^recs\.rich\.json:4:35: "score" must not be null/);
+    }
+  });
+});
+
+describe("manifest, identifiers, COPY text", () => {
+  it("accepts files as an array or a map, sha256 as hex or base64", () => {
+    const hex = "ab".repeat(32);
+    const a = parseManifest({ runId: "r", files: [{ path: "runs/r/recs.rich.json", size: 3, sha256: hex }] });
+    expect(a.files.get("recs.rich.json")).toEqual({ name: "recs.rich.json", size: 3, sha256: hex });
+    const b = parseManifest({ files: { "validation.json": { bytes: 2, sha256: Buffer.from(hex, "hex").toString("base64") } } });
+    expect(b.files.get("validation.json")?.sha256).toBe(hex);
+    expect(() => parseManifest({ files: [{ name: "x", sha256: "nope" }] })).toThrow(/neither 64 hex/);
+    expect(() => parseManifest([])).toThrow(/JSON object/);
+  });
+
+  it("validates schema names", () => {
+    expect(validateSchemaName("cobuy_2")).toBe("cobuy_2");
+    for (const bad of ["", "Cobuy", "a-b", 'x"; drop table y; --', "pg_catalog", "1abc", "a".repeat(64)]) {
+      expect(() => validateSchemaName(bad)).toThrow(expect.objectContaining({ code: "PGL_CONFIG" }));
+    }
+  });
+
+  it("round-trips COPY escaping", () => {
+    for (const s of ["plain", "tab\there", "nl\nx\r", "back\\slash\\t"]) {
+      expect(parseCopyLine(`${copyEscape(s)}\t\\N`)).toEqual([s, null]);
+    }
+  });
+});

@@ -1,0 +1,227 @@
+// The report's in-page script: plain browser JavaScript kept as a string (the page has no network
+// and no build step). It reads the embedded JSON and draws every chart as inline SVG; each bar and
+// point carries data-label / data-series / data-value so tests can check what was drawn.
+export const REPORT_SCRIPT = `
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("cobuy-data").textContent);
+  var NS = "http://www.w3.org/2000/svg";
+  var COLORS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563", "#65a30d"];
+  function el(name, attrs, parent, text) {
+    var e = document.createElementNS(NS, name);
+    for (var k in attrs) e.setAttribute(k, String(attrs[k]));
+    if (text !== undefined) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function h(tag, attrs, parent, text) {
+    var e = document.createElement(tag);
+    for (var k in attrs) e.setAttribute(k, String(attrs[k]));
+    if (text !== undefined) e.textContent = text;
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function fmt(v) {
+    if (typeof v !== "number" || !isFinite(v)) return String(v);
+    if (Number.isInteger(v)) return String(v);
+    var a = Math.abs(v);
+    if (a > 0 && a < 0.01) return v.toPrecision(2);
+    return a >= 100 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
+  }
+  function section(id, title, note) {
+    var s = h("section", { id: id }, document.getElementById("charts"));
+    h("h2", {}, s, title);
+    if (note) h("p", { class: "note" }, s, note);
+    return s;
+  }
+  function tooltip(node, text) { el("title", {}, node, text); }
+
+  // Horizontal bars: items [{label, value}], one series.
+  function hbars(parent, id, items, series, max) {
+    var rowH = 18, labelW = 210, barW = 420, pad = 4;
+    var svg = el("svg", { id: id, width: labelW + barW + 70, height: items.length * rowH + 2 * pad, role: "img" }, parent);
+    max = max || Math.max.apply(null, items.map(function (d) { return d.value; }).concat([1e-12]));
+    items.forEach(function (d, i) {
+      var y = pad + i * rowH;
+      el("text", { x: labelW - 6, y: y + rowH * 0.7, "text-anchor": "end", class: "label" }, svg, d.label);
+      var w = Math.max(0, (d.value / max) * barW);
+      var r = el("rect", { x: labelW, y: y + 2, width: w, height: rowH - 4, fill: d.color || COLORS[0],
+        "data-label": d.label, "data-series": series, "data-value": d.value, class: "bar" }, svg);
+      tooltip(r, d.label + ": " + fmt(d.value) + (d.extra ? " (" + d.extra + ")" : ""));
+      el("text", { x: labelW + w + 4, y: y + rowH * 0.7, class: "value", "data-label": d.label, "data-series": series }, svg, fmt(d.value));
+    });
+    return svg;
+  }
+
+  // Grouped vertical bars: groups = metric names, series = configurations.
+  function groupedBars(parent, id, groups, series, valueOf) {
+    var W = 860, H = 300, left = 40, bottom = 40, top = 16;
+    var svg = el("svg", { id: id, width: W, height: H, role: "img" }, parent);
+    var gw = (W - left - 10) / groups.length;
+    var bw = Math.max(4, (gw - 16) / series.length);
+    el("line", { x1: left, y1: H - bottom, x2: W - 5, y2: H - bottom, class: "axis" }, svg);
+    for (var t = 0; t <= 4; t++) {
+      var yy = H - bottom - (t / 4) * (H - bottom - top);
+      el("line", { x1: left, y1: yy, x2: W - 5, y2: yy, class: "grid" }, svg);
+      el("text", { x: left - 4, y: yy + 4, "text-anchor": "end", class: "tick" }, svg, (t / 4).toFixed(2));
+    }
+    groups.forEach(function (g, gi) {
+      var x0 = left + gi * gw + 8;
+      el("text", { x: x0 + (bw * series.length) / 2, y: H - bottom + 16, "text-anchor": "middle", class: "label" }, svg, g);
+      series.forEach(function (s, si) {
+        var v = valueOf(s, g);
+        if (typeof v !== "number") return;
+        var bh = Math.min(1, Math.max(0, v)) * (H - bottom - top);
+        var r = el("rect", { x: x0 + si * bw, y: H - bottom - bh, width: bw - 2, height: bh, fill: COLORS[si % COLORS.length],
+          "data-label": s, "data-series": g, "data-value": v, class: "bar" }, svg);
+        tooltip(r, s + " · " + g + ": " + fmt(v));
+      });
+    });
+    var legend = h("div", { class: "legend" }, parent);
+    series.forEach(function (s, si) {
+      var item = h("span", {}, legend);
+      h("i", { style: "background:" + COLORS[si % COLORS.length] }, item);
+      item.appendChild(document.createTextNode(s));
+    });
+    return svg;
+  }
+
+  // Curves: x values, one line per series [{name, points:[{x, y}]}].
+  function curves(parent, id, title, series, xLabel) {
+    var W = 280, H = 220, left = 40, bottom = 34, top = 22, right = 10;
+    var svg = el("svg", { id: id, width: W, height: H, role: "img", class: "panel" }, parent);
+    el("text", { x: W / 2, y: 14, "text-anchor": "middle", class: "title" }, svg, title);
+    var xs = [], ys = [];
+    series.forEach(function (s) { s.points.forEach(function (p) { xs.push(p.x); ys.push(p.y); }); });
+    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
+    var y1 = Math.max(1e-9, Math.max.apply(null, ys));
+    if (x1 === x0) x1 = x0 + 1;
+    function X(v) { return left + ((v - x0) / (x1 - x0)) * (W - left - right); }
+    function Y(v) { return H - bottom - (v / y1) * (H - bottom - top); }
+    el("line", { x1: left, y1: H - bottom, x2: W - right, y2: H - bottom, class: "axis" }, svg);
+    el("line", { x1: left, y1: top, x2: left, y2: H - bottom, class: "axis" }, svg);
+    el("text", { x: left - 4, y: top + 4, "text-anchor": "end", class: "tick" }, svg, fmt(y1));
+    el("text", { x: left - 4, y: H - bottom, "text-anchor": "end", class: "tick" }, svg, "0");
+    el("text", { x: left, y: H - bottom + 14, class: "tick" }, svg, fmt(x0));
+    el("text", { x: W - right, y: H - bottom + 14, "text-anchor": "end", class: "tick" }, svg, fmt(x1));
+    el("text", { x: (W + left) / 2, y: H - 4, "text-anchor": "middle", class: "tick" }, svg, xLabel);
+    series.forEach(function (s, si) {
+      var color = COLORS[si % COLORS.length];
+      var d = s.points.map(function (p, i) { return (i ? "L" : "M") + X(p.x).toFixed(1) + "," + Y(p.y).toFixed(1); }).join("");
+      el("path", { d: d, fill: "none", stroke: color, "stroke-width": 2, "data-series": s.name }, svg);
+      s.points.forEach(function (p) {
+        var c = el("circle", { cx: X(p.x), cy: Y(p.y), r: 3, fill: color, "data-label": s.name, "data-series": title,
+          "data-x": p.x, "data-value": p.y, class: "point" }, svg);
+        tooltip(c, s.name + ", min score " + fmt(p.x) + ": " + fmt(p.y));
+      });
+    });
+    return svg;
+  }
+
+  function table(parent, id, head, rows) {
+    var t = h("table", { id: id }, parent);
+    var tr = h("tr", {}, h("thead", {}, t));
+    head.forEach(function (c) { h("th", {}, tr, c); });
+    var tb = h("tbody", {}, t);
+    rows.forEach(function (r) {
+      var row = h("tr", {}, tb);
+      r.forEach(function (c) { h("td", typeof c === "number" ? { class: "num" } : {}, row, typeof c === "number" ? fmt(c) : c); });
+    });
+    return t;
+  }
+
+  var ev = data.evaluation;
+  var k = ev ? ev.k : 5;
+  var summary = document.getElementById("summary");
+  if (ev) {
+    var chosen = ev.similarity.chosen + (ev.blend ? " + popular:" + ev.blend.popular : "");
+    var facts = [["measure", chosen + (ev.similarity.requested === "auto" ? " (chosen by auto)" : "")],
+      ["min pair support", ev.similarity.minPairSupport], ["k", k],
+      ["split", ev.split.method === "holdout" ? "holdout " + ev.split.fraction + ", seed " + ev.split.seed : "by time (" + ev.split.column + "), latest " + ev.split.fraction],
+      ["orders (train / test)", ev.split.trainOrders + " / " + ev.split.testOrders], ["products", ev.counts.products]];
+    var dl = h("dl", {}, summary);
+    facts.forEach(function (f) { h("dt", {}, dl, f[0]); h("dd", {}, dl, String(f[1])); });
+    var cards = h("div", { class: "cards", id: "headline" }, summary);
+    ["hitRate@" + k, "ndcg@" + k, "coverage", "sameCategory"].forEach(function (m) {
+      var c = h("div", { class: "card", "data-metric": m, "data-value": ev.metrics[m] }, cards);
+      h("div", { class: "big" }, c, fmt(ev.metrics[m]));
+      h("div", {}, c, m);
+      h("div", { class: "small" }, c, "popular baseline: " + fmt(ev.baseline.popular[m]));
+    });
+  }
+
+  var byCategory = ev ? ev.byCategory : data.validation ? data.validation.byCategory : null;
+  if (byCategory) {
+    var s1 = section("by-category", "Classic metric per category",
+      "Share of a category's products whose best recommendation is in the same category" + (ev ? " (" + chosen + ", training orders)." : "."));
+    var items = Object.keys(byCategory).map(function (c) {
+      var v = byCategory[c];
+      return { label: c, value: v.share, extra: v.sameCategory + " of " + v.products };
+    }).sort(function (a, b) { return b.value - a.value || (a.label < b.label ? -1 : 1); });
+    hbars(s1, "chart-by-category", items, "share", 1);
+  }
+
+  if (ev) {
+    var s2 = section("by-measure", "Evaluation metrics by measure",
+      "Every measure built on the same training orders and scored on the same held-out orders. The popular baseline is the same top-" + k + " list for everyone: read HitRate beside coverage.");
+    var names = Object.keys(ev.measures).concat(["popular (baseline)"]);
+    function metricsOf(n) { return n === "popular (baseline)" ? ev.baseline.popular : ev.measures[n]; }
+    var groups = ["hitRate@" + k, "precision@" + k, "recall@" + k, "mrr", "ndcg@" + k, "coverage", "fullLists", "sameCategory"];
+    groupedBars(s2, "chart-measures", groups, names, function (s, g) { return metricsOf(s)[g]; });
+    table(s2, "table-measures", ["measure"].concat(groups, ["popularityBias"]),
+      names.map(function (n) { var m = metricsOf(n); return [n].concat(groups.concat(["popularityBias"]).map(function (g) { return m[g]; })); }));
+    var sel = ev.similarity.selection;
+    if (sel) {
+      var s2b = section("auto", "How auto chose",
+        "Candidates built on " + sel.trainOrders + " training orders, scored on " + sel.validationOrders + " validation orders carved from the training orders (never the test orders). Rule: " + sel.rule + ".");
+      table(s2b, "table-auto", ["measure", "min pair support", "hitRate@" + k, "coverage", "eligible"],
+        sel.candidates.map(function (c) { return [c.similarity, String(c.minPairSupport), c.hitRate, c.coverage, c.eligible ? "yes" : "no"]; }));
+    }
+  }
+
+  var sw = data.sweep;
+  if (sw && sw.cells.length) {
+    var s3 = section("sweep", "Threshold sweep (" + sw.similarity + ")",
+      "One curve per minimum pair support; x is the minimum score. Pick thresholds where the classic metric rises without losing too much coverage.");
+    var row = h("div", { class: "row" }, s3);
+    [["sameCategory", "classic metric"], ["hitRate", "hitRate@" + sw.k], ["coverage", "coverage"]].forEach(function (m) {
+      var series = sw.minPairSupports.map(function (sp) {
+        return { name: "support ≥ " + sp, points: sw.cells.filter(function (c) { return c.minPairSupport === sp; })
+          .map(function (c) { return { x: c.minScore, y: c[m[0]] }; }) };
+      });
+      curves(row, "chart-sweep-" + m[0], m[1], series, "minimum score");
+    });
+    var legend = h("div", { class: "legend" }, s3);
+    sw.minPairSupports.forEach(function (sp, i) {
+      var item = h("span", {}, legend);
+      h("i", { style: "background:" + COLORS[i % COLORS.length] }, item);
+      item.appendChild(document.createTextNode("support ≥ " + sp));
+    });
+  }
+
+  var dist = ev ? ev.scoreDistribution : data.scoreDistribution;
+  if (dist && dist.bins.length) {
+    var s4 = section("scores", "Score distribution (" + dist.similarity + ")", "Scores of every listed recommendation.");
+    hbars(s4, "chart-scores", dist.bins.map(function (b) { return { label: fmt(b.from) + " – " + fmt(b.to), value: b.count }; }), "count");
+  }
+
+  var examples = ev ? ev.examples : data.examples;
+  if (examples && examples.length) {
+    var s5 = section("examples", "Example products", "The best seller of the largest categories and what it recommends.");
+    var grid = h("div", { class: "examples" }, s5);
+    examples.forEach(function (e) {
+      var card = h("div", { class: "example" }, grid);
+      h("h3", {}, card, e.id);
+      h("div", { class: "small" }, card, (e.category || "no category") + (e.orders !== undefined ? " · " + e.orders + " orders" : ""));
+      var ol = h("ol", {}, card);
+      e.recs.forEach(function (r) {
+        var li = h("li", { "data-reason": r.reason || "similar" }, ol);
+        h("span", { class: "rec" }, li, r.id);
+        h("span", { class: "small" }, li, " " + (r.category || "") + (r.reason && r.reason !== "similar" ? "" : " · " + fmt(r.score)) + (r.support ? " · " + r.support + " together" : "") + (r.reason && r.reason !== "similar" ? " · " + r.reason : ""));
+      });
+      if (!e.recs.length) h("p", { class: "small" }, card, "no recommendation");
+    });
+  }
+  document.body.setAttribute("data-rendered", "true");
+})();
+`;

@@ -1,0 +1,199 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { finished } from "node:stream/promises";
+import type { TopKLists } from "@cobuy/core-math";
+import { describe, expect, it } from "vitest";
+import { ChunkedWriter } from "../src/documents/chunked-writer.js";
+import {
+  buildRecommendations,
+  makeRunId,
+  RICH_FORMAT,
+  RUN_ID_PATTERN,
+  writeDocuments,
+} from "../src/index.js";
+import { chunked, rejection, tempDir } from "./helpers.js";
+
+const dir = tempDir();
+
+const CSV = [
+  "order_id,product_id,category",
+  "1,P1,A",
+  "1,P2,A",
+  "1,P3,B",
+  "2,P1,A",
+  "2,P2,A",
+  "3,P2,A",
+  "3,P3,B",
+  '4,"we""ird",B',
+  "4,P3,B",
+  "5,P4,B",
+].join("\n");
+
+describe("writeDocuments", () => {
+  it("writes recs.json, recs.rich.json and validation.json as design.md defines", async () => {
+    const r = await buildRecommendations(chunked(CSV), { k: 2, name: "docs.csv" });
+    const createdAt = new Date("2025-01-02T03:04:05.678Z");
+    const out = join(dir, "run1");
+    const files = await writeDocuments(out, {
+      index: r.index,
+      topk: r.topk,
+      validation: r.validation,
+      runId: "2025-01-02_03-04-05",
+      createdAt,
+      params: { k: 2, minScore: 0, incidence: "count" },
+    });
+    expect(files.map((f) => f.name)).toEqual(["recs.json", "recs.rich.json", "validation.json"]);
+    for (const f of files) {
+      expect(f.path).toBe(join(out, f.name));
+      expect(statSync(f.path).size).toBe(f.bytes);
+    }
+    expect(readdirSync(out).sort()).toEqual(["recs.json", "recs.rich.json", "validation.json"]);
+
+    // Classic: exactly what JSON.stringify(..., null, 2) gives, every product present.
+    const classicText = readFileSync(join(out, "recs.json"), "utf8");
+    const classic = JSON.parse(classicText) as Record<string, string>;
+    expect(classicText).toBe(`${JSON.stringify(classic, null, 2)}\n`);
+    expect(Object.keys(classic)).toEqual(r.index.productIds);
+    expect(classic.P4).toBe(""); // bought alone: no recommendation
+    const rich = JSON.parse(readFileSync(join(out, "recs.rich.json"), "utf8"));
+    expect(rich.format).toBe(RICH_FORMAT);
+    expect(rich.runId).toBe("2025-01-02_03-04-05");
+    expect(rich.createdAt).toBe("2025-01-02T03:04:05.678Z");
+    expect(rich.params).toEqual({ k: 2, minScore: 0, incidence: "count" });
+    expect(rich.counts).toEqual({ orders: 5, rows: 10, products: 5 });
+    expect(Object.keys(rich.recs)).toEqual(r.index.productIds);
+    expect(rich.recs.P4).toEqual([]);
+    for (const [id, list] of Object.entries(
+      rich.recs as Record<string, Array<{ id: string; score: number; support: number }>>,
+    )) {
+      expect(list.map((x) => x.id).join(";")).toBe(classic[id]);
+      const p = r.index.productIds.indexOf(id);
+      list.forEach((x, i) => {
+        // Scores round-trip exactly.
+        expect(x.score).toBe(r.topk.scores[p * 2 + i]);
+        expect(x.support).toBe(r.topk.support[p * 2 + i]);
+        expect(Object.keys(x)).toEqual(["id", "score", "support"]);
+      });
+    }
+    // support = C[p][q], the co-occurrence count; cosine of C's rows may also pick a product never
+    // bought together with p (support 0), as the classic method does.
+    // C rows: P1 {P2:2, P3:1}, P2 {P1:2, P3:2}, P3 {P1:1, P2:2, W:1}, W {P3:1}.
+    const expected: Record<string, Array<[string, number, number]>> = {
+      P1: [
+        ["P3", 4 / Math.sqrt(30), 1],
+        ['we"ird', 1 / Math.sqrt(5), 0],
+      ],
+      P2: [
+        ['we"ird', 2 / Math.sqrt(8), 0],
+        ["P1", 2 / Math.sqrt(40), 2],
+      ],
+      'we"ird': [
+        ["P2", 2 / Math.sqrt(8), 0],
+        ["P1", 1 / Math.sqrt(5), 0],
+      ],
+    };
+    for (const [id, want] of Object.entries(expected)) {
+      const got = rich.recs[id] as Array<{ id: string; score: number; support: number }>;
+      expect(got.map((x) => [x.id, x.support])).toEqual(want.map(([q, , c]) => [q, c]));
+      got.forEach((x, i) => {
+        expect(x.score).toBeCloseTo(want[i]![1], 14);
+      });
+    }
+    const validation = JSON.parse(readFileSync(join(out, "validation.json"), "utf8"));
+    expect(validation).toEqual(JSON.parse(JSON.stringify(r.validation)));
+    expect(Object.keys(validation)).toEqual(["overall", "byCategory", "categoryConflicts"]);
+  });
+
+  it("leaves out validation.json without a validation, and overwrites earlier files", async () => {
+    const r = await buildRecommendations(chunked(CSV), { k: 1, validate: false });
+    expect(r.validation).toBeNull();
+    const out = join(dir, "run2");
+    await writeDocuments(out, { index: r.index, topk: r.topk, runId: makeRunId() });
+    const files = await writeDocuments(out, { index: r.index, topk: r.topk, runId: makeRunId() });
+    expect(files.map((f) => f.name)).toEqual(["recs.json", "recs.rich.json"]);
+    expect(readdirSync(out).sort()).toEqual(["recs.json", "recs.rich.json"]);
+  });
+
+  it("streams a large-ish output (60 000 products × 10) and parses back", async () => {
+    const P = 60_000;
+    const k = 10;
+    const productIds = Array.from({ length: P }, (_, p) => `P${String(p).padStart(7, "0")}`);
+    const ids = new Uint32Array(P * k);
+    const scores = new Float64Array(P * k);
+    const support = new Float64Array(P * k);
+    const length = new Uint16Array(P).fill(k);
+    for (let i = 0; i < P * k; i++) {
+      ids[i] = (i * 7 + 1) % P;
+      scores[i] = 1 / (1 + (i % k)) / 3; // needs 17 digits
+      support[i] = 1 + (i % 5);
+    }
+    const topk: TopKLists = { products: P, k, ids, scores, support, length };
+    const files = await writeDocuments(join(dir, "big"), {
+      index: { productIds, orders: 1, rows: 1 },
+      topk,
+      runId: "2025-01-01_00-00-00",
+    });
+    const rich = files.find((f) => f.name === "recs.rich.json")!;
+    expect(rich.bytes).toBeGreaterThan(30_000_000);
+    const parsed = JSON.parse(readFileSync(rich.path, "utf8"));
+    expect(Object.keys(parsed.recs).length).toBe(P);
+    expect(parsed.recs.P0059999[9]).toEqual({
+      id: productIds[ids[P * k - 1]!],
+      score: scores[P * k - 1],
+      support: 5,
+    });
+    const classic = JSON.parse(readFileSync(files[0]!.path, "utf8"));
+    expect(classic.P0000000.split(";").length).toBe(10);
+  });
+
+  it("fails with a typed error when the lists do not match the products", async () => {
+    const r = await buildRecommendations(chunked(CSV), { k: 1 });
+    const e = await rejection(
+      writeDocuments(join(dir, "bad"), {
+        index: { ...r.index, productIds: ["x"] },
+        topk: r.topk,
+        runId: "r",
+      }),
+    );
+    expect(e.code).toBe("COBUY_PIPELINE_OPTION");
+  });
+});
+
+describe("ChunkedWriter", () => {
+  it("hands over bounded chunks and waits for drain", async () => {
+    const sizes: number[] = [];
+    let maxBuffered = 0;
+    const slow = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _e, cb) {
+        sizes.push(chunk.length);
+        setTimeout(cb, 1);
+      },
+    });
+    const w = new ChunkedWriter(slow, 4096);
+    for (let i = 0; i < 20_000; i++) {
+      if (w.push(`line ${i} ${"x".repeat(20)}\n`)) await w.flush();
+      maxBuffered = Math.max(maxBuffered, slow.writableLength);
+    }
+    await w.flush();
+    slow.end();
+    await finished(slow);
+    expect(sizes.length).toBeGreaterThan(100);
+    expect(Math.max(...sizes)).toBeLessThan(4096 + 64);
+    // Backpressure: never much more than one chunk above the stream's high-water mark.
+    expect(maxBuffered).toBeLessThanOrEqual(16 * 1024 + 4096 + 64);
+    expect(w.bytes).toBe(sizes.reduce((x, y) => x + y, 0));
+  });
+});
+
+describe("makeRunId", () => {
+  it("formats the UTC time with seconds and an optional suffix", () => {
+    const at = new Date("2025-03-04T05:06:07.890Z");
+    expect(makeRunId(at)).toBe("2025-03-04_05-06-07");
+    expect(makeRunId(at, "b2")).toBe("2025-03-04_05-06-07_b2");
+    expect(RUN_ID_PATTERN.test(makeRunId())).toBe(true);
+    expect(() => makeRunId(at, "a/b")).toThrow(expect.objectContaining({ code: "COBUY_PIPELINE_OPTION" }));
+    expect(() => makeRunId(new Date(Number.NaN))).toThrow(/valid date/);
+  });
+});

@@ -1,0 +1,160 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import type { CsrMatrix } from "@cobuy/core-math";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { classicKernel, type EvaluationData, evaluate, sweep } from "../src/evaluation/index.js";
+import { renderReport, writeReport } from "../src/report/index.js";
+
+const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
+
+function shop(): EvaluationData {
+  let s = 12345;
+  const r = () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+  const P = 40;
+  const names = ["dairy", "bakery", "fruit", "snacks", "drinks"];
+  const baskets: number[][] = [];
+  for (let o = 0; o < 1200; o++) {
+    const c = Math.floor(r() * 5);
+    const b = new Set<number>();
+    const size = 1 + Math.floor(r() * 5);
+    for (let j = 0; j < size; j++) b.add(r() < 0.75 ? c * 8 + Math.floor(r() ** 2 * 8) : Math.floor(r() * P));
+    baskets.push([...b].sort((x, y) => x - y));
+  }
+  const rowPtr = new Uint32Array(baskets.length + 1);
+  baskets.forEach((b, o) => {
+    rowPtr[o + 1] = rowPtr[o]! + b.length;
+  });
+  const colIdx = Uint32Array.from(baskets.flat());
+  const a: CsrMatrix = {
+    rows: baskets.length,
+    cols: P,
+    rowPtr,
+    colIdx,
+    values: new Float64Array(colIdx.length).fill(1),
+  };
+  return {
+    productIds: Array.from({ length: P }, (_, p) => `${names[Math.floor(p / 8)]}-<${p}>`),
+    categories: Array.from({ length: P }, (_, p) => names[Math.floor(p / 8)]!),
+    orderIds: baskets.map((_, o) => `o${o}`),
+    a,
+  };
+}
+
+describe("report.html in Chromium", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("draws the charts with the numbers of evaluation.json and sweep.json, offline", async () => {
+    const data = shop();
+    const split = { method: "holdout" as const, fraction: 0.2, seed: 1 };
+    const classic = classicKernel({ threads: 1 });
+    const evaluation = await evaluate(data, { split, similarity: "auto", classic, blend: { popular: 0.2 } });
+    const sw = await sweep(data, { split, similarity: evaluation.similarity.chosen, classic });
+    const dir = new URL("report/", ARTIFACTS);
+    await mkdir(dir, { recursive: true });
+    await writeFile(new URL("evaluation.json", dir), JSON.stringify(evaluation, null, 2));
+    await writeFile(new URL("sweep.json", dir), JSON.stringify(sw, null, 2));
+    const file = await writeReport(dir.pathname, { title: "test shop </script><b>" });
+
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const requests: string[] = [];
+    page.on("request", (req) => {
+      if (!req.url().startsWith("file:")) requests.push(req.url());
+    });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`file://${file}`);
+    await page.waitForSelector("body[data-rendered=true]");
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([]);
+    expect(await page.title()).toBe("test shop </script><b>");
+
+    // Metrics by measure: one bar per measure × metric, height proportional to the value.
+    const k = evaluation.k;
+    for (const [name, metrics] of [
+      ...Object.entries(evaluation.measures),
+      ["popular (baseline)", evaluation.baseline.popular] as const,
+    ]) {
+      for (const metric of [`hitRate@${k}`, `ndcg@${k}`, "coverage"]) {
+        const bar = page.locator(`#chart-measures rect[data-label="${name}"][data-series="${metric}"]`);
+        expect(Number(await bar.getAttribute("data-value")), `${name} ${metric}`).toBe(metrics[metric]);
+        const height = Number(await bar.getAttribute("height"));
+        expect(height).toBeCloseTo(metrics[metric]! * (300 - 40 - 16), 6);
+      }
+    }
+    const tableText = await page.locator("#table-measures").textContent();
+    expect(tableText).toContain(evaluation.measures.cosine!["hitRate@5"]!.toFixed(3));
+
+    // Headline cards show the served metrics.
+    const card = page.locator(`#headline .card[data-metric="hitRate@${k}"] .big`);
+    expect(await card.textContent()).toBe(evaluation.metrics[`hitRate@${k}`]!.toFixed(3));
+
+    // Classic metric per category: bars and printed values from byCategory.
+    const cats = Object.entries(evaluation.byCategory);
+    expect(cats.length).toBe(5);
+    for (const [cat, v] of cats) {
+      const bar = page.locator(`#chart-by-category rect[data-label="${cat}"]`);
+      expect(Number(await bar.getAttribute("data-value"))).toBe(v.share);
+      expect(Number(await bar.getAttribute("width"))).toBeCloseTo(v.share * 420, 6);
+      const label = await page.locator(`#chart-by-category text.value[data-label="${cat}"]`).textContent();
+      expect(Number(label)).toBeCloseTo(v.share, 3);
+    }
+
+    // Sweep curves: one point per cell and curve.
+    const points = await page.locator("#chart-sweep-hitRate circle.point").count();
+    expect(points).toBe(sw.cells.length);
+    const first = sw.cells[0]!;
+    const p0 = page.locator(
+      `#chart-sweep-coverage circle[data-label="support ≥ ${first.minPairSupport}"][data-x="${first.minScore}"]`,
+    );
+    expect(Number(await p0.getAttribute("data-value"))).toBe(first.coverage);
+
+    // Score distribution, auto's candidates, examples with escaped ids and reasons.
+    const bins = evaluation.scoreDistribution.bins;
+    expect(await page.locator("#chart-scores rect").count()).toBe(bins.length);
+    expect(await page.locator("#table-auto tbody tr").count()).toBe(
+      evaluation.similarity.selection!.candidates.length,
+    );
+    const ex = evaluation.examples[0]!;
+    expect(await page.locator(".example h3").first().textContent()).toBe(ex.id);
+    expect(await page.locator('li[data-reason="popular-in-category"]').count()).toBeGreaterThan(0);
+
+    await page.screenshot({ path: new URL("report.png", ARTIFACTS).pathname, fullPage: true });
+    await page.close();
+  });
+
+  it("renders from a run's validation.json alone", async () => {
+    const html = renderReport({
+      validation: { byCategory: { a: { products: 2, sameCategory: 1, share: 0.5 } } },
+    });
+    const page = await browser.newPage();
+    await page.setContent(html);
+    await page.waitForSelector("body[data-rendered=true]");
+    expect(
+      Number(await page.locator('#chart-by-category rect[data-label="a"]').getAttribute("data-value")),
+    ).toBe(0.5);
+    expect(await page.locator("#chart-measures").count()).toBe(0);
+    await page.close();
+  });
+});

@@ -1,0 +1,293 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { Readable, pipeline } from "node:stream";
+import { createGzip } from "node:zlib";
+import {
+  InvalidArgumentError,
+  RunExistsError,
+  VerifyFailedError,
+} from "../errors.js";
+import type { ObjectStore, ServerSideEncryption } from "../store/object-store.js";
+import { joinKey } from "../store/object-store.js";
+import { HashingStream } from "../util/hash-stream.js";
+import {
+  LATEST_FORMAT,
+  LATEST_KEY,
+  type LatestPointer,
+  MANIFEST_FORMAT,
+  MANIFEST_NAME,
+  type ManifestFile,
+  type RunManifest,
+} from "./manifest.js";
+import { assertRunId, classicKeyFor } from "./run-id.js";
+
+/** One document to publish: from a file on disk (`path`) or from memory (`body`). */
+export interface PublishFile {
+  /** Name inside the run folder, e.g. `recs.rich.json` (one key segment). */
+  name: string;
+  path?: string;
+  body?: string | Uint8Array;
+  /** Default `application/json`. */
+  contentType?: string;
+}
+
+/** Progress events of {@link publishRun}. */
+export type PublishProgress =
+  | { phase: "upload"; name: string; key: string; loadedBytes: number }
+  | { phase: "uploaded"; name: string; key: string; size: number; storedSize: number }
+  | { phase: "manifest"; key: string }
+  | { phase: "latest"; key: string; runId: string };
+
+/** Input of {@link publishRun}. */
+export interface PublishRunOptions {
+  /** `YYYY-MM-DD_HH-MM-SS[_suffix]` (see `makeRunId`). */
+  runId: string;
+  files: PublishFile[];
+  params?: Record<string, unknown>;
+  counts?: Record<string, number>;
+  /** Store documents gzip-compressed with `Content-Encoding: gzip` (manifest and latest stay plain). */
+  gzip?: boolean;
+  /** SSE-S3 (`{ type: "AES256" }`) or SSE-KMS (`{ type: "aws:kms", kmsKeyId }`) on every object. */
+  sse?: ServerSideEncryption;
+  /** Also write the classic recs.json (uncompressed) under this pattern, e.g. `recs/key{ts}.json`. */
+  classicKey?: string;
+  /** Which file the classic key copies. Default `recs.json`. */
+  classicFile?: string;
+  /** Default: now. */
+  createdAt?: Date;
+  /** Replace an existing complete run with the same id (default false: refuse). */
+  overwrite?: boolean;
+  onProgress?: (event: PublishProgress) => void;
+}
+
+/** What {@link publishRun} wrote. Keys are relative to the store root. */
+export interface PublishRunResult {
+  runId: string;
+  store: string;
+  manifestKey: string;
+  latestKey: string;
+  classicKey?: string;
+  manifest: RunManifest;
+}
+
+const JSON_TYPE = "application/json";
+
+function openSource(f: PublishFile): Readable {
+  if (f.body !== undefined) return Readable.from([Buffer.from(f.body)]);
+  if (f.path !== undefined) return createReadStream(f.path);
+  throw new InvalidArgumentError(`file "${f.name}" has neither path nor body`);
+}
+
+interface Uploaded {
+  size: number;
+  sha256: string;
+  storedSize: number;
+}
+
+/** Streams one document to the store, hashing it on the way, then checks the stored size. */
+async function uploadOne(
+  store: ObjectStore,
+  key: string,
+  source: Readable,
+  opts: {
+    gzip: boolean;
+    contentType: string;
+    runId: string;
+    sse: ServerSideEncryption | undefined;
+    onLoaded?: (n: number) => void;
+  },
+): Promise<Uploaded> {
+  const plain = new HashingStream();
+  const stored = new HashingStream();
+  const done = (err: Error | null) => {
+    if (err) stored.destroy(err);
+  };
+  if (opts.gzip) pipeline(source, plain, createGzip({ level: 6 }), stored, done);
+  else pipeline(source, plain, stored, done);
+  await store.put(key, stored, {
+    contentType: opts.contentType,
+    ...(opts.gzip ? { contentEncoding: "gzip" } : {}),
+    metadata: { "cobuy-run-id": opts.runId },
+    ...(opts.sse !== undefined ? { sse: opts.sse } : {}),
+    ...(opts.onLoaded !== undefined ? { onProgress: opts.onLoaded } : {}),
+  });
+  const head = await store.head(key);
+  if (head === undefined) {
+    throw new VerifyFailedError({ store: store.description, key }, "object missing after upload");
+  }
+  if (head.size !== stored.bytes) {
+    throw new VerifyFailedError(
+      { store: store.description, key },
+      `stored size ${head.size} B, sent ${stored.bytes} B`,
+    );
+  }
+  return { size: plain.bytes, sha256: plain.digest(), storedSize: stored.bytes };
+}
+
+async function putJson(
+  store: ObjectStore,
+  key: string,
+  value: unknown,
+  runId: string,
+  sse: ServerSideEncryption | undefined,
+): Promise<void> {
+  const body = Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+  await store.put(key, body, {
+    contentType: JSON_TYPE,
+    metadata: { "cobuy-run-id": runId },
+    ...(sse !== undefined ? { sse } : {}),
+  });
+  const head = await store.head(key);
+  if (head?.size !== body.length) {
+    throw new VerifyFailedError(
+      { store: store.description, key },
+      head === undefined ? "object missing after upload" : `stored ${head.size} B, sent ${body.length} B`,
+    );
+  }
+}
+
+/**
+ * Publishes a run: every document under `<runId>/`, then `<runId>/manifest.json` (sizes, sha256
+ * of the uncompressed bytes, params, counts), then moves `latest.json` to it — last, so a reader
+ * following `latest.json` never sees a half-written run. Each upload is verified (stored size)
+ * instead of trusting success. On failure before `latest.json` the run's objects are removed
+ * (best effort) and the typed error is rethrown; `latest.json` still names the previous run.
+ *
+ * @example
+ * ```ts
+ * const store = openStore("s3://my-bucket/cobuy");
+ * const { manifest } = await publishRun(store, {
+ *   runId: makeRunId(),
+ *   files: [{ name: "recs.json", path: "out/recs.json" }, { name: "recs.rich.json", path: "out/recs.rich.json" }],
+ *   params: { k: 5 }, counts: { orders: 10, rows: 30, products: 8 },
+ *   gzip: true, classicKey: "recs/key{ts}.json",
+ * });
+ * ```
+ */
+export async function publishRun(
+  store: ObjectStore,
+  options: PublishRunOptions,
+): Promise<PublishRunResult> {
+  const { runId, files } = options;
+  assertRunId(runId);
+  if (files.length === 0) throw new InvalidArgumentError("publishRun: no files to publish");
+  const names = new Set<string>();
+  for (const f of files) {
+    if (!/^[0-9A-Za-z][0-9A-Za-z._-]*$/.test(f.name) || f.name === MANIFEST_NAME) {
+      throw new InvalidArgumentError(
+        `invalid document name "${f.name}" (one path segment, not "${MANIFEST_NAME}")`,
+      );
+    }
+    if (names.has(f.name)) throw new InvalidArgumentError(`document "${f.name}" listed twice`);
+    names.add(f.name);
+    if (f.body === undefined && f.path === undefined) {
+      throw new InvalidArgumentError(`document "${f.name}" has neither path nor body`);
+    }
+    if (f.body === undefined && f.path !== undefined) {
+      const st = await stat(f.path).catch(() => undefined);
+      if (!st?.isFile()) {
+        throw new InvalidArgumentError(`document "${f.name}": file not found: ${f.path}`);
+      }
+    }
+  }
+  const classicFile = options.classicFile ?? "recs.json";
+  const classic = options.classicKey !== undefined ? files.find((f) => f.name === classicFile) : undefined;
+  if (options.classicKey !== undefined && classic === undefined) {
+    throw new InvalidArgumentError(
+      `classic key "${options.classicKey}" needs a document named "${classicFile}" among the files`,
+    );
+  }
+  const createdAt = options.createdAt ?? new Date();
+  const manifestKey = joinKey(runId, MANIFEST_NAME);
+  const sse = options.sse;
+  const emit = options.onProgress ?? (() => {});
+
+  if (!options.overwrite && (await store.head(manifestKey)) !== undefined) {
+    throw new RunExistsError(runId, { store: store.description, key: manifestKey });
+  }
+
+  const written: string[] = [];
+  try {
+    const entries: ManifestFile[] = [];
+    for (const f of files) {
+      const key = joinKey(runId, f.name);
+      const contentType = f.contentType ?? JSON_TYPE;
+      written.push(key);
+      const up = await uploadOne(store, key, openSource(f), {
+        gzip: options.gzip === true,
+        contentType,
+        runId,
+        sse,
+        onLoaded: (n) => emit({ phase: "upload", name: f.name, key, loadedBytes: n }),
+      });
+      emit({ phase: "uploaded", name: f.name, key, size: up.size, storedSize: up.storedSize });
+      entries.push({
+        name: f.name,
+        key,
+        size: up.size,
+        sha256: up.sha256,
+        contentType,
+        ...(options.gzip === true ? { contentEncoding: "gzip" } : {}),
+        storedSize: up.storedSize,
+      });
+    }
+
+    let classicKey: string | undefined;
+    if (classic !== undefined && options.classicKey !== undefined) {
+      classicKey = joinKey(classicKeyFor(options.classicKey, runId, createdAt));
+      written.push(classicKey);
+      const up = await uploadOne(store, classicKey, openSource(classic), {
+        gzip: false,
+        contentType: classic.contentType ?? JSON_TYPE,
+        runId,
+        sse,
+      });
+      const entry = entries.find((e) => e.name === classic.name);
+      if (entry !== undefined && entry.sha256 !== up.sha256) {
+        throw new VerifyFailedError(
+          { store: store.description, key: classicKey },
+          `"${classic.name}" changed while publishing (sha256 ${up.sha256} ≠ ${entry.sha256})`,
+        );
+      }
+    }
+
+    const manifest: RunManifest = {
+      format: MANIFEST_FORMAT,
+      runId,
+      createdAt: createdAt.toISOString(),
+      files: entries,
+      params: options.params ?? {},
+      counts: options.counts ?? {},
+      ...(classicKey !== undefined ? { classicKey } : {}),
+    };
+    written.push(manifestKey);
+    await putJson(store, manifestKey, manifest, runId, sse);
+    emit({ phase: "manifest", key: manifestKey });
+
+    const latest: LatestPointer = {
+      format: LATEST_FORMAT,
+      runId,
+      manifest: manifestKey,
+      createdAt: manifest.createdAt,
+      updatedAt: new Date().toISOString(),
+    };
+    written.length = 0; // From here on the run is complete: never delete it on failure.
+    await putJson(store, LATEST_KEY, latest, runId, sse);
+    emit({ phase: "latest", key: LATEST_KEY, runId });
+
+    return {
+      runId,
+      store: store.description,
+      manifestKey,
+      latestKey: LATEST_KEY,
+      ...(classicKey !== undefined ? { classicKey } : {}),
+      manifest,
+    };
+  } catch (err) {
+    // Manifest first, so a concurrent reader stops seeing the run as complete at once.
+    for (const key of [...written].reverse()) {
+      await store.delete(key).catch(() => {});
+    }
+    throw err;
+  }
+}
