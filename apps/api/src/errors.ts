@@ -75,6 +75,7 @@ const UNAVAILABLE_SYSCALL = new Set([
 /**
  * True when `err` says the database is down or unreachable rather than that a query is wrong:
  * socket errors, Postgres classes 08 (connection), 53 (resources), 57P0x (shutdown/terminated),
+ * 57014 (statement timeout),
  * pg's "Connection terminated", pool timeouts and a closed PGlite.
  *
  * @example
@@ -87,7 +88,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     const o = e as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
     const code = typeof o.code === "string" ? o.code : "";
     if (UNAVAILABLE_SYSCALL.has(code)) return true;
-    if (/^(08|53|57P0)/.test(code)) return true;
+    // 08 connection, 53 resources, 57P0x shutdown, 57014 statement timeout (the server is too slow).
+    if (/^(08|53|57P0|57014)/.test(code)) return true;
     const message = typeof o.message === "string" ? o.message : "";
     if (
       /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|PGlite is closed|pool.*(ended|destroyed)|Cannot use a pool after calling end|driver has already been destroyed|connect ECONNREFUSED/i.test(

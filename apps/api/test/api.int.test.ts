@@ -48,6 +48,7 @@ for (const kind of PG_BACKEND_KINDS) {
       expect(body.validation.overall).toEqual(run.validation.overall);
       expect(body.validation.byCategory).toEqual(run.validation.byCategory);
       expect(typeof body.createdAt).toBe("string");
+      expect(body.productStats).toBe("document");
       expect(res.headers.etag).toBe(`"${run.runId}"`);
     });
 

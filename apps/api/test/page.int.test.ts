@@ -22,7 +22,7 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 interface ShownItem {
   id: string;
-  category: string;
+  category: string | null;
   score: string;
   reason: string | null;
 }
@@ -84,7 +84,7 @@ describe.skipIf(!existsSync(chromiumPath))("page in Chromium", () => {
     page.$$eval("[data-testid=similar-list] > li", (lis) =>
       lis.map((li) => ({
         id: li.getAttribute("data-id") ?? "",
-        category: li.querySelector(".chip")?.textContent ?? "",
+        category: li.querySelector(".chip")?.textContent ?? null,
         score: li.querySelector(".score")?.textContent ?? "",
         reason: li.getAttribute("data-reason"),
       })),
@@ -95,7 +95,7 @@ describe.skipIf(!existsSync(chromiumPath))("page in Chromium", () => {
     const body = (await res.json()) as { items: { id: string; score: number; category: string | null }[] };
     return body.items.map((i) => ({
       id: i.id,
-      category: i.category ?? "—",
+      category: i.category,
       score: i.score.toFixed(3),
       reason: null,
     }));
@@ -112,6 +112,7 @@ describe.skipIf(!existsSync(chromiumPath))("page in Chromium", () => {
     await page.fill("[data-testid=search]", target);
     const button = page.locator(`[data-testid=search-results] button[data-product-id="${target}"]`);
     await button.waitFor();
+    expect(await button.textContent()).toMatch(/\d+ orders?$/);
     await button.click();
     await page.waitForURL(`**/#/p/${encodeURIComponent(target)}`);
     await expect.poll(() => shownItems(page).then((s) => s.length)).toBeGreaterThan(0);

@@ -132,6 +132,9 @@ describe("isDatabaseUnavailable", () => {
       true,
     );
     expect(isDatabaseUnavailable(Object.assign(new Error("too many clients"), { code: "53300" }))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error("statement timeout"), { code: "57014" }))).toBe(
+      true,
+    );
     expect(isDatabaseUnavailable(new Error("Connection terminated unexpectedly"))).toBe(true);
     expect(
       isDatabaseUnavailable(new AggregateError([Object.assign(new Error("x"), { code: "ECONNREFUSED" })])),

@@ -4,6 +4,7 @@
  */
 import { type CobuyDb, migrate, openDatabase } from "@cobuy/pg-loader";
 import { createTestPgDatabase, PG_BACKEND_KINDS, type TestPgDatabase } from "@cobuy/test-utils";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/index.js";
 import { type Backend, openBackend, type RunDocs } from "./helpers/fixture.js";
@@ -42,6 +43,25 @@ describe("no run loaded yet", () => {
     expect(ready.statusCode).toBe(503);
     expect(errorOf(ready).code).toBe("no_active_run");
     await app.close();
+  });
+});
+
+describe("a database nothing was loaded into", () => {
+  it("answers 503 no_active_run (not 500) before the schema exists", async () => {
+    const pg = await createTestPgDatabase("cobuy_api_t");
+    const db = await openDatabase({ connectionString: pg.connectionString, poolSize: 1 });
+    const app = await createApp({ db, publicDir: false });
+    try {
+      const similar = await app.inject("/v1/products/P1/similar");
+      expect(similar.statusCode).toBe(503);
+      expect(errorOf(similar).code).toBe("no_active_run");
+      expect((await app.inject("/v1/runs/active")).statusCode).toBe(404);
+      expect((await app.inject("/healthz")).statusCode).toBe(200);
+    } finally {
+      await app.close();
+      await db.close();
+      await pg.drop();
+    }
   });
 });
 
@@ -86,6 +106,34 @@ for (const kind of PG_BACKEND_KINDS) {
     });
 
     if (kind === "postgres") {
+      it("shuts down gracefully: in-flight requests finish, new connections are refused", async () => {
+        const app = await createApp({
+          db: backend.db,
+          publicDir: false,
+          runCheckIntervalMs: 0,
+          cacheEntries: 0,
+        });
+        const base = await app.listen({ port: 0, host: "127.0.0.1" });
+        const url = `${base}/v1/products/${encodeURIComponent(run.richest)}/similar`;
+        expect((await fetch(url)).status).toBe(200);
+        // Hold the request inside the database: lock the active-run pointer it reads.
+        const locker = new pg.Client({ connectionString: backend.connectionString });
+        await locker.connect();
+        await locker.query("BEGIN");
+        await locker.query("LOCK TABLE cobuy.active_run IN ACCESS EXCLUSIVE MODE");
+        const inflight = fetch(url);
+        await new Promise((r) => setTimeout(r, 200));
+        const closed = app.close();
+        await new Promise((r) => setTimeout(r, 100));
+        await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+        await locker.query("COMMIT");
+        await locker.end();
+        const res = await inflight;
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as { runId: string }).runId).toBe(run.runId);
+        await closed;
+      });
+
       it("recovers after every connection is terminated by the server", async () => {
         const app = await createApp({
           db: backend.db,

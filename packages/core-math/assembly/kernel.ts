@@ -17,9 +17,14 @@ let len: usize = 0; // u16[P]
 let ids: usize = 0; // u32[P * K]
 let scores: usize = 0; // f64[P * K]
 let support: usize = 0; // f64[P * K]
+let thr: usize = 0; // f64[P]: score a candidate must reach to enter p's list (minScore, or the
+// last score once full; +inf when p is not eligible)
 let minScore: f64 = 0;
 let scan: i32 = 0; // 0 auto, 1 full, 2 touched
 let touchedRatio: f64 = 4;
+let quickReject: bool = true;
+// d < thr · (n_p n_q) · SAFE proves d / (n_p n_q) < thr despite rounding (error ≤ a few 2^-53).
+const SAFE: f64 = 1 - 9.094947017729282e-13; // 1 - 2^-40
 
 export function setup(
   p: i32,
@@ -40,8 +45,12 @@ export function setup(
   scan_: i32,
   touchedRatio_: f64,
   valueBytes_: i32,
+  thr_: usize,
+  quickReject_: i32,
 ): void {
   valueBytes = valueBytes_;
+  thr = thr_;
+  quickReject = quickReject_ != 0;
   P = p;
   rowPtr = rowPtr_;
   colIdx = colIdx_;
@@ -94,6 +103,7 @@ function offer(p: u32, id: u32, s: f64, c: f64): void {
   store<f64>(scores + (at << 3), s);
   store<u32>(ids + (at << 2), id);
   store<f64>(support + (at << 3), c);
+  if (l + 1 >= K) store<f64>(thr + ((<usize>p) << 3), load<f64>(scores + ((base + <usize>(K - 1)) << 3)));
 }
 
 // O(log nnz(C_p))
@@ -111,10 +121,10 @@ function lookUp<T>(p: u32, q: u32): f64 {
     : 0;
 }
 
-// @ts-expect-error: decorator
-@inline function offerPair<T>(p: u32, q: u32, d: f64, np: f64): void {
+// Exact score, then both lists.
+function offerPair<T>(p: u32, q: u32, d: f64, np: f64, nq: f64): void {
   if (!load<u8>(eligible + <usize>q)) return;
-  const s = d / (np * load<f64>(norms + ((<usize>q) << 3)));
+  const s = d / (np * nq);
   if (!(s > minScore)) return;
   const toP = accepts(p, q, s);
   const toQ = accepts(q, p, s);
@@ -122,6 +132,16 @@ function lookUp<T>(p: u32, q: u32): f64 {
   const c = lookUp<T>(p, q);
   if (toP) offer(p, q, s, c);
   if (toQ) offer(q, p, s, c);
+}
+
+// O(1): skips the division and both lists when the pair provably enters neither.
+// @ts-expect-error: decorator
+@inline function consider<T>(p: u32, q: u32, d: f64, np: f64): void {
+  const nq = load<f64>(norms + ((<usize>q) << 3));
+  const tq = load<f64>(thr + ((<usize>q) << 3));
+  const tp = load<f64>(thr + ((<usize>p) << 3));
+  const t = tq < tp ? tq : tp;
+  if (!quickReject || !(d < t * (np * nq) * SAFE)) offerPair<T>(p, q, d, np, nq);
 }
 
 // O(Σ_{p in [from,to)} Σ_{j ∈ C_p} nnz(C_j right of p)) multiply-adds + O(P - p) per full-scan row; scratch O(P)
@@ -176,7 +196,7 @@ function rows<T>(from: i32, to: i32): f64 {
         const d = load<f64>(a);
         if (d == 0) continue;
         store<f64>(a, 0);
-        offerPair<T>(p, q, d, np);
+        consider<T>(p, q, d, np);
       }
     } else {
       for (let b = start; b < end; b++) {
@@ -200,7 +220,7 @@ function rows<T>(from: i32, to: i32): f64 {
         const d = load<f64>(a);
         if (d != 0) {
           store<f64>(a, 0);
-          offerPair<T>(p, q, d, np);
+          consider<T>(p, q, d, np);
         }
         q++;
       }

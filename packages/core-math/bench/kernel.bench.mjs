@@ -19,8 +19,8 @@ import { buildIncidence, cooccurrence, cosineTopK, cosineTopKSync, productSuppor
 
 const { values: args } = parseArgs({
   options: {
-    orders: { type: "string", default: "100000" },
-    products: { type: "string", default: "10000" },
+    orders: { type: "string", default: "60000" },
+    products: { type: "string", default: "6000" },
     k: { type: "string", default: "10" },
     json: { type: "string" },
   },
@@ -71,30 +71,34 @@ function baskets({ orders, products, basket, zipf, groups, main, seed }) {
 
 const cores = availableParallelism();
 const results = [];
-function report(name, ms, work, threads) {
-  const perCore = work / (ms / 1000) / threads / 1e9;
+/** Prints wall and CPU time; the rate per core is multiply-adds per CPU-second (steadier than wall time on a shared machine). */
+function report(name, [ms, cpuMs], work, threads) {
+  const perCore = work / (cpuMs / 1000) / 1e9;
   results.push({
     name,
     ms: Math.round(ms),
+    cpuMs: Math.round(cpuMs),
     multiplyAdds: work,
     threads,
     gPerSecPerCore: +perCore.toFixed(3),
   });
   console.log(
-    `${name.padEnd(44)} ${ms.toFixed(0).padStart(7)} ms  ${(work / 1e6).toFixed(0).padStart(7)} M madds  ${perCore.toFixed(3)} G/s/core`,
+    `${name.padEnd(48)} ${ms.toFixed(0).padStart(6)} ms wall ${cpuMs.toFixed(0).padStart(6)} ms cpu ${(work / 1e6).toFixed(0).padStart(6)} M madds ${perCore.toFixed(3)} G/s/core`,
   );
 }
-/** Median of `runs` timed runs after one warm-up (the wasm tiers up on the first). */
+/** [wall ms, cpu ms] of the run with the median CPU time among `runs`, after one warm-up (the wasm tiers up on the first). */
 async function time(fn, runs = 3) {
   let out = await fn();
-  const ms = [];
+  const times = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
+    const c = process.cpuUsage();
     out = await fn();
-    ms.push(performance.now() - t);
+    const u = process.cpuUsage(c);
+    times.push([performance.now() - t, (u.user + u.system) / 1000]);
   }
-  ms.sort((x, y) => x - y);
-  return [ms[Math.floor(runs / 2)], out];
+  times.sort((x, y) => x[1] - y[1]);
+  return [times[Math.floor(runs / 2)], out];
 }
 
 const orders = Number(args.orders);
@@ -103,29 +107,39 @@ const k = Number(args.k);
 console.log(`cores: ${cores}, k: ${k}`);
 for (const shape of [
   { name: "dense", orders, products, basket: 4, zipf: 1.05, groups: 20, main: 0.75, seed: 1 },
-  { name: "sparse", orders, products: products * 8, basket: 3, zipf: 0.3, groups: 2000, main: 0.95, seed: 2 },
+  { name: "sparse", orders, products: products * 4, basket: 3, zipf: 0.3, groups: 1000, main: 0.95, seed: 2 },
 ]) {
-  const [tA, a] = await time(() => baskets(shape), 1);
+  const [[tA], a] = await time(() => baskets(shape), 1);
   const [tC, c] = await time(() => cooccurrence(a));
   const support = productSupport(a);
-  let sq = 0;
-  for (let i = 0; i < a.rows; i++) sq += (a.rowPtr[i + 1] - a.rowPtr[i]) ** 2;
+  let pairs = 0;
+  for (let i = 0; i < a.rows; i++) pairs += (a.rowPtr[i + 1] - a.rowPtr[i]) ** 2 / 2;
   console.log(
     `\n${shape.name}: A ${a.rows}×${a.cols}, nnz ${a.colIdx.length} (${tA.toFixed(0)} ms to generate); ` +
       `C nnz ${c.colIdx.length}, density ${(c.colIdx.length / c.rows / c.rows).toExponential(2)}`,
   );
-  report(`${shape.name} cooccurrence (js)`, tC, sq, 1);
-  const ref = await time(() => cosineTopKSync(c, support, { k, scan: "full" }), 1);
-  report(`${shape.name} cosine js, full scan`, ref[0], ref[1].multiplyAdds, 1);
-  const js2 = await time(() => cosineTopKSync(c, support, { k, scan: "touched" }), 1);
-  report(`${shape.name} cosine js, touched list`, js2[0], js2[1].multiplyAdds, 1);
+  report(`${shape.name} cooccurrence (js)`, tC, pairs, 1);
+  for (const scan of ["full", "touched"]) {
+    const [ms, top] = await time(() => cosineTopKSync(c, support, { k, scan }), 1);
+    report(`${shape.name} cosine js, ${scan}`, ms, top.multiplyAdds, 1);
+  }
   for (const scan of ["full", "touched", "auto"]) {
     const [ms, top] = await time(() => cosineTopK(c, support, { k, kernel: "wasm", threads: 1, scan }));
     report(`${shape.name} cosine wasm, ${scan}, 1 thread`, ms, top.multiplyAdds, 1);
   }
-  for (const ratio of [1, 2, 4, 8, 16]) {
-    const r = { ...resolveCosine(c, support, { k }), touchedRatio: ratio };
-    const [ms, top] = await time(() => cosineTopKWasm(c, r, 1, undefined));
+  const base = resolveCosine(c, support, { k });
+  for (const [valueBytes, quickReject] of [
+    [8, false],
+    [4, false],
+    [8, true],
+    [4, true],
+  ]) {
+    const [ms, top] = await time(() => cosineTopKWasm(c, { ...base, valueBytes, quickReject }, 1, undefined));
+    const name = `${shape.name} wasm, Float${valueBytes * 8} C, quick reject ${quickReject ? "on" : "off"}`;
+    report(name, ms, top.multiplyAdds, 1);
+  }
+  for (const ratio of [1, 4, 16]) {
+    const [ms, top] = await time(() => cosineTopKWasm(c, { ...base, touchedRatio: ratio }, 1, undefined));
     report(`${shape.name} cosine wasm, auto ratio ${ratio}, 1 thread`, ms, top.multiplyAdds, 1);
   }
   if (cores > 1) {

@@ -95,6 +95,26 @@ describe("wasm kernel and worker threads agree with the TypeScript reference", (
     expectIdentical(await cosineTopK(c, support, { k: 5, threads: 1 }), cosineTopKSync(c, support, { k: 5 }));
   });
 
+  it("exact ties at the k-th place go to the smallest ids on every path", async () => {
+    // Hub 0 bought once with each of 1..30: rows 1..30 of C are identical, every pair scores 1.
+    const lo: number[] = [];
+    const lp: number[] = [];
+    for (let i = 1; i <= 30; i++) {
+      lo.push(i, i);
+      lp.push(0, i);
+    }
+    const a = buildIncidence(Uint32Array.from(lo), Uint32Array.from(lp), 31, 31);
+    const c = cooccurrence(a);
+    const support = productSupport(a);
+    for (const options of [{ kernel: "js" as const }, { threads: 1 }, { threads: 2 }]) {
+      const top = await cosineTopK(c, support, { ...options, k: 3 });
+      expect(Array.from(top.ids.subarray(3 * 30, 3 * 31))).toEqual([1, 2, 3]);
+      expect(Array.from(top.ids.subarray(3 * 2, 3 * 3))).toEqual([1, 3, 4]);
+      expect(Array.from(top.ids.subarray(3, 6))).toEqual([2, 3, 4]);
+      expect(top.scores[3 * 30]).toBe(1);
+    }
+  });
+
   it("three threads on a tiny input (more threads than chunks) still agree", async () => {
     const a = market(11, 50, 12);
     const c = cooccurrence(a);

@@ -25,7 +25,12 @@ export class FormatError extends PgLoaderError {
   readonly file: string;
   readonly line: number | undefined;
   readonly column: number | undefined;
-  constructor(file: string, message: string, pos?: { line: number; column: number }, options?: { cause?: unknown }) {
+  constructor(
+    file: string,
+    message: string,
+    pos?: { line: number; column: number },
+    options?: { cause?: unknown },
+  ) {
     super("PGL_FORMAT", `${file}${pos ? `:${pos.line}:${pos.column}` : ""}: ${message}`, options);
     this.file = file;
     this.line = pos?.line;
@@ -56,7 +61,10 @@ export class SourceError extends PgLoaderError {
 export class RunNotFoundError extends PgLoaderError {
   readonly runId: string;
   constructor(runId: string, detail = "is not loaded") {
-    super("PGL_RUN_NOT_FOUND", `run "${runId}" ${detail} (list loaded runs with \`cobuy db runs\` or load it with \`cobuy load\`)`);
+    super(
+      "PGL_RUN_NOT_FOUND",
+      `run "${runId}" ${detail} (list loaded runs with \`cobuy db runs\` or load it with \`cobuy load\`)`,
+    );
     this.runId = runId;
   }
 }
@@ -64,14 +72,22 @@ export class RunNotFoundError extends PgLoaderError {
 /** Another load/activate/prune holds the schema's lock and `lockTimeoutMs` expired. */
 export class BusyError extends PgLoaderError {
   constructor(schema: string, options?: { cause?: unknown }) {
-    super("PGL_BUSY", `another load, activate or prune is running on schema "${schema}"; retry when it is done`, options);
+    super(
+      "PGL_BUSY",
+      `another load, activate or prune is running on schema "${schema}"; retry when it is done`,
+      options,
+    );
   }
 }
 
 /** The schema has not been migrated (tables missing). */
 export class NotMigratedError extends PgLoaderError {
   constructor(schema: string, options?: { cause?: unknown }) {
-    super("PGL_NOT_MIGRATED", `schema "${schema}" has no cobuy tables; run \`cobuy db migrate\` (or load a run) first`, options);
+    super(
+      "PGL_NOT_MIGRATED",
+      `schema "${schema}" has no cobuy tables; run \`cobuy db migrate\` (or load a run) first`,
+      options,
+    );
   }
 }
 
@@ -79,7 +95,11 @@ export class NotMigratedError extends PgLoaderError {
 export class LoadError extends PgLoaderError {
   readonly phase: string;
   constructor(phase: string, message: string, options?: { cause?: unknown }) {
-    super("PGL_LOAD_FAILED", `load failed while ${phase}: ${message} (nothing was changed; the previous run stays active)`, options);
+    super(
+      "PGL_LOAD_FAILED",
+      `load failed while ${phase}: ${message} (nothing was changed; the previous run stays active)`,
+      options,
+    );
     this.phase = phase;
   }
 }

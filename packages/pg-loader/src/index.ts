@@ -16,22 +16,41 @@ export {
 export type * from "./db/types.js";
 export * from "./errors.js";
 export { activateRun } from "./load/activate-run.js";
-export { type LoadOptions, type LoadProgress, type LoadResult, loadRun, RICH_RECS, VALIDATION } from "./load/load-run.js";
+export {
+  type LoadOptions,
+  type LoadProgress,
+  type LoadResult,
+  loadRun,
+  RICH_RECS,
+  VALIDATION,
+} from "./load/load-run.js";
 export { type PruneResult, pruneRuns } from "./load/prune-runs.js";
 export { type MigrateReport, migrate, migrationNames } from "./migrations/migrate.js";
-export { copyEscape, type DocProduct, RICH_FORMAT, type RichHeader, RichRecsParser } from "./parse/rich-recs-parser.js";
 export {
+  copyEscape,
+  type DocProduct,
+  RICH_FORMAT,
+  type RichHeader,
+  RichRecsParser,
+} from "./parse/rich-recs-parser.js";
+export {
+  activeRun,
   listCategories,
   listRuns,
   type ProductInfo,
   popularInCategory,
   productInfo,
   type RunInfo,
-  activeRun,
   type SimilarProduct,
   type SimilarProducts,
   searchProducts,
   similarProducts,
 } from "./query/queries.js";
-export { MANIFEST, parseManifest, type ManifestFile, type RunManifest, readManifest } from "./source/manifest.js";
+export {
+  MANIFEST,
+  type ManifestFile,
+  parseManifest,
+  type RunManifest,
+  readManifest,
+} from "./source/manifest.js";
 export { localRunSource, type RunSource } from "./source/run-source.js";

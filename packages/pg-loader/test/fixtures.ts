@@ -17,7 +17,10 @@ export interface FixtureRun {
 }
 
 /** A deterministic run: `products` products P000…, `k` recs each, categories C0…C(cats-1). */
-export function makeRun(runId: string, options: { products?: number; k?: number; cats?: number; seed?: number; withProducts?: boolean } = {}): FixtureRun {
+export function makeRun(
+  runId: string,
+  options: { products?: number; k?: number; cats?: number; seed?: number; withProducts?: boolean } = {},
+): FixtureRun {
   const n = options.products ?? 30;
   const k = Math.min(options.k ?? 5, n - 1);
   const cats = options.cats ?? 3;
@@ -31,7 +34,11 @@ export function makeRun(runId: string, options: { products?: number; k?: number;
     for (let r = 0; r < k; r++) {
       const j = (i + 1 + ((r * 7 + seed) % (n - 1))) % n;
       if (j === i || list.some((x) => x.id === id(j))) continue;
-      list.push({ id: id(j), score: Number((0.99 - r * 0.01 - ((i * seed) % 7) / 1000).toFixed(6)), support: k - r + (i % 3) });
+      list.push({
+        id: id(j),
+        score: Number((0.99 - r * 0.01 - ((i * seed) % 7) / 1000).toFixed(6)),
+        support: k - r + (i % 3),
+      });
     }
     recs[id(i)] = list;
     products[id(i)] = { category: `C${i % cats}`, support: 10 + ((i * 13 + seed) % 50) };
@@ -70,7 +77,10 @@ export async function writeRunDir(
   const dir = join(root, run.runId);
   await mkdir(dir, { recursive: true });
   const rich = options.rich ?? richJson(run);
-  const validation = JSON.stringify({ overall: { products: 3, sameCategory: 1, share: 1 / 3 }, byCategory: {} });
+  const validation = JSON.stringify({
+    overall: { products: 3, sameCategory: 1, share: 1 / 3 },
+    byCategory: {},
+  });
   await writeFile(join(dir, "recs.rich.json"), rich);
   await writeFile(join(dir, "validation.json"), validation);
   if (options.manifest !== false) {
@@ -78,7 +88,10 @@ export async function writeRunDir(
       { name: "recs.rich.json", size: Buffer.byteLength(rich), sha256: sha256(rich) },
       { name: "validation.json", size: Buffer.byteLength(validation), sha256: sha256(validation) },
     ];
-    await writeFile(join(dir, "manifest.json"), JSON.stringify({ runId: run.runId, createdAt: run.createdAt, files }));
+    await writeFile(
+      join(dir, "manifest.json"),
+      JSON.stringify({ runId: run.runId, createdAt: run.createdAt, files }),
+    );
   }
   return dir;
 }

@@ -9,10 +9,10 @@ function parseAll(text: string, chunk = 1 << 20, opts: { expectedRunId?: string 
   let lines = "";
   for (let i = 0; i < bytes.length; i += chunk) {
     p.write(bytes.subarray(i, i + chunk));
-    lines += p.take().join("");
+    lines += Buffer.concat(p.take()).toString("utf8");
   }
   p.end();
-  lines += p.take().join("");
+  lines += Buffer.concat(p.take()).toString("utf8");
   return { p, lines };
 }
 
@@ -40,7 +40,10 @@ describe("RichRecsParser", () => {
       expect(p.header.params).toEqual({ k: 5, minScore: 0 });
       expect(p.header.counts).toMatchObject({ orders: 1000 });
       expect(p.docProducts.get("P03")).toEqual(run.products!.P03);
-      expect(p.recStats.get("P00")).toEqual({ recCount: 4, maxSupport: Math.max(...run.recs.P00!.map((r) => r.support)) });
+      expect(p.recStats.get("P00")).toEqual({
+        recCount: 4,
+        maxSupport: Math.max(...run.recs.P00!.map((r) => r.support)),
+      });
     }
   });
 
@@ -55,9 +58,18 @@ describe("RichRecsParser", () => {
   });
 
   it.each([
-    ['{"format":"cobuy.recs.v1","runId":"r","recs":{"P1":[{"id":"P2","score":0.5,"support":1}', "unexpected end of document"],
-    ['{"format":"cobuy.recs.v1","recs":{"P1":[{"id":"P2","score":"0.5","support":1}]}}', '"score" must be a number'],
-    ['{"format":"cobuy.recs.v1","recs":{"P1":[{"id":"P2","score":0.5,"support":1.5}]}}', "support 1.5 is not an integer"],
+    [
+      '{"format":"cobuy.recs.v1","runId":"r","recs":{"P1":[{"id":"P2","score":0.5,"support":1}',
+      "unexpected end of document",
+    ],
+    [
+      '{"format":"cobuy.recs.v1","recs":{"P1":[{"id":"P2","score":"0.5","support":1}]}}',
+      '"score" must be a number',
+    ],
+    [
+      '{"format":"cobuy.recs.v1","recs":{"P1":[{"id":"P2","score":0.5,"support":1.5}]}}',
+      "support 1.5 is not an integer",
+    ],
     ['{"format":"cobuy.recs.v1","recs":{"P1":[{"id":"P2","score":0.5}]}}', 'has no "support"'],
     ['{"format":"cobuy.recs.v2","recs":{}}', 'format is "cobuy.recs.v2"'],
     ['{"recs":{}}', 'missing "format"'],
@@ -67,10 +79,12 @@ describe("RichRecsParser", () => {
     ['{"format":"cobuy.recs.v1","recs":{"P1":[01]}}', "invalid JSON"],
     ['{"format":"cobuy.recs.v1","recs":{"P1":tru}}', 'unexpected word "tru"'],
     ['{"format":"cobuy.recs.v1","recs":{"P1":{}}}', "must be an array"],
-    ['[1,2]', "must be a JSON object"],
+    ["[1,2]", "must be a JSON object"],
     ['{"format":"cobuy.recs.v1","runId":"other","recs":{}}', 'runId is "other"'],
   ])("rejects %s", (doc, message) => {
-    expect(() => parseAll(doc, 3, { expectedRunId: doc.includes("other") ? "r1" : undefined })).toThrow(message);
+    expect(() => parseAll(doc, 3, { expectedRunId: doc.includes("other") ? "r1" : undefined })).toThrow(
+      message,
+    );
     try {
       parseAll(doc, 3, { expectedRunId: doc.includes("other") ? "r1" : undefined });
     } catch (err) {
@@ -79,7 +93,8 @@ describe("RichRecsParser", () => {
   });
 
   it("reports line and column of a format violation", () => {
-    const doc = '{\n  "format": "cobuy.recs.v1",\n  "recs": {\n    "P1": [ {"id": "P2", "score": null, "support": 1} ]\n  }\n}';
+    const doc =
+      '{\n  "format": "cobuy.recs.v1",\n  "recs": {\n    "P1": [ {"id": "P2", "score": null, "support": 1} ]\n  }\n}';
     try {
       parseAll(doc, 4);
       expect.unreachable();
@@ -95,7 +110,9 @@ describe("manifest, identifiers, COPY text", () => {
     const hex = "ab".repeat(32);
     const a = parseManifest({ runId: "r", files: [{ path: "runs/r/recs.rich.json", size: 3, sha256: hex }] });
     expect(a.files.get("recs.rich.json")).toEqual({ name: "recs.rich.json", size: 3, sha256: hex });
-    const b = parseManifest({ files: { "validation.json": { bytes: 2, sha256: Buffer.from(hex, "hex").toString("base64") } } });
+    const b = parseManifest({
+      files: { "validation.json": { bytes: 2, sha256: Buffer.from(hex, "hex").toString("base64") } },
+    });
     expect(b.files.get("validation.json")?.sha256).toBe(hex);
     expect(() => parseManifest({ files: [{ name: "x", sha256: "nope" }] })).toThrow(/neither 64 hex/);
     expect(() => parseManifest([])).toThrow(/JSON object/);

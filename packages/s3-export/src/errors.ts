@@ -190,13 +190,9 @@ export class StoreRequestError extends S3ExportError {
 /** An upload reported success but the stored object does not match what was sent. */
 export class VerifyFailedError extends S3ExportError {
   constructor(loc: ErrorLocation, detail: string) {
-    super(
-      "E_VERIFY_FAILED",
-      `uploaded object does not match what was sent (${where(loc)}): ${detail}`,
-      {
-        location: loc,
-      },
-    );
+    super("E_VERIFY_FAILED", `uploaded object does not match what was sent (${where(loc)}): ${detail}`, {
+      location: loc,
+    });
   }
 }
 

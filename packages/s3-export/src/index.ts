@@ -11,35 +11,22 @@
  * ```
  */
 export * from "./errors.js";
-export { LocalFolderStore, type LocalFolderStoreOptions } from "./store/local-folder-store.js";
 export {
-  type GetResult,
-  type ListEntry,
-  type ObjectInfo,
-  type ObjectStore,
-  type PutBody,
-  type PutOptions,
-  type ServerSideEncryption,
-  assertValidKey,
-  joinKey,
-} from "./store/object-store.js";
-export { type S3ClientOptions, createS3Client } from "./store/s3-client.js";
-export { S3Store, type S3StoreOptions } from "./store/s3-store.js";
-export { normalizeS3Error } from "./store/s3-errors.js";
-export {
-  type OpenStoreOptions,
-  type StoreTarget,
-  openStore,
-  parseStoreUrl,
-} from "./store/store-url.js";
+  type FetchProgress,
+  type FetchRunOptions,
+  type FetchRunResult,
+  fetchRun,
+  type OpenRunFile,
+  openRunFile,
+} from "./runs/fetch-run.js";
 export {
   LATEST_KEY,
-  MANIFEST_NAME,
   type LatestPointer,
+  MANIFEST_NAME,
   type ManifestFile,
   type RunManifest,
 } from "./runs/manifest.js";
-export { assertRunId, classicKeyFor, makeRunId } from "./runs/run-id.js";
+export { type PruneRunsOptions, type PruneRunsResult, pruneRuns } from "./runs/prune-runs.js";
 export {
   type PublishFile,
   type PublishProgress,
@@ -47,13 +34,26 @@ export {
   type PublishRunResult,
   publishRun,
 } from "./runs/publish-run.js";
-export { type RunSummary, listRuns, readLatest, readManifest, resolveRunId } from "./runs/read-runs.js";
+export { listRuns, type RunSummary, readLatest, readManifest, resolveRunId } from "./runs/read-runs.js";
+export { assertRunId, classicKeyFor, makeRunId } from "./runs/run-id.js";
+export { LocalFolderStore, type LocalFolderStoreOptions } from "./store/local-folder-store.js";
 export {
-  type FetchProgress,
-  type FetchRunOptions,
-  type FetchRunResult,
-  type OpenRunFile,
-  fetchRun,
-  openRunFile,
-} from "./runs/fetch-run.js";
-export { type PruneRunsOptions, type PruneRunsResult, pruneRuns } from "./runs/prune-runs.js";
+  assertValidKey,
+  type GetResult,
+  joinKey,
+  type ListEntry,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutBody,
+  type PutOptions,
+  type ServerSideEncryption,
+} from "./store/object-store.js";
+export { createS3Client, type S3ClientOptions } from "./store/s3-client.js";
+export { normalizeS3Error } from "./store/s3-errors.js";
+export { S3Store, type S3StoreOptions } from "./store/s3-store.js";
+export {
+  type OpenStoreOptions,
+  openStore,
+  parseStoreUrl,
+  type StoreTarget,
+} from "./store/store-url.js";

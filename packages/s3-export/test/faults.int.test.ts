@@ -1,24 +1,24 @@
+import { createWriteStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
+import { pipeline } from "node:stream/promises";
+import type { S3Client } from "@aws-sdk/client-s3";
 import {
   type FaultProxy,
-  type S3rverHandle,
   generatedStream,
+  type S3rverHandle,
   startFaultProxy,
   startS3rver,
 } from "@cobuy/test-utils";
-import type { S3Client } from "@aws-sdk/client-s3";
-import { createWriteStream } from "node:fs";
-import { pipeline } from "node:stream/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
-  S3Store,
   createS3Client,
   fetchRun,
   listRuns,
   publishRun,
   readLatest,
   readManifest,
+  S3Store,
 } from "../src/index.js";
 import { allKeys, codeOf, tempDir, writeDocs } from "./helpers.js";
 
@@ -90,7 +90,9 @@ describe("faults against s3rver behind a fault proxy", () => {
 
   it("503 on every attempt: bounded retries, typed error, previous run intact", async () => {
     proxy.failNext(1000, 503, (r) => r.method === "PUT" && r.url.includes("validation.json"));
-    const err = await publishRun(store, { runId: "2026-05-04_00-00-00", files: docs }).catch((e: unknown) => e);
+    const err = await publishRun(store, { runId: "2026-05-04_00-00-00", files: docs }).catch(
+      (e: unknown) => e,
+    );
     expect((err as { code?: string }).code).toBe("E_STORE_REQUEST_FAILED");
     expect((err as Error).message).toContain("validation.json");
     expect(proxy.log.filter((e) => e.fault === "status").length).toBe(4); // maxAttempts
@@ -111,7 +113,11 @@ describe("faults against s3rver behind a fault proxy", () => {
   });
 
   it("latest.json cannot be written: the complete run stays, latest.json still names the previous", async () => {
-    proxy.failNext(1000, 500, (r) => r.method === "PUT" && r.url.split("?")[0]?.endsWith("/latest.json") === true);
+    proxy.failNext(
+      1000,
+      500,
+      (r) => r.method === "PUT" && r.url.split("?")[0]?.endsWith("/latest.json") === true,
+    );
     expect(await codeOf(publishRun(store, { runId: "2026-05-06_00-00-00", files: docs }))).toBe(
       "E_STORE_REQUEST_FAILED",
     );
@@ -123,7 +129,9 @@ describe("faults against s3rver behind a fault proxy", () => {
 
   it("missing bucket: E_STORE_NOT_FOUND naming bucket and endpoint; nothing written", async () => {
     const missing = new S3Store({ client, bucket: "no-such-bucket", prefix: "cobuy" });
-    const err = await publishRun(missing, { runId: "2026-05-07_00-00-00", files: docs }).catch((e: unknown) => e);
+    const err = await publishRun(missing, { runId: "2026-05-07_00-00-00", files: docs }).catch(
+      (e: unknown) => e,
+    );
     expect((err as { code?: string }).code).toBe("E_STORE_NOT_FOUND");
     expect((err as Error).message).toContain('bucket "no-such-bucket"');
     expect((err as Error).message).toContain(proxy.endpoint);
@@ -148,7 +156,9 @@ describe("faults against s3rver behind a fault proxy", () => {
       maxAttempts: 1,
     });
     const badStore = new S3Store({ client: bad, bucket: BUCKET, prefix: "cobuy" });
-    const err = await publishRun(badStore, { runId: "2026-05-09_00-00-00", files: docs }).catch((e: unknown) => e);
+    const err = await publishRun(badStore, { runId: "2026-05-09_00-00-00", files: docs }).catch(
+      (e: unknown) => e,
+    );
     expect((err as { code?: string }).code).toBe("E_BAD_CREDENTIALS");
     expect((err as Error).message).toContain("access key id is unknown");
     expect((err as Error).message).not.toContain("sup3r-s3cret-value");

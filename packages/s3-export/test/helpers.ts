@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type S3rverHandle, startS3rver } from "@cobuy/test-utils";
-import { LocalFolderStore, type ObjectStore, S3Store, createS3Client } from "../src/index.js";
+import { createS3Client, LocalFolderStore, type ObjectStore, S3Store } from "../src/index.js";
 
 export async function tempDir(tag: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), `cobuy-s3x-${tag}-`));
@@ -63,7 +63,10 @@ export const s3rverTarget: Target = {
 
 export const targets = [localTarget, s3rverTarget];
 
-export async function writeDocs(dir: string, docs: Record<string, string | Buffer>): Promise<{ name: string; path: string }[]> {
+export async function writeDocs(
+  dir: string,
+  docs: Record<string, string | Buffer>,
+): Promise<{ name: string; path: string }[]> {
   await fs.mkdir(dir, { recursive: true });
   const out: { name: string; path: string }[] = [];
   for (const [name, body] of Object.entries(docs)) {

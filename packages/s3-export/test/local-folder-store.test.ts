@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { LocalFolderStore, fetchRun, publishRun, readManifest } from "../src/index.js";
+import { fetchRun, LocalFolderStore, publishRun, readManifest } from "../src/index.js";
 import { allKeys, codeOf, tempDir } from "./helpers.js";
 
 const dirs: string[] = [];
@@ -33,7 +33,10 @@ describe("LocalFolderStore", () => {
       (async function* () {
         for (let i = 0; i < 5; i++) {
           yield Buffer.alloc(1024, i);
-          sawTarget ||= await fs.stat(target).then(() => true, () => false);
+          sawTarget ||= await fs.stat(target).then(
+            () => true,
+            () => false,
+          );
         }
       })(),
     );
@@ -72,8 +75,26 @@ describe("LocalFolderStore", () => {
 
   it("a truncated stored object fails fetch with E_CHECKSUM_MISMATCH", async () => {
     const { dir, store } = await fresh();
-    await publishRun(store, { runId: "2026-06-02_00-00-00", files: [{ name: "recs.json", body: '{"P1":"P2;P3"}' }] });
+    await publishRun(store, {
+      runId: "2026-06-02_00-00-00",
+      files: [{ name: "recs.json", body: '{"P1":"P2;P3"}' }],
+    });
     await fs.truncate(path.join(dir, "bucket", "2026-06-02_00-00-00", "recs.json"), 5);
+    expect(await codeOf(fetchRun(store, "latest", path.join(dir, "out")))).toBe("E_CHECKSUM_MISMATCH");
+  });
+
+  it("a corrupted gzip object is a checksum mismatch, not a zlib error", async () => {
+    const { dir, store } = await fresh();
+    const body = JSON.stringify({ recs: Array.from({ length: 500 }, (_, i) => `P${i}`) });
+    await publishRun(store, {
+      runId: "2026-06-03_00-00-00",
+      files: [{ name: "recs.json", body }],
+      gzip: true,
+    });
+    const file = path.join(dir, "bucket", "2026-06-03_00-00-00", "recs.json");
+    const bytes = await fs.readFile(file);
+    bytes[20] = (bytes[20] ?? 0) ^ 0xff;
+    await fs.writeFile(file, bytes);
     expect(await codeOf(fetchRun(store, "latest", path.join(dir, "out")))).toBe("E_CHECKSUM_MISMATCH");
   });
 });

@@ -22,9 +22,13 @@ describe("run ids", () => {
 describe("classic keys", () => {
   it("expand {ts} to the tutorial's minute timestamp and {runId} to the id", () => {
     expect(classicKeyFor("recs/key{ts}.json", "2026-11-29_06-53-07")).toBe("recs/key2026-11-29_06-53.json");
-    expect(classicKeyFor("recs/{runId}.json", "2026-11-29_06-53-07_x")).toBe("recs/2026-11-29_06-53-07_x.json");
+    expect(classicKeyFor("recs/{runId}.json", "2026-11-29_06-53-07_x")).toBe(
+      "recs/2026-11-29_06-53-07_x.json",
+    );
   });
   it("fall back to createdAt when the run id is not a timestamp", () => {
-    expect(classicKeyFor("key{ts}.json", "nightly", new Date("2026-02-03T04:05:06Z"))).toBe("key2026-02-03_04-05.json");
+    expect(classicKeyFor("key{ts}.json", "nightly", new Date("2026-02-03T04:05:06Z"))).toBe(
+      "key2026-02-03_04-05.json",
+    );
   });
 });

@@ -2,9 +2,9 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  type ObjectStore,
   fetchRun,
   listRuns,
+  type ObjectStore,
   openRunFile,
   pruneRuns,
   publishRun,
@@ -39,7 +39,11 @@ for (const target of targets) {
       await fs.rm(work, { recursive: true, force: true });
     });
 
-    const publish = (store: ObjectStore, runId: string, extra: Partial<Parameters<typeof publishRun>[1]> = {}) =>
+    const publish = (
+      store: ObjectStore,
+      runId: string,
+      extra: Partial<Parameters<typeof publishRun>[1]> = {},
+    ) =>
       publishRun(store, {
         runId,
         files: docs,
@@ -105,7 +109,9 @@ for (const target of targets) {
 
     it("gzip: stored with Content-Encoding, checksums of the uncompressed bytes, fetch restores them", async () => {
       const store = await started.fresh();
-      const big = JSON.stringify({ recs: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`P${i}`, []])) });
+      const big = JSON.stringify({
+        recs: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`P${i}`, []])),
+      });
       const files = [...docs, ...(await writeDocs(path.join(work, "gz"), { "big.json": big }))];
       const { manifest } = await publishRun(store, { runId: "2026-11-29_08-00-00", files, gzip: true });
       const bigEntry = manifest.files.find((f) => f.name === "big.json");
@@ -198,9 +204,15 @@ for (const target of targets) {
       expect((err as Error).message).toContain(key);
       expect(await fs.readdir(to)).toEqual([]);
       const { stream } = await openRunFile(store, "latest", "recs.rich.json");
-      expect(await codeOf((async () => { for await (const _ of stream) { /* drain */ } })())).toBe(
-        "E_CHECKSUM_MISMATCH",
-      );
+      expect(
+        await codeOf(
+          (async () => {
+            for await (const _ of stream) {
+              /* drain */
+            }
+          })(),
+        ),
+      ).toBe("E_CHECKSUM_MISMATCH");
       // The untouched documents of the run still verify.
       await fetchRun(store, "latest", path.join(work, "fetched-partial"), { names: ["recs.json"] });
     });
@@ -210,10 +222,21 @@ for (const target of targets) {
       expect(await codeOf(publish(store, "latest"))).toBe("E_INVALID_ARGUMENT");
       expect(await codeOf(publish(store, "../x"))).toBe("E_INVALID_ARGUMENT");
       expect(
-        await codeOf(publishRun(store, { runId: "2026-04-01_00-00-00", files: [{ name: "x.json", path: path.join(work, "nope.json") }] })),
+        await codeOf(
+          publishRun(store, {
+            runId: "2026-04-01_00-00-00",
+            files: [{ name: "x.json", path: path.join(work, "nope.json") }],
+          }),
+        ),
       ).toBe("E_INVALID_ARGUMENT");
       expect(
-        await codeOf(publishRun(store, { runId: "2026-04-01_00-00-00", files: docs.slice(1), classicKey: "recs/key{ts}.json" })),
+        await codeOf(
+          publishRun(store, {
+            runId: "2026-04-01_00-00-00",
+            files: docs.slice(1),
+            classicKey: "recs/key{ts}.json",
+          }),
+        ),
       ).toBe("E_INVALID_ARGUMENT");
       expect(await allKeys(store)).toEqual([]);
     });

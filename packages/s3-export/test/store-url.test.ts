@@ -1,12 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { LocalFolderStore, S3Store, createS3Client, openStore, parseStoreUrl } from "../src/index.js";
+import { createS3Client, LocalFolderStore, openStore, parseStoreUrl, S3Store } from "../src/index.js";
 import { codeOf } from "./helpers.js";
 
 describe("parseStoreUrl", () => {
   it("parses s3://bucket/prefix, trimming slashes", () => {
-    expect(parseStoreUrl("s3://my-bucket/cobuy/runs/")).toEqual({ kind: "s3", bucket: "my-bucket", prefix: "cobuy/runs" });
+    expect(parseStoreUrl("s3://my-bucket/cobuy/runs/")).toEqual({
+      kind: "s3",
+      bucket: "my-bucket",
+      prefix: "cobuy/runs",
+    });
     expect(parseStoreUrl("s3://my-bucket")).toEqual({ kind: "s3", bucket: "my-bucket", prefix: "" });
-    expect(parseStoreUrl("s3://my.bucket.1//a//b")).toEqual({ kind: "s3", bucket: "my.bucket.1", prefix: "a/b" });
+    expect(parseStoreUrl("s3://my.bucket.1//a//b")).toEqual({
+      kind: "s3",
+      bucket: "my.bucket.1",
+      prefix: "a/b",
+    });
   });
   it("parses file:// URLs and plain paths as folders", () => {
     expect(parseStoreUrl("file:///data/bucket")).toEqual({ kind: "folder", path: "/data/bucket" });
@@ -14,7 +22,15 @@ describe("parseStoreUrl", () => {
     expect(parseStoreUrl("C-drive-like/path")).toEqual({ kind: "folder", path: "C-drive-like/path" });
   });
   it("refuses bad buckets, schemes and prefixes with E_INVALID_STORE_URL", async () => {
-    for (const bad of ["", "s3://", "s3://Upper", "s3://ab", "gs://bucket/x", "s3://bucket/../x", "file://host/share"]) {
+    for (const bad of [
+      "",
+      "s3://",
+      "s3://Upper",
+      "s3://ab",
+      "gs://bucket/x",
+      "s3://bucket/../x",
+      "file://host/share",
+    ]) {
       expect(await codeOf((async () => parseStoreUrl(bad))()), bad).toBe("E_INVALID_STORE_URL");
     }
   });

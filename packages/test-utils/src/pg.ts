@@ -31,7 +31,8 @@ export interface TestPgDatabase {
 export async function createTestPgDatabase(prefix = "cobuy_t"): Promise<TestPgDatabase> {
   const adminUrl = testServerUrl();
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`test database prefix "${prefix}" is not a plain identifier`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(name))
+    throw new Error(`test database prefix "${prefix}" is not a plain identifier`);
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
@@ -57,9 +58,10 @@ export async function createTestPgDatabase(prefix = "cobuy_t"): Promise<TestPgDa
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       try {
-        await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [
-          name,
-        ]);
+        await c.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+          [name],
+        );
         await c.query(`DROP DATABASE IF EXISTS "${name}"`);
       } finally {
         await c.end();
@@ -89,10 +91,15 @@ export const PG_BACKEND_KINDS: ReadonlyArray<PgBackend["kind"]> = (
  * @example
  * for (const kind of PG_BACKEND_KINDS) describe(kind, () => { let b; beforeAll(async () => { b = await startPgBackend(kind) }); afterAll(() => b.stop()) });
  */
-export async function startPgBackend(kind: PgBackend["kind"]): Promise<{ backend: PgBackend; stop(): Promise<void> }> {
+export async function startPgBackend(
+  kind: PgBackend["kind"],
+): Promise<{ backend: PgBackend; stop(): Promise<void> }> {
   if (kind === "postgres") {
     const database = await createTestPgDatabase();
-    return { backend: { kind, connectionString: database.connectionString, database }, stop: () => database.drop() };
+    return {
+      backend: { kind, connectionString: database.connectionString, database },
+      stop: () => database.drop(),
+    };
   }
   const dir = await createTestPgliteDir();
   return { backend: { kind, dataDir: dir.dataDir }, stop: () => dir.remove() };

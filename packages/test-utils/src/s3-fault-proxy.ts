@@ -13,10 +13,7 @@ export interface ProxiedRequest {
 export type FaultRule = {
   match?: (req: ProxiedRequest) => boolean;
   times?: number;
-} & (
-  | { kind: "status"; status: number; code?: string }
-  | { kind: "drop"; afterBytes: number }
-);
+} & ({ kind: "status"; status: number; code?: string } | { kind: "drop"; afterBytes: number });
 
 /** One request the proxy handled. */
 export interface ProxyLogEntry {

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
+import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Server } from "node:http";
 
 /** Credentials s3rver accepts (it verifies SigV4 signatures against them). */
 export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
@@ -50,7 +50,9 @@ type S3rverCtor = new (options: Record<string, unknown>) => S3rverInstance;
 export async function startS3rver(options: { buckets?: string[] } = {}): Promise<S3rverHandle> {
   const require = createRequire(import.meta.url);
   const S3rver = require("s3rver") as S3rverCtor;
-  const directory = await fs.mkdtemp(path.join(os.tmpdir(), `cobuy-s3rver-${randomBytes(3).toString("hex")}-`));
+  const directory = await fs.mkdtemp(
+    path.join(os.tmpdir(), `cobuy-s3rver-${randomBytes(3).toString("hex")}-`),
+  );
   const instance = new S3rver({
     address: "127.0.0.1",
     port: 0,
@@ -60,8 +62,7 @@ export async function startS3rver(options: { buckets?: string[] } = {}): Promise
   });
   const addr = await instance.run();
   const endpoint = `http://127.0.0.1:${addr.port}`;
-  const objectPath = (bucket: string, key: string) =>
-    instance.store.getResourcePath(bucket, key, "object");
+  const objectPath = (bucket: string, key: string) => instance.store.getResourcePath(bucket, key, "object");
   return {
     endpoint,
     port: addr.port,

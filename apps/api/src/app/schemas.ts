@@ -205,13 +205,19 @@ export const activeRunSchema = {
   response: {
     200: {
       type: "object",
-      required: ["runId", "createdAt", "loadedAt", "counts", "params", "validation"],
+      required: ["runId", "createdAt", "loadedAt", "counts", "params", "validation", "productStats"],
       properties: {
         runId: { type: "string" },
         createdAt: { type: ["string", "null"] },
         loadedAt: { type: ["string", "null"] },
         counts: { type: ["object", "null"], additionalProperties: { type: "number" } },
         params: { type: ["object", "null"], additionalProperties: true },
+        productStats: {
+          type: ["string", "null"],
+          enum: ["document", "derived", null],
+          description:
+            "document: categories and order counts from the run; derived: no categories, popularity from the lists",
+        },
         validation: {
           type: ["object", "null"],
           properties: {

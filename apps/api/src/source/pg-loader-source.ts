@@ -33,16 +33,24 @@ export function pgLoaderSource(db: CobuyDb): RecommendationSource {
     async activeRunId() {
       // Checked up to once per request: only the id, not pg-loader's full run row (params,
       // counts and validation jsonb).
-      const row = await db.kysely
-        .selectFrom("active_run")
-        .innerJoin("runs", "runs.key", "active_run.run_key")
-        .select("runs.id")
-        .executeTakeFirst();
-      return row?.id ?? null;
+      try {
+        const row = await db.kysely
+          .selectFrom("active_run")
+          .innerJoin("runs", "runs.key", "active_run.run_key")
+          .select("runs.id")
+          .executeTakeFirst();
+        return row?.id ?? null;
+      } catch (err) {
+        if (notMigrated(err)) return null;
+        throw err;
+      }
     },
 
     async activeRun() {
-      const run = await activeRun(db);
+      const run = await activeRun(db).catch((err: unknown) => {
+        if (notMigrated(err)) return null;
+        throw err;
+      });
       if (!run) return null;
       return {
         runId: run.id,
@@ -51,6 +59,7 @@ export function pgLoaderSource(db: CobuyDb): RecommendationSource {
         counts: numbers(run.counts),
         params: object(run.params),
         validation: validation(run.validation),
+        productStats: run.productStats,
       } satisfies RunSummary;
     },
 
@@ -84,6 +93,12 @@ export function pgLoaderSource(db: CobuyDb): RecommendationSource {
       await sql`select 1`.execute(db.kysely);
     },
   };
+}
+
+// A database nothing was loaded into yet (no cobuy tables): the same as "no active run".
+function notMigrated(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === "42P01" || code === "3F000" || code === "PGL_NOT_MIGRATED";
 }
 
 // int4 arrives as a number; parse anyway in case a column widens to int8 (pg returns strings).

@@ -24,6 +24,12 @@ export interface RunSummary {
   counts: Record<string, number> | null;
   params: Record<string, unknown> | null;
   validation: ValidationSummary | null;
+  /**
+   * Where product categories and popularity come from: `document` (the run's `products` section:
+   * real order counts) or `derived` (from the lists alone: no categories, support = the largest
+   * pair support); null when the source cannot say.
+   */
+  productStats: "document" | "derived" | null;
 }
 
 /** A product of a run. `support` is its popularity (orders holding it), null when the run lacks it. */

@@ -52,6 +52,8 @@ export function expectedSimilar(run: RunDocs, id: string, k: number) {
 export interface Backend {
   kind: PgBackend["kind"];
   db: CobuyDb;
+  /** PostgreSQL only: the test database's URL. */
+  connectionString: string | undefined;
   /** Builds a run from sample data with `seed` and loads (and so activates) it. */
   loadRun(opts: { seed: number; runId: string; orders?: number; products?: number }): Promise<RunDocs>;
   activate(runId: string): Promise<void>;
@@ -72,6 +74,7 @@ export async function openBackend(kind: PgBackend["kind"]): Promise<Backend> {
   return {
     kind: b.kind,
     db,
+    connectionString: b.kind === "postgres" ? b.connectionString : undefined,
     async loadRun({ seed, runId, orders = 700, products = 300 }) {
       const dir = join(work, runId);
       const docs = await makeRunFolder(dir, { seed, runId, orders, products });

@@ -37,6 +37,7 @@ export interface RunSummary {
   loadedAt: string | null;
   counts: Record<string, number> | null;
   validation: { overall: ValidationCell; byCategory: Record<string, ValidationCell> } | null;
+  productStats: "document" | "derived" | null;
 }
 
 export class ApiFailure extends Error {

@@ -89,13 +89,18 @@ async function search(query: string, offset = 0): Promise<void> {
   }
 }
 
+const plural = (n: number, one: string, many: string) => `${fmt.format(n)} ${n === 1 ? one : many}`;
+const chip = (category: string | null) => (category === null ? "" : h("span", { class: "chip" }, category));
+
 function resultItem(p: ProductRecord): HTMLLIElement {
+  // Order counts are real only when the run carries product statistics.
+  const orders = shownRun?.productStats === "document" && p.support !== null;
   const button = h(
     "button",
     { type: "button", class: "result", "data-product-id": p.id },
     h("span", { class: "pid" }, p.id),
-    h("span", { class: "chip" }, p.category ?? "—"),
-    h("span", { class: "muted small" }, `${fmt.format(p.support)} orders`),
+    chip(p.category),
+    h("span", { class: "muted small" }, orders ? plural(p.support ?? 0, "order", "orders") : ""),
   );
   button.addEventListener("click", () => {
     location.hash = `#/p/${encodeURIComponent(p.id)}`;
@@ -151,8 +156,11 @@ function renderSimilar(res: SimilarResponse): void {
     "Similar to ",
     h("span", { class: "pid" }, res.productId),
     " ",
-    h("span", { class: "chip" }, res.category ?? "—"),
+    chip(res.category),
   );
+  // Filling from the category needs one.
+  backfillBox.disabled = res.category === null;
+  backfillBox.parentElement?.setAttribute("title", res.category === null ? "this run has no categories" : "");
   const top = Math.max(...res.items.map((i) => i.score), 1e-12);
   similarList.replaceChildren(
     ...res.items.map((item) => {
@@ -179,11 +187,9 @@ function renderSimilar(res: SimilarResponse): void {
           h(
             "span",
             { class: "muted small support" },
-            filler
-              ? "popular in category"
-              : `${fmt.format(item.support)} ${item.support === 1 ? "order" : "orders"} together`,
+            filler ? "popular in category" : `${plural(item.support, "order", "orders")} together`,
           ),
-          h("span", { class: "chip" }, item.category ?? "—"),
+          chip(item.category),
         ),
         filler ? "" : h("div", { class: "row2" }, bar, h("span", { class: "score" }, item.score.toFixed(3))),
       );
@@ -210,6 +216,7 @@ api
   .catch((err: unknown) => {
     runBox.textContent = `No active run: ${message(err)}`;
     chart.replaceChildren();
-  });
-void search("");
+  })
+  // The first page of products waits for the run: it says whether order counts are real.
+  .finally(() => void search(input.value.trim()));
 route();

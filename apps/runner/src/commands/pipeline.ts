@@ -10,6 +10,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, rm, rmdir } from "node:fs/promises";
 import * as path from "node:path";
+import { type LoadResult, localRunSource } from "@cobuy/pg-loader";
 import {
   type BuildResult,
   makeRunId,
@@ -23,6 +24,14 @@ import { buildFacts, paramsRecord, runBuild } from "../build/run-build.js";
 import { type BuildSummary, buildSummary, printSummary } from "../build/summary.js";
 import { defineCommand } from "../command.js";
 import type { Context } from "../context.js";
+import {
+  DB_OPTIONS,
+  type DbFlagValues,
+  type DbTarget,
+  dbTargetFromEnv,
+  howToQuery,
+  loadWithProgress,
+} from "./load.js";
 
 /** The sample data set used when no --input is given (generated once into `<home>/data/`). */
 export const SAMPLE_DEFAULTS = { orders: 20_000, products: 2_000, categories: 20, seed: 1 } as const;
@@ -42,6 +51,8 @@ export interface PipelineRun {
   published?: PublishRunResult;
   /** Where the run can be found, for the user. */
   location?: string;
+  /** Set by `load` (skipped with --no-load). */
+  loaded?: { result: LoadResult; target: DbTarget; example?: string };
 }
 
 export const pipeline = defineCommand({
@@ -60,6 +71,13 @@ export const pipeline = defineCommand({
       description: "sales CSV (.csv or .csv.gz); default: the generated sample data set",
     },
     ...BUILD_OPTIONS,
+    load: {
+      type: "boolean",
+      default: true,
+      description:
+        "load the run into DATABASE_URL (else the embedded PGlite) and make it active (--no-load: skip)",
+    },
+    ...DB_OPTIONS,
   },
   examples: ["cobuy pipeline", "COBUY_HOME=/tmp/cobuy cobuy pipeline --input sales.csv --k 10 --json"],
   async run(ctx, { values }) {
@@ -80,12 +98,18 @@ export const pipeline = defineCommand({
       await build(run);
       await writeRunDocuments(run);
       await publish(run);
-      // pg-loader: `await load(run);` goes here (skipped with --no-load).
+      if (values.load !== false) await load(run, values);
     } finally {
       await rm(run.staging, { recursive: true, force: true });
       await rmdir(path.dirname(run.staging)).catch(() => {}); // only when empty
     }
-    return report(run, (performance.now() - t0) / 1000);
+    const summary = report(run, (performance.now() - t0) / 1000);
+    if (!run.loaded) return summary;
+    const { result, target } = run.loaded;
+    return {
+      ...summary,
+      load: { ...result, database: target.label, kind: target.kind, schema: target.schema },
+    };
   },
 });
 
@@ -150,6 +174,13 @@ async function publish(run: PipelineRun): Promise<void> {
   ctx.log.info(`published run ${run.runId}`, { store: run.published.store, latest: run.published.latestKey });
 }
 
+/** Stage "load": the published run into PostgreSQL (DATABASE_URL / PG*) or the embedded PGlite, made active. */
+async function load(run: PipelineRun, values: DbFlagValues): Promise<void> {
+  const target = dbTargetFromEnv(run.ctx, values);
+  const { result, example } = await loadWithProgress(run.ctx, target, localRunSource(run.location!));
+  run.loaded = { result, target, example };
+}
+
 /** The summary: table + where things went (human), or the object for --json. */
 function report(run: PipelineRun, seconds: number): BuildSummary {
   const { ctx } = run;
@@ -168,6 +199,13 @@ function report(run: PipelineRun, seconds: number): BuildSummary {
   ctx.print(`input:     ${run.input}`);
   ctx.print(`run:       ${run.location}`);
   if (summary.latest) ctx.print(`latest:    ${summary.latest as string}`);
+  if (run.loaded) {
+    const { result, target, example } = run.loaded;
+    ctx.print(
+      `database:  ${target.label} (schema ${target.schema}): ${result.recommendations} recommendations, active run ${result.runId}`,
+    );
+    for (const line of howToQuery(target, example)) ctx.print(line);
+  }
   return summary;
 }
 

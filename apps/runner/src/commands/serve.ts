@@ -5,11 +5,11 @@
  */
 import { existsSync } from "node:fs";
 import { type CreateAppOptions, createApp } from "@cobuy/api";
-import { openDatabase } from "@cobuy/pg-loader";
 import { intOption } from "../args.js";
 import { defineCommand } from "../command.js";
 import { RunnerIoError } from "../errors.js";
-import { type LogFields, type Logger, redactUrl } from "../ui/logger.js";
+import type { LogFields, Logger } from "../ui/logger.js";
+import { DB_OPTIONS, dbTargetFromEnv, openDbTarget } from "./load.js";
 
 type ApiLogger = NonNullable<CreateAppOptions["loggerInstance"]>;
 
@@ -18,9 +18,10 @@ export const serve = defineCommand({
   summary: "serve the HTTP API and the product page over the active run",
   usage: "cobuy serve [--port N] [--host H] [options]",
   description: [
-    "Reads the run that `cobuy pipeline` (or `cobuy load`) activated: PostgreSQL when DATABASE_URL is",
-    "set, otherwise the embedded PGlite folder ($COBUY_HOME/pglite). One log line per request;",
-    "SIGINT/SIGTERM stop accepting, finish in-flight requests and close the database.",
+    "Reads the run that `cobuy pipeline` (or `cobuy load`) activated: PostgreSQL when DATABASE_URL",
+    "(or PGHOST/PGDATABASE) is set, otherwise the embedded PGlite folder ($COBUY_HOME/pglite).",
+    "Logs one line per request; SIGINT/SIGTERM stop accepting, finish in-flight requests, then",
+    "close the database.",
   ].join("\n"),
   options: {
     port: {
@@ -33,12 +34,12 @@ export const serve = defineCommand({
       valueName: "H",
       description: "interface to listen on (default $HOST or 127.0.0.1)",
     },
-    pglite: {
-      type: "string",
-      valueName: "DIR",
-      description: "PGlite data folder when DATABASE_URL is not set (default $COBUY_HOME/pglite)",
+    ...DB_OPTIONS,
+    "pool-size": { ...DB_OPTIONS["pool-size"], description: "PostgreSQL connection pool size (default 16)" },
+    "statement-timeout": {
+      ...DB_OPTIONS["statement-timeout"],
+      description: "PostgreSQL statement_timeout in ms; a slower query answers 503 (default 5000)",
     },
-    "pool-size": { type: "string", valueName: "N", description: "PostgreSQL connections (default 16)" },
     "run-check-ms": {
       type: "string",
       valueName: "MS",
@@ -57,20 +58,20 @@ export const serve = defineCommand({
   async run(ctx, { values }) {
     const port = intOption(values.port ?? ctx.env.PORT, "port", 8080, { min: 0, max: 65535 });
     const host = values.host ?? ctx.env.HOST ?? "127.0.0.1";
-    const poolSize = intOption(values["pool-size"], "pool-size", 16, { min: 1, max: 1000 });
     const runCheckIntervalMs = intOption(values["run-check-ms"], "run-check-ms", 1000, { min: 0 });
     const cacheEntries = intOption(values["cache-entries"], "cache-entries", 100_000, { min: 0 });
-    const url = ctx.env.DATABASE_URL;
-    const pgliteDir = values.pglite ? ctx.resolvePath(values.pglite) : ctx.home.pglite;
-    if (!url && !existsSync(pgliteDir)) {
+    const target = dbTargetFromEnv(ctx, { ...values, "pool-size": values["pool-size"] ?? "16" });
+    if (target.kind === "pglite" && !existsSync(ctx.home.pglite)) {
       throw new RunnerIoError(
-        `no database: DATABASE_URL is not set and the PGlite folder ${pgliteDir} does not exist (run \`pnpm turbo run pipeline\` first, or set DATABASE_URL)`,
+        `no database: DATABASE_URL is not set and the PGlite folder ${ctx.home.pglite} does not exist (run \`pnpm turbo run pipeline\` first, or set DATABASE_URL / COBUY_HOME)`,
       );
     }
-    const db = url
-      ? await openDatabase({ connectionString: url, poolSize, applicationName: "cobuy-serve" })
-      : await openDatabase({ kind: "pglite", dataDir: pgliteDir });
-    const where = url ? redactUrl(url) : pgliteDir;
+    if (target.config.kind !== "pglite") {
+      target.config.statementTimeoutMs = target.statementTimeoutMs ?? 5000;
+      target.config.applicationName = "cobuy-serve";
+    }
+    const db = await openDbTarget(target);
+    const where = target.label;
 
     const app = await createApp({
       db,
@@ -86,10 +87,14 @@ export const serve = defineCommand({
       throw err;
     }
     const runId = await app.cobuy.state.activeRunId().catch(() => null);
-    ctx.log.info("serving", { url: address, database: where, run: runId ?? "(none yet)" });
-    ctx.print(
-      `cobuy: serving ${address} (page at ${address}/, API at ${address}/openapi.json) from ${where}`,
-    );
+    // Humans get one line on stdout; --json / --log-format json get the same facts as a log event.
+    if (ctx.json || ctx.logFormat === "json") {
+      ctx.log.info("serving", { url: address, database: where, run: runId ?? "(none yet)" });
+    } else {
+      ctx.print(
+        `serving ${address} (page ${address}/, API ${address}/openapi.json) over ${where}, run ${runId ?? "(none yet)"}`,
+      );
+    }
     if (runId === null)
       ctx.log.warn("no active run yet: recommendation endpoints answer 503 until one is loaded");
 

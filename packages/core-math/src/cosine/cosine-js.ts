@@ -11,6 +11,7 @@ export interface CosineScratch {
   readonly cursor: Uint32Array | Float64Array;
 }
 
+// O(P) memory
 export function createCosineScratch(c: CsrMatrix): CosineScratch {
   return {
     acc: new Float64Array(c.rows),
@@ -20,6 +21,7 @@ export function createCosineScratch(c: CsrMatrix): CosineScratch {
 }
 
 /** Binary search of column q in row p of C; 0 when absent. */
+// O(log nnz(C_p))
 export function lookUp(c: CsrMatrix, p: number, q: number): number {
   let lo = Number(c.rowPtr[p]);
   let hi = Number(c.rowPtr[p + 1]);

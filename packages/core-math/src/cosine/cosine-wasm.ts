@@ -34,6 +34,7 @@ interface ThreadSlots {
   ids: number;
   scores: number;
   support: number;
+  thr: number;
 }
 
 interface Layout {
@@ -74,6 +75,7 @@ function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
       ids: take(4 * P * r.k),
       scores: take(8 * P * r.k),
       support: take(8 * P * r.k),
+      thr: take(8 * P),
     });
   }
   if (at > MAX_BYTES || nnz > 0xffffffff) {
@@ -83,7 +85,16 @@ function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
     );
   }
   const pages = Math.max(1, Math.ceil(at / PAGE));
-  const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+  let memory: WasmMemory;
+  try {
+    memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch (e) {
+    throw new CoreMathError(
+      "COBUY_MATH_TOO_LARGE",
+      `could not allocate ${(at / 2 ** 20).toFixed(0)} MiB of WebAssembly memory for C (${nnz} non-zeros) and ${threads} threads: use fewer threads, a smaller k, or kernel "js"`,
+      { cause: e },
+    );
+  }
   const buf = memory.buffer;
   new Uint32Array(buf, rowPtr, P + 1).set(c.rowPtr);
   new Uint32Array(buf, colIdx, nnz).set(c.colIdx);
@@ -91,7 +102,11 @@ function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
   else new Float64Array(buf, values, nnz).set(c.values);
   new Float64Array(buf, norms, P).set(r.norms);
   new Uint8Array(buf, eligible, P).set(r.eligible);
-  for (const s of slots) new Uint32Array(buf, s.cursor, P).set(c.rowPtr.subarray(0, P));
+  for (const s of slots) {
+    new Uint32Array(buf, s.cursor, P).set(c.rowPtr.subarray(0, P));
+    const thr = new Float64Array(buf, s.thr, P);
+    for (let p = 0; p < P; p++) thr[p] = r.eligible[p] ? r.minScore : Number.POSITIVE_INFINITY;
+  }
   return { memory, rowPtr, colIdx, values, valueBytes, norms, eligible, threads: slots };
 }
 
@@ -125,9 +140,12 @@ function setupArgs(l: Layout, s: ThreadSlots, r: ResolvedCosine): number[] {
     r.scan,
     r.touchedRatio,
     l.valueBytes,
+    s.thr,
+    r.quickReject === false ? 0 : 1,
   ];
 }
 
+// O(1): views, no copy
 function listsAt(l: Layout, s: ThreadSlots, r: ResolvedCosine): TopKLists {
   const buf = l.memory.buffer;
   const slots = r.products * r.k;
@@ -158,6 +176,7 @@ export function estimateWork(c: CsrMatrix): number {
  */
 export const MIN_WORK_PER_THREAD = 1e8;
 
+// O(P) when `requested` is undefined
 export function pickThreads(c: CsrMatrix, requested: number | undefined): number {
   if (requested !== undefined) {
     if (!Number.isInteger(requested) || requested < 1) {
@@ -250,6 +269,7 @@ export async function cosineTopKWasm(
   }
 }
 
+// O(P · k)
 function copyOut(l: TopKLists, multiplyAdds: number): TopKResult {
   return {
     products: l.products,

@@ -17,9 +17,12 @@ export interface ResolvedCosine {
   readonly touchedRatio: number;
   /** Force the wasm copy of C's values to Float64 (8) for A/B benchmarks; default: Float32 when exact. */
   readonly valueBytes?: 4 | 8;
+  /** Turn off the wasm kernel's quick reject (d against the lists' thresholds) for A/B benchmarks. */
+  readonly quickReject?: boolean;
 }
 
 /** Validates `cosineTopK` inputs and options; throws `CoreMathError` naming the bad value. */
+// O(P + nnz(C)) (row norms)
 export function resolveCosine(
   c: CsrMatrix,
   support: ArrayLike<number>,

@@ -12,10 +12,14 @@ export interface Session {
   /** Runs one raw statement (only SQL built by this package from constants and validated identifiers). */
   execute(sqlText: string, params?: readonly unknown[]): Promise<Record<string, unknown>[]>;
   /**
-   * Bulk-loads PostgreSQL COPY text-format lines (`a\tb\n`, already escaped) into `table(columns)`.
+   * Bulk-loads PostgreSQL COPY text-format lines (`a\tb\n`, already escaped; UTF-8 bytes or strings) into `table(columns)`.
    * `table` and `columns` are constants of this package; `source` yields chunks of whole lines.
    */
-  copyIn(table: string, columns: readonly string[], source: AsyncIterable<string>): Promise<void>;
+  copyIn(
+    table: string,
+    columns: readonly string[],
+    source: AsyncIterable<Uint8Array | string>,
+  ): Promise<void>;
 }
 
 /** A database the loader can run transactions on. */

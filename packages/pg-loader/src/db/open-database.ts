@@ -3,10 +3,10 @@ import { PGlite } from "@electric-sql/pglite";
 import { Kysely } from "kysely";
 import pg from "pg";
 import { KyselyBackend } from "../dialect/kysely/backend.js";
-import { CobuyPGliteDialect } from "../dialect/pglite/dialect.js";
 import { PgliteBackend } from "../dialect/pglite/backend.js";
-import { CobuyPostgresDialect } from "../dialect/postgres/dialect.js";
+import { CobuyPGliteDialect } from "../dialect/pglite/dialect.js";
 import { PostgresBackend } from "../dialect/postgres/backend.js";
+import { CobuyPostgresDialect } from "../dialect/postgres/dialect.js";
 import { ConfigError } from "../errors.js";
 import { BACKEND, type Backend } from "./backend.js";
 import { DEFAULT_SCHEMA, validateSchemaName } from "./identifiers.js";
@@ -55,8 +55,12 @@ export interface CobuyDb {
   close(): Promise<void>;
 }
 
+/** A Kysely instance over any database type (the loader only needs its executor). */
+// biome-ignore lint/suspicious/noExplicitAny: Kysely instances of every database type are accepted
+export type AnyKysely = Kysely<any>;
+
 /** Anything the API functions accept: an open handle, a Kysely instance, or a config. */
-export type DbInput = CobuyDb | Kysely<any> | DatabaseConfig;
+export type DbInput = CobuyDb | AnyKysely | DatabaseConfig;
 
 /**
  * Opens PostgreSQL (pg pool) or PGlite (data folder), or wraps a Kysely instance you own.
@@ -90,9 +94,12 @@ export async function openDatabase(input: DbInput, options: { schema?: string } 
     try {
       pglite = await PGlite.create(input.dataDir === undefined ? {} : { dataDir: input.dataDir });
     } catch (err) {
-      throw new ConfigError(`cannot open PGlite data folder "${input.dataDir ?? "(memory)"}": ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new ConfigError(
+        `cannot open PGlite data folder "${input.dataDir ?? "(memory)"}": ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     const backend = new PgliteBackend(pglite, schema);
     const kysely = new Kysely<Database>({ dialect: new CobuyPGliteDialect(pglite, backend) });
@@ -110,7 +117,8 @@ export async function openDatabase(input: DbInput, options: { schema?: string } 
     throw new ConfigError(`unknown database kind "${String(input.kind)}" (use "postgres" or "pglite")`);
   }
   const poolSize = input.poolSize ?? 10;
-  if (!Number.isInteger(poolSize) || poolSize < 1) throw new ConfigError(`poolSize must be a positive integer, got ${poolSize}`);
+  if (!Number.isInteger(poolSize) || poolSize < 1)
+    throw new ConfigError(`poolSize must be a positive integer, got ${poolSize}`);
   const timeout = input.statementTimeoutMs;
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0)) {
     throw new ConfigError(`statementTimeoutMs must be a non-negative integer, got ${timeout}`);
@@ -140,7 +148,11 @@ export async function openDatabase(input: DbInput, options: { schema?: string } 
   };
 }
 
-/** Runs `fn` with an open handle: reuses a handle, wraps a Kysely instance, or opens and closes a config. */
+/**
+ * Runs `fn` with an open handle: reuses a handle, wraps a Kysely instance, or opens and closes a config.
+ * @example
+ * const n = await withDb({ kind: "pglite", dataDir: ".cobuy/pglite" }, async (db) => (await listRuns(db)).length);
+ */
 export async function withDb<T>(input: DbInput, fn: (db: CobuyDb) => Promise<T>): Promise<T> {
   if (isCobuyDb(input)) return fn(input);
   const db = await openDatabase(input);
@@ -151,12 +163,12 @@ export async function withDb<T>(input: DbInput, fn: (db: CobuyDb) => Promise<T>)
   }
 }
 
-function isKysely(x: unknown): x is Kysely<any> {
+function isKysely(x: unknown): x is AnyKysely {
   return (
     typeof x === "object" &&
     x !== null &&
-    typeof (x as Kysely<any>).selectFrom === "function" &&
-    typeof (x as Kysely<any>).getExecutor === "function"
+    typeof (x as AnyKysely).selectFrom === "function" &&
+    typeof (x as AnyKysely).getExecutor === "function"
   );
 }
 

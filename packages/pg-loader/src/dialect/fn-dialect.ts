@@ -14,13 +14,19 @@ import {
 } from "kysely";
 
 /** Executes one statement on an already-open connection or transaction. */
-export type ExecuteFn = (sql: string, params: readonly unknown[]) => Promise<{ rows: unknown[]; affected?: number }>;
+export type ExecuteFn = (
+  sql: string,
+  params: readonly unknown[],
+) => Promise<{ rows: unknown[]; affected?: number }>;
 
 class FnConnection implements DatabaseConnection {
   constructor(private readonly run: ExecuteFn) {}
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const r = await this.run(compiled.sql, compiled.parameters);
-    return { rows: r.rows as R[], numAffectedRows: r.affected === undefined ? undefined : BigInt(r.affected) };
+    return {
+      rows: r.rows as R[],
+      numAffectedRows: r.affected === undefined ? undefined : BigInt(r.affected),
+    };
   }
   // biome-ignore lint/correctness/useYield: streaming is not offered on a borrowed connection
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {

@@ -19,7 +19,11 @@ export async function activateRun(
     if (error) throw error;
     return db.backend.transaction(async (session) => {
       await lockSchema(session, db.schema, options.lockTimeoutMs);
-      const run = await session.kysely.selectFrom("runs").select(["key", "status"]).where("id", "=", runId).executeTakeFirst();
+      const run = await session.kysely
+        .selectFrom("runs")
+        .select(["key", "status"])
+        .where("id", "=", runId)
+        .executeTakeFirst();
       if (run === undefined) throw new RunNotFoundError(runId);
       if (run.status !== "loaded") throw new RunNotFoundError(runId, "was pruned; load it again first");
       const previous = await activeRunId(session);

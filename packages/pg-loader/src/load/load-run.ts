@@ -70,7 +70,11 @@ class AlreadyLoaded {
  * const r = await loadRun(db, "out/runs/2025-01-31_12-00-00", { onProgress: (e) => log(e.phase) });
  * console.log(r.status, r.recommendations); // "loaded" 1000000
  */
-export async function loadRun(input: DbInput, source: RunSource | string, options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadRun(
+  input: DbInput,
+  source: RunSource | string,
+  options: LoadOptions = {},
+): Promise<LoadResult> {
   const src = typeof source === "string" ? localRunSource(source) : source;
   const started = Date.now();
   const progress = options.onProgress ?? (() => {});
@@ -85,7 +89,10 @@ export async function loadRun(input: DbInput, source: RunSource | string, option
       throw new SourceError(`${src.uri}manifest.json is missing (the run is unpublished or incomplete)`);
     }
     if (manifest && src.runId && manifest.runId && manifest.runId !== src.runId) {
-      throw new FormatError("manifest.json", `runId is "${manifest.runId}" but the source names run "${src.runId}"`);
+      throw new FormatError(
+        "manifest.json",
+        `runId is "${manifest.runId}" but the source names run "${src.runId}"`,
+      );
     }
     const knownRunId = src.runId ?? manifest?.runId;
     const recsEntry = manifest?.files.get(RICH_RECS);
@@ -117,7 +124,8 @@ async function loadInTransaction(
     progress({ phase: "lock", runId: knownRunId });
     if (options.statementTimeoutMs !== undefined) {
       const t = options.statementTimeoutMs;
-      if (!Number.isInteger(t) || t < 0) throw new RangeError(`statementTimeoutMs must be an integer ≥ 0, got ${t}`);
+      if (!Number.isInteger(t) || t < 0)
+        throw new RangeError(`statementTimeoutMs must be an integer ≥ 0, got ${t}`);
       await session.execute(`SET LOCAL statement_timeout = ${t}`);
     }
     await lockSchema(session, db.schema, options.lockTimeoutMs);
@@ -147,7 +155,15 @@ async function loadInTransaction(
 
     phase = "creating the run's partitions";
     const existing = knownRunId === undefined ? undefined : await runStatus(session, knownRunId);
-    const key = existing?.key ?? Number((await session.execute(`SELECT nextval(pg_get_serial_sequence($1, 'key'))::int AS key`, [`${quoteIdent(db.schema)}.runs`]))[0]!.key);
+    const key =
+      existing?.key ??
+      Number(
+        (
+          await session.execute(`SELECT nextval(pg_get_serial_sequence($1, 'key'))::int AS key`, [
+            `${quoteIdent(db.schema)}.runs`,
+          ])
+        )[0]!.key,
+      );
     if (!Number.isInteger(key) || key <= 0) throw new Error(`unexpected run key ${key}`);
     const recTable = `recommendations_r${key}`;
     const prodTable = `products_r${key}`;
@@ -163,8 +179,8 @@ async function loadInTransaction(
     let bytes = 0;
     let lastReport = 0;
     const totalBytes = recsEntry?.size;
-    async function* recLines(): AsyncGenerator<string> {
-      for await (const chunk of stream!) {
+    async function* recLines(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of readSource(stream!, `${src.uri}${RICH_RECS}`)) {
         hash.update(chunk);
         bytes += chunk.length;
         parser.write(chunk);
@@ -185,13 +201,16 @@ async function loadInTransaction(
 
     const header = parser.header;
     const runId = header.runId ?? knownRunId;
-    if (runId === undefined) throw new FormatError(RICH_RECS, 'has no "runId" and the run has no manifest naming it');
+    if (runId === undefined)
+      throw new FormatError(RICH_RECS, 'has no "runId" and the run has no manifest naming it');
     if (knownRunId === undefined && (await runStatus(session, runId))?.status === "loaded") {
       throw await unchanged(runId);
     }
     if (knownRunId === undefined && (await runStatus(session, runId)) !== undefined) {
       // A pruned run reloaded without a manifest: its old key is still taken by its metadata row.
-      await session.execute(`DELETE FROM ${quoteIdent(db.schema)}.runs WHERE id = $1 AND status = 'pruned'`, [runId]);
+      await session.execute(`DELETE FROM ${quoteIdent(db.schema)}.runs WHERE id = $1 AND status = 'pruned'`, [
+        runId,
+      ]);
     }
 
     phase = `reading ${VALIDATION}`;
@@ -226,10 +245,15 @@ async function loadInTransaction(
 
     phase = "indexing and attaching the partitions";
     progress({ phase: "index", runId });
+    // ATTACH builds the partitions' indexes by one sort each; give the sort memory so it does not
+    // spill (transaction-local; PGlite keeps its default, its WASM heap is small).
+    if (db.kind === "postgres") await session.execute("SET LOCAL maintenance_work_mem = '256MB'");
     await attachPartition(session, db.schema, "recommendations", recTable, key);
     await attachPartition(session, db.schema, "products", prodTable, key);
     // Fresh statistics so the first queries plan index scans on the new partitions.
-    await session.execute(`ANALYZE ${quoteIdent(db.schema)}.${quoteIdent(recTable)}, ${quoteIdent(db.schema)}.${quoteIdent(prodTable)}`);
+    await session.execute(
+      `ANALYZE ${quoteIdent(db.schema)}.${quoteIdent(recTable)}, ${quoteIdent(db.schema)}.${quoteIdent(prodTable)}`,
+    );
 
     phase = "recording the run";
     const createdAt = header.createdAt ?? manifest?.createdAt ?? new Date().toISOString();
@@ -246,7 +270,11 @@ async function loadInTransaction(
       product_count: products,
       product_stats: productStats,
     } as const;
-    if (existing === undefined) await k.insertInto("runs").values({ key, ...row }).execute();
+    if (existing === undefined)
+      await k
+        .insertInto("runs")
+        .values({ key, ...row })
+        .execute();
     else await k.updateTable("runs").set(row).where("key", "=", key).where("status", "=", "pruned").execute();
     const activate = options.activate !== false;
     if (activate) {
@@ -268,15 +296,42 @@ async function loadInTransaction(
     };
   } catch (err) {
     if (err instanceof AlreadyLoaded || err instanceof PgLoaderError || err instanceof RangeError) throw err;
-    if (typeof (err as { code?: unknown }).code === "string" && String((err as { code: string }).code).startsWith("PGL_")) throw err;
+    if (
+      typeof (err as { code?: unknown }).code === "string" &&
+      String((err as { code: string }).code).startsWith("PGL_")
+    )
+      throw err;
     throw new LoadError(phase, (err as Error).message ?? String(err), { cause: err });
+  }
+}
+
+/** Iterates a source stream; its own failures (network, store checksum) become SourceError. */
+async function* readSource(stream: AsyncIterable<Uint8Array>, where: string): AsyncGenerator<Uint8Array> {
+  const it = stream[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await it.next();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      throw new SourceError(
+        `reading ${where} failed${typeof code === "string" ? ` (${code})` : ""}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    if (next.done) return;
+    yield next.value;
   }
 }
 
 function verifyFile(name: string, entry: ManifestFile | undefined, size: number, sha256: string): void {
   if (entry === undefined) return;
-  if (entry.size !== undefined && entry.size !== size) throw new ChecksumError(name, "size", String(entry.size), String(size));
-  if (entry.sha256 !== undefined && entry.sha256 !== sha256) throw new ChecksumError(name, "sha256", entry.sha256, sha256);
+  if (entry.size !== undefined && entry.size !== size)
+    throw new ChecksumError(name, "size", String(entry.size), String(size));
+  if (entry.sha256 !== undefined && entry.sha256 !== sha256)
+    throw new ChecksumError(name, "sha256", entry.sha256, sha256);
 }
 
 async function readValidation(src: RunSource, entry: ManifestFile | undefined): Promise<Json | undefined> {
@@ -292,12 +347,19 @@ async function readValidation(src: RunSource, entry: ManifestFile | undefined): 
   } catch (err) {
     throw new FormatError(VALIDATION, `invalid JSON: ${(err as Error).message}`, undefined, { cause: err });
   }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new FormatError(VALIDATION, "must be a JSON object");
+  if (typeof v !== "object" || v === null || Array.isArray(v))
+    throw new FormatError(VALIDATION, "must be a JSON object");
   return v as Json;
 }
 
 /** A standalone table shaped like `parent`, checked to hold only `key`'s rows (so ATTACH skips its scan). */
-async function createPartition(session: Session, schema: string, parent: string, table: string, key: number): Promise<void> {
+async function createPartition(
+  session: Session,
+  schema: string,
+  parent: string,
+  table: string,
+  key: number,
+): Promise<void> {
   const s = quoteIdent(schema);
   await session.execute(
     `CREATE TABLE ${s}.${quoteIdent(table)} (LIKE ${s}.${quoteIdent(parent)}, CONSTRAINT ${quoteIdent(`${table}_run_key`)} CHECK (run_key = ${key}))`,
@@ -306,13 +368,28 @@ async function createPartition(session: Session, schema: string, parent: string,
 }
 
 /** Attaches a loaded table as `key`'s partition; PostgreSQL builds its indexes by sorting once. */
-async function attachPartition(session: Session, schema: string, parent: string, table: string, key: number): Promise<void> {
+async function attachPartition(
+  session: Session,
+  schema: string,
+  parent: string,
+  table: string,
+  key: number,
+): Promise<void> {
   const s = quoteIdent(schema);
-  await session.execute(`ALTER TABLE ${s}.${quoteIdent(parent)} ATTACH PARTITION ${s}.${quoteIdent(table)} FOR VALUES IN (${key})`);
+  await session.execute(
+    `ALTER TABLE ${s}.${quoteIdent(parent)} ATTACH PARTITION ${s}.${quoteIdent(table)} FOR VALUES IN (${key})`,
+  );
 }
 
-async function runStatus(session: Session, runId: string): Promise<{ key: number; status: "loaded" | "pruned" } | undefined> {
-  return session.kysely.selectFrom("runs").select(["key", "status"]).where("id", "=", runId).executeTakeFirst();
+async function runStatus(
+  session: Session,
+  runId: string,
+): Promise<{ key: number; status: "loaded" | "pruned" } | undefined> {
+  return session.kysely
+    .selectFrom("runs")
+    .select(["key", "status"])
+    .where("id", "=", runId)
+    .executeTakeFirst();
 }
 
 /** The active run's id inside a session (null when none). */
@@ -330,6 +407,8 @@ export async function setActive(session: Session, key: number): Promise<void> {
   await session.kysely
     .insertInto("active_run")
     .values({ run_key: key, activated_at: sql<string>`now()` })
-    .onConflict((oc) => oc.column("singleton").doUpdateSet({ run_key: key, activated_at: sql<string>`now()` }))
+    .onConflict((oc) =>
+      oc.column("singleton").doUpdateSet({ run_key: key, activated_at: sql<string>`now()` }),
+    )
     .execute();
 }

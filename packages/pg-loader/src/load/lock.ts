@@ -10,7 +10,8 @@ const LOCK_CLASS = 0x636f6279;
  */
 export async function lockSchema(session: Session, schema: string, timeoutMs?: number): Promise<void> {
   if (timeoutMs !== undefined) {
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new RangeError(`lockTimeoutMs must be an integer ≥ 0, got ${timeoutMs}`);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 0)
+      throw new RangeError(`lockTimeoutMs must be an integer ≥ 0, got ${timeoutMs}`);
     await session.execute(`SET LOCAL lock_timeout = ${timeoutMs === 0 ? 1 : timeoutMs}`);
   }
   try {

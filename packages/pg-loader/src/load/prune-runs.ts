@@ -18,9 +18,13 @@ export interface PruneResult {
  * @example
  * const { pruned } = await pruneRuns(db, { keep: 3 });
  */
-export async function pruneRuns(input: DbInput, options: { keep: number; lockTimeoutMs?: number }): Promise<PruneResult> {
+export async function pruneRuns(
+  input: DbInput,
+  options: { keep: number; lockTimeoutMs?: number },
+): Promise<PruneResult> {
   const keep = options.keep;
-  if (!Number.isInteger(keep) || keep < 0) throw new ConfigError(`keep must be an integer ≥ 0, got ${String(keep)}`);
+  if (!Number.isInteger(keep) || keep < 0)
+    throw new ConfigError(`keep must be an integer ≥ 0, got ${String(keep)}`);
   return withDb(input, async (db) => {
     const { error } = await migrate(db);
     if (error) throw error;
@@ -45,7 +49,11 @@ export async function pruneRuns(input: DbInput, options: { keep: number; lockTim
         if (!Number.isInteger(run.key)) throw new Error(`unexpected run key ${run.key}`);
         await session.execute(`DROP TABLE IF EXISTS ${s}.${quoteIdent(`recommendations_r${run.key}`)}`);
         await session.execute(`DROP TABLE IF EXISTS ${s}.${quoteIdent(`products_r${run.key}`)}`);
-        await session.kysely.updateTable("runs").set({ status: "pruned" }).where("key", "=", run.key).execute();
+        await session.kysely
+          .updateTable("runs")
+          .set({ status: "pruned" })
+          .where("key", "=", run.key)
+          .execute();
         pruned.push(run.id);
       }
       return { pruned, kept };

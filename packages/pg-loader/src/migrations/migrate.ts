@@ -39,7 +39,11 @@ export async function migrate(input: DbInput): Promise<MigrateReport> {
   });
 }
 
-/** Names of the migrations this version of the package knows, oldest first. */
+/**
+ * Names of the migrations this version of the package knows, oldest first.
+ * @example
+ * migrationNames(); // ["0001_initial"]
+ */
 export function migrationNames(): string[] {
   return Object.keys(cobuyMigrations("cobuy")).sort();
 }

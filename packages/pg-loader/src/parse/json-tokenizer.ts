@@ -141,7 +141,10 @@ export class JsonTokenizer {
         try {
           h.string(buf, i + 1, j, flags);
         } catch (err) {
-          if (err instanceof SyntaxError || (err as { code?: string }).code === "ERR_ENCODING_INVALID_ENCODED_DATA") {
+          if (
+            err instanceof SyntaxError ||
+            (err as { code?: string }).code === "ERR_ENCODING_INVALID_ENCODED_DATA"
+          ) {
             this.fail(`invalid string: ${(err as Error).message}`);
           }
           throw err;
@@ -158,14 +161,16 @@ export class JsonTokenizer {
         let j = i + 1;
         while (j < n) {
           const d = buf[j]!;
-          if ((d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) j++;
+          if ((d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d)
+            j++;
           else break;
         }
         if (j >= n && !final) {
           this.#keep(buf, i);
           return;
         }
-        if (!isJsonNumber(buf, i, j)) this.fail(`invalid number "${buf.toString("latin1", i, Math.min(j, i + 40))}"`);
+        if (!isJsonNumber(buf, i, j))
+          this.fail(`invalid number "${buf.toString("latin1", i, Math.min(j, i + 40))}"`);
         h.number(buf, i, j);
         i = j;
         continue;

@@ -1,6 +1,13 @@
 import type { Json } from "../db/types.js";
 import { FormatError } from "../errors.js";
-import { JsonSyntaxError, JsonTokenizer, type TokenHandler } from "./json-tokenizer.js";
+import {
+  decodeString,
+  ESCAPED,
+  JsonSyntaxError,
+  JsonTokenizer,
+  NON_ASCII,
+  type TokenHandler,
+} from "./json-tokenizer.js";
 
 /** The document format this parser reads. */
 export const RICH_FORMAT = "cobuy.recs.v1";
@@ -52,12 +59,41 @@ const K_SUPPORT = 3;
 
 const INT4_MAX = 2147483647;
 const COPY_SPECIAL = /[\\\t\n\r]/;
-const FLUSH_CHARS = 1 << 20;
+const SINK_BYTES = 1 << 20;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Escapes a value for PostgreSQL COPY text format. */
+/** Appends bytes to 1 MB blocks; filled blocks are handed out by `take()`. */
+class ByteSink {
+  buf: Uint8Array = new Uint8Array(SINK_BYTES);
+  pos = 0;
+  readonly full: Uint8Array[] = [];
+  /** Makes room for `n` more bytes. */
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    if (this.pos > 0) this.full.push(this.buf.subarray(0, this.pos));
+    this.buf = new Uint8Array(Math.max(SINK_BYTES, n));
+    this.pos = 0;
+  }
+  take(): Uint8Array[] {
+    if (this.pos > 0) {
+      this.full.push(this.buf.subarray(0, this.pos));
+      this.buf = new Uint8Array(SINK_BYTES);
+      this.pos = 0;
+    }
+    return this.full.splice(0);
+  }
+}
+
+/**
+ * Escapes a value for PostgreSQL COPY text format.
+ * @example
+ * copyEscape("a\tb"); // "a\\tb"
+ */
 export function copyEscape(s: string): string {
   if (!COPY_SPECIAL.test(s)) return s;
-  return s.replace(/[\\\t\n\r]/g, (m) => (m === "\\" ? "\\\\" : m === "\t" ? "\\t" : m === "\n" ? "\\n" : "\\r"));
+  return s.replace(/[\\\t\n\r]/g, (m) =>
+    m === "\\" ? "\\\\" : m === "\t" ? "\\t" : m === "\n" ? "\\n" : "\\r",
+  );
 }
 
 /**
@@ -66,7 +102,7 @@ export function copyEscape(s: string): string {
  * Memory: O(products) for the per-product stats, never the document.
  * @example
  * const p = new RichRecsParser("recs.rich.json");
- * for await (const chunk of stream) { p.write(chunk); for (const lines of p.take()) copy.write(lines); }
+ * for await (const chunk of stream) { p.write(chunk); for (const bytes of p.take()) copy.write(bytes); }
  * p.end();
  */
 export class RichRecsParser implements TokenHandler {
@@ -90,16 +126,20 @@ export class RichRecsParser implements TokenHandler {
   #key: string | number = "";
   // Current product / recommendation.
   #pid = "";
-  #pidEsc = "";
+  #pidBytes: Uint8Array = new Uint8Array(0);
   #rank = 0;
   #maxSupport = 0;
-  #itemId: string | undefined;
-  #itemScore: string | undefined;
-  #itemSupport = -1;
+  // The current recommendation's fields, as COPY-ready bytes.
+  #id: Uint8Array = new Uint8Array(256);
+  #idLen = -1;
+  #score: Uint8Array = new Uint8Array(64);
+  #scoreLen = -1;
+  #support: Uint8Array = new Uint8Array(16);
+  #supportLen = -1;
+  #supportValue = 0;
   #prodCategory: string | null | undefined;
   #prodSupport: number | null | undefined;
-  #out = "";
-  #chunks: string[] = [];
+  readonly #sink = new ByteSink();
 
   constructor(file: string, options: { expectedRunId?: string } = {}) {
     this.#file = file;
@@ -122,26 +162,17 @@ export class RichRecsParser implements TokenHandler {
     } catch (err) {
       throw this.#wrap(err);
     }
-    if (this.#expect !== END) throw new FormatError(this.#file, "unexpected end of document (truncated file?)");
+    if (this.#expect !== END)
+      throw new FormatError(this.#file, "unexpected end of document (truncated file?)");
     if (this.header.format === undefined) {
       throw new FormatError(this.#file, `missing "format" (expected "${RICH_FORMAT}")`);
     }
     if (!this.hasRecs) throw new FormatError(this.#file, 'missing "recs" object');
-    if (this.#out.length > 0) {
-      this.#chunks.push(this.#out);
-      this.#out = "";
-    }
   }
 
-  /** Returns and forgets the COPY text produced so far (whole lines). */
-  take(): string[] {
-    if (this.#out.length > 0) {
-      this.#chunks.push(this.#out);
-      this.#out = "";
-    }
-    const c = this.#chunks;
-    this.#chunks = [];
-    return c;
+  /** Returns and forgets the COPY text (UTF-8 bytes, whole lines) produced so far. */
+  take(): Uint8Array[] {
+    return this.#sink.take();
   }
 
   // ---- TokenHandler ----
@@ -161,7 +192,11 @@ export class RichRecsParser implements TokenHandler {
       case 0x7d: {
         // }
         const f = this.#frames[this.#frames.length - 1];
-        if ((this.#expect !== KEY_OR_CLOSE && this.#expect !== COMMA_OR_CLOSE) || f === undefined || (f & 1) === 1) {
+        if (
+          (this.#expect !== KEY_OR_CLOSE && this.#expect !== COMMA_OR_CLOSE) ||
+          f === undefined ||
+          (f & 1) === 1
+        ) {
           this.#unexpected("}");
         }
         this.#close();
@@ -170,7 +205,11 @@ export class RichRecsParser implements TokenHandler {
       case 0x5d: {
         // ]
         const f = this.#frames[this.#frames.length - 1];
-        if ((this.#expect !== VALUE_OR_CLOSE && this.#expect !== COMMA_OR_CLOSE) || f === undefined || (f & 1) === 0) {
+        if (
+          (this.#expect !== VALUE_OR_CLOSE && this.#expect !== COMMA_OR_CLOSE) ||
+          f === undefined ||
+          (f & 1) === 0
+        ) {
           this.#unexpected("]");
         }
         this.#close();
@@ -189,11 +228,11 @@ export class RichRecsParser implements TokenHandler {
     }
   }
 
-  string(buf: Uint8Array, start: number, end: number, escaped: boolean): void {
+  string(buf: Buffer, start: number, end: number, flags: number): void {
     const e = this.#expect;
     if (e === KEY || e === KEY_OR_CLOSE) {
       const ctx = this.#frames[this.#frames.length - 1]! >> 1;
-      if (ctx === REC_ITEM && !escaped) {
+      if (ctx === REC_ITEM && flags === 0) {
         const len = end - start;
         this.#key =
           len === 2 && buf[start] === 0x69 && buf[start + 1] === 0x64
@@ -204,8 +243,17 @@ export class RichRecsParser implements TokenHandler {
                 ? K_SUPPORT
                 : K_OTHER;
       } else {
-        const k = JsonTokenizer.decode(buf, start, end, escaped);
-        this.#key = ctx === REC_ITEM ? (k === "id" ? K_ID : k === "score" ? K_SCORE : k === "support" ? K_SUPPORT : K_OTHER) : k;
+        const k = decodeString(buf, start, end, flags);
+        this.#key =
+          ctx === REC_ITEM
+            ? k === "id"
+              ? K_ID
+              : k === "score"
+                ? K_SCORE
+                : k === "support"
+                  ? K_SUPPORT
+                  : K_OTHER
+            : k;
       }
       this.#expect = COLON;
       return;
@@ -213,30 +261,85 @@ export class RichRecsParser implements TokenHandler {
     if (e !== VALUE && e !== VALUE_OR_CLOSE) this.#unexpected("string");
     const ctx = this.#parentCtx();
     if (ctx === REC_ITEM) {
-      if (this.#key === K_ID) this.#itemId = JsonTokenizer.decode(buf, start, end, escaped);
+      if (this.#key === K_ID) this.#setId(buf, start, end, flags);
       else if (this.#key !== K_OTHER) this.#fail(`"${this.#keyName()}" must be a number`);
     } else if (ctx !== SKIP) {
-      this.#scalar(JsonTokenizer.decode(buf, start, end, escaped));
+      this.#scalar(decodeString(buf, start, end, flags));
     }
     this.#afterValue();
   }
 
-  number(text: string): void {
+  number(buf: Buffer, start: number, end: number): void {
     if (this.#expect !== VALUE && this.#expect !== VALUE_OR_CLOSE) this.#unexpected("number");
     const ctx = this.#parentCtx();
     if (ctx === REC_ITEM) {
-      if (this.#key === K_SCORE) {
-        if (!Number.isFinite(Number(text))) this.#fail(`score ${text} is not a finite number`);
-        this.#itemScore = text;
-      } else if (this.#key === K_SUPPORT) {
-        this.#itemSupport = this.#int4(text, "support");
-      } else if (this.#key === K_ID) {
-        this.#fail('"id" must be a string');
-      }
+      if (this.#key === K_SCORE) this.#setScore(buf, start, end);
+      else if (this.#key === K_SUPPORT) this.#setSupport(buf, start, end);
+      else if (this.#key === K_ID) this.#fail('"id" must be a string');
     } else if (ctx !== SKIP) {
+      const text = buf.toString("latin1", start, end);
       this.#scalar(Number(text), text);
     }
     this.#afterValue();
+  }
+
+  // Ids without escapes are copied as bytes: a JSON string without escapes holds no backslash,
+  // tab or newline, so it is already valid COPY text.
+  #setId(buf: Buffer, start: number, end: number, flags: number): void {
+    if ((flags & ESCAPED) !== 0) {
+      const id = decodeString(buf, start, end, flags);
+      if (id.includes("\u0000")) this.#fail(`recs["${this.#pid}"][${this.#rank}].id contains NUL`);
+      const bytes = Buffer.from(copyEscape(id), "utf8");
+      this.#id = this.#grow(this.#id, bytes.length);
+      this.#id.set(bytes, 0);
+      this.#idLen = bytes.length;
+      return;
+    }
+    if ((flags & NON_ASCII) !== 0) utf8.decode(buf.subarray(start, end)); // throws on invalid UTF-8
+    const len = end - start;
+    const id = (this.#id = this.#grow(this.#id, len));
+    // Byte loops, not set(subarray()): a typed-array view per field costs more than the copy.
+    for (let i = 0; i < len; i++) id[i] = buf[start + i]!;
+    this.#idLen = len;
+  }
+
+  #setScore(buf: Buffer, start: number, end: number): void {
+    for (let i = start; i < end; i++) {
+      const c = buf[i];
+      if (c === 0x65 || c === 0x45) {
+        const text = buf.toString("latin1", start, end);
+        if (!Number.isFinite(Number(text))) this.#fail(`score ${text} is not a finite number`);
+        break;
+      }
+    }
+    const len = end - start;
+    const score = (this.#score = this.#grow(this.#score, len));
+    for (let i = 0; i < len; i++) score[i] = buf[start + i]!;
+    this.#scoreLen = len;
+  }
+
+  #setSupport(buf: Buffer, start: number, end: number): void {
+    let v = 0;
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      if (c < 0x30 || c > 0x39 || v > INT4_MAX) {
+        this.#fail(
+          `support ${buf.toString("latin1", start, Math.min(end, start + 40))} is not an integer in 0..${INT4_MAX}`,
+        );
+      }
+      v = v * 10 + (c - 0x30);
+    }
+    if (v > INT4_MAX)
+      this.#fail(`support ${buf.toString("latin1", start, end)} is not an integer in 0..${INT4_MAX}`);
+    const len = end - start;
+    const support = (this.#support = this.#grow(this.#support, len));
+    for (let i = 0; i < len; i++) support[i] = buf[start + i]!;
+    this.#supportLen = len;
+    this.#supportValue = v;
+  }
+
+  #grow(a: Uint8Array, n: number): Uint8Array {
+    return a.length >= n ? a : new Uint8Array(Math.max(n, a.length * 2));
   }
 
   literal(value: boolean | null): void {
@@ -292,9 +395,9 @@ export class RichRecsParser implements TokenHandler {
         break;
       case REC_LIST:
         if (isArray) this.#fail(`recs["${this.#pid}"][${this.#rank}] must be an object {id, score, support}`);
-        this.#itemId = undefined;
-        this.#itemScore = undefined;
-        this.#itemSupport = -1;
+        this.#idLen = -1;
+        this.#scoreLen = -1;
+        this.#supportLen = -1;
         ctx = REC_ITEM;
         break;
       case PRODUCTS:
@@ -358,7 +461,7 @@ export class RichRecsParser implements TokenHandler {
       return;
     }
     this.#expect = COMMA_OR_CLOSE;
-    if ((this.#frames[this.#frames.length - 1]! >> 1) === REC_LIST) this.#key = "";
+    if (this.#frames[this.#frames.length - 1]! >> 1 === REC_LIST) this.#key = "";
   }
 
   /** A scalar in a TOP, PRODUCT or CAPTURE context. */
@@ -422,26 +525,49 @@ export class RichRecsParser implements TokenHandler {
     if (pid === "") this.#fail("empty product id in recs");
     if (pid.includes("\u0000")) this.#fail("product id contains a NUL character");
     this.#pid = pid;
-    this.#pidEsc = copyEscape(pid);
+    this.#pidBytes = Buffer.from(copyEscape(pid), "utf8");
     this.#rank = 0;
     this.#maxSupport = 0;
   }
 
   #endItem(): void {
-    const id = this.#itemId;
-    const where = () => `recs["${this.#pid}"][${this.#rank}]`;
-    if (id === undefined) this.#fail(`${where()} has no "id"`);
-    if (id === "" || id.includes("\u0000")) this.#fail(`${where()}.id is empty or contains NUL`);
-    if (this.#itemScore === undefined) this.#fail(`${where()} has no "score"`);
-    if (this.#itemSupport < 0) this.#fail(`${where()} has no "support"`);
-    this.#rank++;
-    if (this.#itemSupport > this.#maxSupport) this.#maxSupport = this.#itemSupport;
-    this.#out += `${this.#pidEsc}\t${this.#rank}\t${copyEscape(id)}\t${this.#itemScore}\t${this.#itemSupport}\n`;
-    this.rows++;
-    if (this.#out.length >= FLUSH_CHARS) {
-      this.#chunks.push(this.#out);
-      this.#out = "";
+    if (this.#idLen <= 0 || this.#scoreLen < 0 || this.#supportLen < 0) {
+      const where = `recs["${this.#pid}"][${this.#rank}]`;
+      this.#fail(
+        this.#idLen === 0
+          ? `${where}.id is empty`
+          : `${where} has no "${this.#idLen < 0 ? "id" : this.#scoreLen < 0 ? "score" : "support"}"`,
+      );
     }
+    this.#rank++;
+    if (this.#supportValue > this.#maxSupport) this.#maxSupport = this.#supportValue;
+    // product \t rank \t id \t score \t support \n
+    const pid = this.#pidBytes;
+    const sink = this.#sink;
+    sink.room(pid.length + this.#idLen + this.#scoreLen + this.#supportLen + 16);
+    const out = sink.buf;
+    let p = sink.pos;
+    for (let i = 0; i < pid.length; i++) out[p++] = pid[i]!;
+    out[p++] = 9;
+    let r = this.#rank;
+    const digits = r < 10 ? 1 : r < 100 ? 2 : r < 1000 ? 3 : String(r).length;
+    for (let d = p + digits - 1; d >= p; d--) {
+      out[d] = 0x30 + (r % 10);
+      r = Math.floor(r / 10);
+    }
+    p += digits;
+    out[p++] = 9;
+    const id = this.#id;
+    for (let i = 0, n = this.#idLen; i < n; i++) out[p++] = id[i]!;
+    out[p++] = 9;
+    const score = this.#score;
+    for (let i = 0, n = this.#scoreLen; i < n; i++) out[p++] = score[i]!;
+    out[p++] = 9;
+    const support = this.#support;
+    for (let i = 0, n = this.#supportLen; i < n; i++) out[p++] = support[i]!;
+    out[p++] = 10;
+    sink.pos = p;
+    this.rows++;
   }
 
   #endProduct(): void {
@@ -453,7 +579,8 @@ export class RichRecsParser implements TokenHandler {
 
   #int4(text: string, what: string): number {
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 0 || n > INT4_MAX) this.#fail(`${what} ${text} is not an integer in 0..${INT4_MAX}`);
+    if (!Number.isInteger(n) || n < 0 || n > INT4_MAX)
+      this.#fail(`${what} ${text} is not an integer in 0..${INT4_MAX}`);
     return n;
   }
 
@@ -462,13 +589,25 @@ export class RichRecsParser implements TokenHandler {
   }
 
   #keyName(): string {
-    return this.#key === K_ID ? "id" : this.#key === K_SCORE ? "score" : this.#key === K_SUPPORT ? "support" : "?";
+    return this.#key === K_ID
+      ? "id"
+      : this.#key === K_SCORE
+        ? "score"
+        : this.#key === K_SUPPORT
+          ? "support"
+          : "?";
   }
 
   #unexpected(what: string): never {
-    const expected = ["a value", "a key or }", "a key", ":", ", or a closing bracket", "a value or ]", "end of document"][
-      this.#expect
-    ];
+    const expected = [
+      "a value",
+      "a key or }",
+      "a key",
+      ":",
+      ", or a closing bracket",
+      "a value or ]",
+      "end of document",
+    ][this.#expect];
     this.#fail(`unexpected ${what}, expected ${expected}`);
   }
 
@@ -478,7 +617,10 @@ export class RichRecsParser implements TokenHandler {
 
   #wrap(err: unknown): unknown {
     if (err instanceof JsonSyntaxError) {
-      return new FormatError(this.#file, `invalid JSON: ${err.message}`, { line: err.line, column: err.column });
+      return new FormatError(this.#file, `invalid JSON: ${err.message}`, {
+        line: err.line,
+        column: err.column,
+      });
     }
     return err;
   }

@@ -88,7 +88,12 @@ export async function similarProducts(
     if (first === undefined) return null;
     return {
       runId: first.run_id,
-      product: { id: first.product_id, category: first.category, support: first.support, recCount: first.rec_count },
+      product: {
+        id: first.product_id,
+        category: first.category,
+        support: first.support,
+        recCount: first.rec_count,
+      },
       items: rows
         .filter((r) => r.recommended_id !== null)
         .map((r) => ({
@@ -149,7 +154,11 @@ export async function searchProducts(
  * @example
  * const top = await popularInCategory(db, "C01", 10);
  */
-export async function popularInCategory(input: DbInput, category: string, limit = 10): Promise<ProductInfo[]> {
+export async function popularInCategory(
+  input: DbInput,
+  category: string,
+  limit = 10,
+): Promise<ProductInfo[]> {
   const n = checkCount("limit", limit, 1000);
   return query(input, async (db) => {
     const rows = await db.kysely
@@ -227,7 +236,12 @@ async function runQuery(input: DbInput, activeOnly: boolean): Promise<RunInfo[]>
   });
 }
 
-function toProduct(r: { product_id: string; category: string | null; support: number | null; rec_count: number }): ProductInfo {
+function toProduct(r: {
+  product_id: string;
+  category: string | null;
+  support: number | null;
+  rec_count: number;
+}): ProductInfo {
   return { id: r.product_id, category: r.category, support: r.support, recCount: r.rec_count };
 }
 
@@ -236,7 +250,8 @@ function iso(v: Date | string): string {
 }
 
 function checkCount(name: string, v: number, max: number, min = 1): number {
-  if (!Number.isInteger(v) || v < min || v > max) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${String(v)}`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${String(v)}`);
   return v;
 }
 

@@ -24,7 +24,10 @@ export interface RunManifest {
 export const MANIFEST = "manifest.json";
 
 /**
- * Reads manifest.json of a run (undefined when the run has none). Accepts `files` as an array of
+ * Reads manifest.json of a run (undefined when the run has none).
+ * @example
+ * const m = await readManifest(localRunSource("runs/2025-01-31_12-00-00")); // m?.files.get("recs.rich.json")?.sha256
+ * Accepts `files` as an array of
  * `{name|path|key, size|bytes, sha256}` or as an object keyed by file name; `sha256` as hex or base64.
  */
 export async function readManifest(source: RunSource): Promise<RunManifest | undefined> {
@@ -39,7 +42,11 @@ export async function readManifest(source: RunSource): Promise<RunManifest | und
   return parseManifest(raw);
 }
 
-/** Normalises a parsed manifest.json. */
+/**
+ * Normalises a parsed manifest.json (s3-export's `cobuy.manifest.v1`, or a plain `{files}` map).
+ * @example
+ * parseManifest({ runId: "r", files: [{ name: "recs.rich.json", size: 10, sha256: "ab…" }] }).files;
+ */
 export function parseManifest(raw: unknown): RunManifest {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new FormatError(MANIFEST, "must be a JSON object");
@@ -54,12 +61,18 @@ export function parseManifest(raw: unknown): RunManifest {
       throw new FormatError(MANIFEST, `files["${name}"].size must be a non-negative integer`);
     }
     const sha = entry.sha256 ?? entry.checksum ?? entry.hash;
-    if (sha !== undefined && typeof sha !== "string") throw new FormatError(MANIFEST, `files["${name}"].sha256 must be a string`);
-    files.set(base, { name: base, size: size as number | undefined, sha256: sha === undefined ? undefined : normaliseSha256(sha, name) });
+    if (sha !== undefined && typeof sha !== "string")
+      throw new FormatError(MANIFEST, `files["${name}"].sha256 must be a string`);
+    files.set(base, {
+      name: base,
+      size: size as number | undefined,
+      sha256: sha === undefined ? undefined : normaliseSha256(sha, name),
+    });
   };
   if (Array.isArray(m.files)) {
     for (const e of m.files) {
-      if (typeof e !== "object" || e === null) throw new FormatError(MANIFEST, "files[] entries must be objects");
+      if (typeof e !== "object" || e === null)
+        throw new FormatError(MANIFEST, "files[] entries must be objects");
       const r = e as Record<string, unknown>;
       add(r.name ?? r.path ?? r.key ?? r.file, r);
     }
@@ -88,5 +101,8 @@ function normaliseSha256(value: string, name: string): string {
   if (/^[0-9a-fA-F]{64}$/.test(v)) return v.toLowerCase();
   const b = Buffer.from(v, "base64");
   if (b.length === 32) return b.toString("hex");
-  throw new FormatError(MANIFEST, `files["${name}"].sha256 "${value}" is neither 64 hex digits nor base64 of 32 bytes`);
+  throw new FormatError(
+    MANIFEST,
+    `files["${name}"].sha256 "${value}" is neither 64 hex digits nor base64 of 32 bytes`,
+  );
 }

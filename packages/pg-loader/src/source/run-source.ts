@@ -27,7 +27,8 @@ export function localRunSource(dir: string, options: { runId?: string } = {}): R
     uri: pathToFileURL(`${root}/`).href,
     runId: options.runId,
     async open(name: string) {
-      if (name.includes("..") || name.startsWith("/")) throw new SourceError(`refusing to open "${name}" outside ${root}`);
+      if (name.includes("..") || name.startsWith("/"))
+        throw new SourceError(`refusing to open "${name}" outside ${root}`);
       const path = resolve(root, name);
       try {
         const fh = await open(path, "r");
@@ -43,7 +44,11 @@ export function localRunSource(dir: string, options: { runId?: string } = {}): R
 }
 
 /** Reads a whole (small) file of a run; undefined when missing. */
-export async function readSmallFile(source: RunSource, name: string, maxBytes = 64 << 20): Promise<Buffer | undefined> {
+export async function readSmallFile(
+  source: RunSource,
+  name: string,
+  maxBytes = 64 << 20,
+): Promise<Buffer | undefined> {
   const stream = await source.open(name);
   if (stream === undefined) return undefined;
   const parts: Buffer[] = [];

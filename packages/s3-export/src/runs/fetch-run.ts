@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { PassThrough, type Readable, Transform, type TransformCallback } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { pipeline, Readable, Transform, type TransformCallback } from "node:stream";
+import { pipeline as pipelineAsync } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { createHash } from "node:crypto";
 import { ChecksumMismatchError, InvalidArgumentError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
 import type { ManifestFile, RunManifest } from "./manifest.js";
@@ -46,24 +45,27 @@ class VerifyingStream extends Transform {
 async function openVerified(store: ObjectStore, file: ManifestFile): Promise<Readable> {
   const obj = await store.get(file.key);
   const verify = new VerifyingStream(file, store.description);
-  const out = new PassThrough();
-  const done =
-    file.contentEncoding === "gzip"
-      ? pipeline(obj.body, createGunzip(), verify, out)
-      : pipeline(obj.body, verify, out);
-  done.catch((err: Error & { code?: string }) => {
-    // A corrupted gzip stream is a corrupted object, not a zlib problem.
-    const e =
-      typeof err.code === "string" && err.code.startsWith("Z_")
-        ? new ChecksumMismatchError(
-            { store: store.description, key: file.key },
-            `sha256 ${file.sha256}`,
-            `undecodable gzip (${err.message})`,
-          )
-        : err;
-    out.destroy(e);
-  });
-  return out;
+  const noop = () => {};
+  if (file.contentEncoding === "gzip") pipeline(obj.body, createGunzip(), verify, noop);
+  else pipeline(obj.body, verify, noop);
+  const description = store.description;
+  async function* checked(): AsyncGenerator<Buffer> {
+    try {
+      for await (const c of verify) yield c as Buffer;
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      // A corrupted gzip stream is a corrupted object, not a zlib problem.
+      if (typeof e.code === "string" && e.code.startsWith("Z_")) {
+        throw new ChecksumMismatchError(
+          { store: description, key: file.key },
+          `sha256 ${file.sha256}`,
+          `undecodable gzip (${e.message})`,
+        );
+      }
+      throw err;
+    }
+  }
+  return Readable.from(checked(), { objectMode: false });
 }
 
 /** An open document of a run, see {@link openRunFile}. */
@@ -85,11 +87,7 @@ export interface OpenRunFile {
  * for await (const chunk of stream) parser.write(chunk);
  * ```
  */
-export async function openRunFile(
-  store: ObjectStore,
-  run: string,
-  name: string,
-): Promise<OpenRunFile> {
+export async function openRunFile(store: ObjectStore, run: string, name: string): Promise<OpenRunFile> {
   const manifest = await readManifest(store, run);
   const file = manifest.files.find((f) => f.name === name);
   if (file === undefined) {
@@ -152,7 +150,7 @@ export async function fetchRun(
       const final = path.join(dir, f.name);
       const tmp = path.join(dir, `.${f.name}.${randomBytes(6).toString("hex")}.part`);
       temps.push({ tmp, final });
-      await pipeline(await openVerified(store, f), createWriteStream(tmp));
+      await pipelineAsync(await openVerified(store, f), createWriteStream(tmp));
       files.push({ name: f.name, path: final, size: f.size, sha256: f.sha256 });
       options.onProgress?.({ phase: "verified", name: f.name, path: final, size: f.size });
     }

@@ -30,10 +30,7 @@ export interface PruneRunsResult {
  * const { deleted } = await pruneRuns(store, { keep: 5 });
  * ```
  */
-export async function pruneRuns(
-  store: ObjectStore,
-  options: PruneRunsOptions,
-): Promise<PruneRunsResult> {
+export async function pruneRuns(store: ObjectStore, options: PruneRunsOptions): Promise<PruneRunsResult> {
   if (!Number.isInteger(options.keep) || options.keep < 0) {
     throw new InvalidArgumentError(`keep must be an integer ≥ 0, got ${options.keep}`);
   }

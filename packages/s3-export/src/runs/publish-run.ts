@@ -1,12 +1,8 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { Readable, pipeline } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import { createGzip } from "node:zlib";
-import {
-  InvalidArgumentError,
-  RunExistsError,
-  VerifyFailedError,
-} from "../errors.js";
+import { InvalidArgumentError, RunExistsError, VerifyFailedError } from "../errors.js";
 import type { ObjectStore, ServerSideEncryption } from "../store/object-store.js";
 import { joinKey } from "../store/object-store.js";
 import { HashingStream } from "../util/hash-stream.js";
@@ -164,10 +160,7 @@ async function putJson(
  * });
  * ```
  */
-export async function publishRun(
-  store: ObjectStore,
-  options: PublishRunOptions,
-): Promise<PublishRunResult> {
+export async function publishRun(store: ObjectStore, options: PublishRunOptions): Promise<PublishRunResult> {
   const { runId, files } = options;
   assertRunId(runId);
   if (files.length === 0) throw new InvalidArgumentError("publishRun: no files to publish");

@@ -1,12 +1,12 @@
-import { InvalidManifestError, RunNotFoundError, isS3ExportError } from "../errors.js";
+import { InvalidManifestError, isS3ExportError, RunNotFoundError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
 import {
   LATEST_KEY,
   type LatestPointer,
   MANIFEST_NAME,
-  type RunManifest,
   parseLatest,
   parseManifest,
+  type RunManifest,
 } from "./manifest.js";
 import { assertRunId } from "./run-id.js";
 

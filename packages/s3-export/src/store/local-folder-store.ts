@@ -5,14 +5,7 @@ import * as path from "node:path";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { ObjectNotFoundError, StoreNotFoundError, StoreRequestError } from "../errors.js";
-import type {
-  GetResult,
-  ListEntry,
-  ObjectInfo,
-  ObjectStore,
-  PutBody,
-  PutOptions,
-} from "./object-store.js";
+import type { GetResult, ListEntry, ObjectInfo, ObjectStore, PutBody, PutOptions } from "./object-store.js";
 import { assertValidKey } from "./object-store.js";
 
 /** Folder (inside the root) holding temp files and per-object metadata; never listed. */
@@ -72,7 +65,7 @@ export class LocalFolderStore implements ObjectStore {
   }
 
   private metaPath(key: string): string {
-    return path.join(this.root, INTERNAL_DIR, "meta", ...key.split("/")) + ".json";
+    return `${path.join(this.root, INTERNAL_DIR, "meta", ...key.split("/"))}.json`;
   }
 
   /** False when the root folder is missing but will be created on first write (an empty store). */
@@ -102,8 +95,7 @@ export class LocalFolderStore implements ObjectStore {
     const handle = await fs.open(tmp, "wx");
     try {
       let loaded = 0;
-      const source =
-        typeof body === "string" || body instanceof Uint8Array ? Readable.from([body]) : body;
+      const source = typeof body === "string" || body instanceof Uint8Array ? Readable.from([body]) : body;
       for await (const c of source as AsyncIterable<Buffer | string>) {
         const buf = typeof c === "string" ? Buffer.from(c) : c;
         let off = 0;
@@ -132,9 +124,7 @@ export class LocalFolderStore implements ObjectStore {
     else await fs.mkdir(this.root, { recursive: true });
     const meta: StoredMeta = {
       ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
-      ...(options.contentEncoding !== undefined
-        ? { contentEncoding: options.contentEncoding }
-        : {}),
+      ...(options.contentEncoding !== undefined ? { contentEncoding: options.contentEncoding } : {}),
       metadata: { ...(options.metadata ?? {}) },
     };
     await this.writeAtomically(target, body, options.onProgress);

@@ -2,9 +2,7 @@ import type { Readable } from "node:stream";
 import { InvalidKeyError } from "../errors.js";
 
 /** Server-side encryption for S3 (ignored by the local folder store). */
-export type ServerSideEncryption =
-  | { type: "AES256" }
-  | { type: "aws:kms"; kmsKeyId?: string };
+export type ServerSideEncryption = { type: "AES256" } | { type: "aws:kms"; kmsKeyId?: string };
 
 /** Options of {@link ObjectStore.put}. */
 export interface PutOptions {

@@ -3,13 +3,13 @@ import {
   BadCredentialsError,
   EndpointUnreachableError,
   type ErrorLocation,
+  isS3ExportError,
   NetworkError,
   ObjectNotFoundError,
   type S3ExportError,
   StoreNotFoundError,
   StoreRequestError,
   WrongRegionError,
-  isS3ExportError,
 } from "../errors.js";
 
 const UNREACHABLE = new Set([
@@ -116,7 +116,10 @@ export function normalizeS3Error(
   if (has(["AccessDenied", "AllAccessDisabled", "Forbidden"]) || status === 403) {
     return new AccessDeniedError(operation, full, err);
   }
-  if (has(["PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException"]) || status === 301) {
+  if (
+    has(["PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException"]) ||
+    status === 301
+  ) {
     return new WrongRegionError(operation, full, err);
   }
   const unreachable = has(UNREACHABLE);

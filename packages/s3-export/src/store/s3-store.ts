@@ -12,14 +12,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { type ErrorLocation, StoreNotFoundError } from "../errors.js";
-import type {
-  GetResult,
-  ListEntry,
-  ObjectInfo,
-  ObjectStore,
-  PutBody,
-  PutOptions,
-} from "./object-store.js";
+import type { GetResult, ListEntry, ObjectInfo, ObjectStore, PutBody, PutOptions } from "./object-store.js";
 import { assertValidKey, joinKey } from "./object-store.js";
 import { normalizeS3Error, redactEndpoint } from "./s3-errors.js";
 
@@ -110,9 +103,7 @@ export class S3Store implements ObjectStore {
       Key,
       Body: typeof body === "string" ? Buffer.from(body) : body,
       ...(options.contentType !== undefined ? { ContentType: options.contentType } : {}),
-      ...(options.contentEncoding !== undefined
-        ? { ContentEncoding: options.contentEncoding }
-        : {}),
+      ...(options.contentEncoding !== undefined ? { ContentEncoding: options.contentEncoding } : {}),
       ...(options.metadata !== undefined ? { Metadata: options.metadata } : {}),
       ...(options.sse?.type === "AES256" ? { ServerSideEncryption: "AES256" } : {}),
       ...(options.sse?.type === "aws:kms"
@@ -144,9 +135,7 @@ export class S3Store implements ObjectStore {
       if (body instanceof Readable && !body.destroyed) body.destroy();
       if (upload.uploadId !== undefined) {
         await this.client
-          .send(
-            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: upload.uploadId }),
-          )
+          .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId: upload.uploadId }))
           .catch(() => {
             // Best effort: a lifecycle rule should expire leftover parts (see README).
           });
@@ -264,9 +253,7 @@ export class S3Store implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     try {
-      await this.client.send(
-        new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
-      );
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
     } catch (err) {
       const e = await this.fail(err, "delete", key, true);
       if (e.code !== "E_OBJECT_NOT_FOUND") throw e;

@@ -1,16 +1,14 @@
-import type { S3Client } from "@aws-sdk/client-s3";
 import { fileURLToPath } from "node:url";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { InvalidStoreUrlError } from "../errors.js";
 import { LocalFolderStore, type LocalFolderStoreOptions } from "./local-folder-store.js";
 import type { ObjectStore } from "./object-store.js";
 import { joinKey } from "./object-store.js";
-import { type S3ClientOptions, createS3Client } from "./s3-client.js";
+import { createS3Client, type S3ClientOptions } from "./s3-client.js";
 import { S3Store, type S3StoreOptions } from "./s3-store.js";
 
 /** A parsed `--store` value. */
-export type StoreTarget =
-  | { kind: "s3"; bucket: string; prefix: string }
-  | { kind: "folder"; path: string };
+export type StoreTarget = { kind: "s3"; bucket: string; prefix: string } | { kind: "folder"; path: string };
 
 // S3 bucket naming rules (lowercase, digits, dots, hyphens; 3–63 chars).
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

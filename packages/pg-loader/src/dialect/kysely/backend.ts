@@ -39,8 +39,10 @@ export class KyselyBackend implements Backend {
             await run(`INSERT INTO ${target} VALUES ${tuples.join(", ")}`, params);
           };
           let carry = "";
+          const decoder = new TextDecoder();
           for await (const chunk of source) {
-            const text = carry + chunk;
+            const text =
+              carry + (typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
             let start = 0;
             for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
               rows.push(parseCopyLine(text.slice(start, nl)));
@@ -62,6 +64,8 @@ export function parseCopyLine(line: string): (string | null)[] {
   return line.split("\t").map((field) => {
     if (field === "\\N") return null;
     if (!field.includes("\\")) return field;
-    return field.replace(/\\(.)/g, (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c));
+    return field.replace(/\\(.)/g, (_, c: string) =>
+      c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c,
+    );
   });
 }

@@ -34,7 +34,7 @@ export class PgliteBackend implements Backend {
         execute: async (text, params = []) => (await run(text, params)).rows as Record<string, unknown>[],
         copyIn: async (table, columns, source) => {
           const statement = `COPY ${quoteIdent(this.schema)}.${quoteIdent(table)} (${columns.map(quoteIdent).join(", ")}) FROM '/dev/blob' WITH (FREEZE)`;
-          let parts: string[] = [];
+          let parts: (Uint8Array | string)[] = [];
           let size = 0;
           const flush = async () => {
             if (size === 0) return;

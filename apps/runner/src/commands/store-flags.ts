@@ -1,0 +1,91 @@
+/**
+ * The `--store` / `--s3-endpoint` flags shared by `runs`, `fetch` (and `pipeline`): one place that
+ * turns flags + the standard AWS environment into an object store. Not a command (not registered).
+ *
+ * Configuration read here (libraries never read the environment):
+ * - `--store URL`: a folder, `file:///…` or `s3://bucket/prefix`; default `<home>/runs`.
+ * - `--s3-endpoint URL`, else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`: S3-compatible server
+ *   (path-style addressing is then used).
+ * - `AWS_REGION` / `AWS_DEFAULT_REGION`; credentials through the SDK's default chain
+ *   (env, `AWS_PROFILE` + shared config/credentials files, SSO, container/instance roles).
+ */
+import {
+  createS3Client,
+  isS3ExportError,
+  type ObjectStore,
+  openStore,
+  parseStoreUrl,
+  S3Store,
+} from "@cobuy/s3-export";
+import type { OptionSpecs } from "../command.js";
+import type { Context } from "../context.js";
+import { UsageError } from "../errors.js";
+
+export const STORE_OPTIONS = {
+  store: {
+    type: "string",
+    valueName: "URL",
+    description: "where runs live: a folder, file:///… or s3://bucket/prefix (default: .cobuy/runs)",
+  },
+  "s3-endpoint": {
+    type: "string",
+    valueName: "URL",
+    description:
+      "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS_ENDPOINT_URL_S3, else AWS)",
+  },
+} as const satisfies OptionSpecs;
+
+export interface StoreFlagValues {
+  store?: string;
+  "s3-endpoint"?: string;
+}
+
+export interface OpenedStore {
+  store: ObjectStore;
+  /** What to show the user, e.g. `s3://bucket/prefix (http://127.0.0.1:9000)`. */
+  label: string;
+  /** Frees sockets (S3); call when done. */
+  close(): void;
+}
+
+/**
+ * @example
+ * const { store, close } = openStoreFromFlags(ctx, values, { forRead: true });
+ * try { await listRuns(store); } finally { close(); }
+ */
+export function openStoreFromFlags(
+  ctx: Context,
+  values: StoreFlagValues,
+  opts: { forRead?: boolean } = {},
+): OpenedStore {
+  const explicit = values.store !== undefined && values.store !== "";
+  let target: ReturnType<typeof parseStoreUrl>;
+  try {
+    target = parseStoreUrl(explicit ? (values.store as string) : ctx.home.runs);
+  } catch (err) {
+    if (isS3ExportError(err, "E_INVALID_STORE_URL")) throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
+  if (target.kind === "folder") {
+    // An explicit folder that does not exist is a typo when reading; the default one is just empty.
+    const store = openStore(
+      { kind: "folder", path: ctx.resolvePath(target.path) },
+      { folder: { createRoot: !(opts.forRead && explicit) } },
+    );
+    return { store, label: store.description, close: () => {} };
+  }
+  const endpoint =
+    values["s3-endpoint"] || ctx.env.AWS_ENDPOINT_URL_S3 || ctx.env.AWS_ENDPOINT_URL || undefined;
+  const region = ctx.env.AWS_REGION || ctx.env.AWS_DEFAULT_REGION || undefined;
+  if (endpoint !== undefined && !/^https?:\/\//i.test(endpoint)) {
+    throw new UsageError(`--s3-endpoint must be an http(s) URL (got "${endpoint}")`);
+  }
+  const client = createS3Client({
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(region !== undefined ? { region } : {}),
+  });
+  const store = new S3Store({ client, bucket: target.bucket, prefix: target.prefix });
+  const shownEndpoint = endpoint !== undefined ? ` (${new URL(endpoint).origin})` : "";
+  ctx.log.debug("object store", { store: store.description, endpoint: shownEndpoint.trim(), region });
+  return { store, label: `${store.description}${shownEndpoint}`, close: () => client.destroy() };
+}
