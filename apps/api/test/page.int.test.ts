@@ -105,7 +105,8 @@ describe.skipIf(!existsSync(chromiumPath))("page in Chromium", () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
     const page = await context.newPage();
     watch(page);
-    await page.goto(`${base}/`);
+    const home = await page.goto(`${base}/`);
+    expect(home?.headers()["content-security-policy"]).toContain("default-src 'self'");
     await expect.poll(() => page.getAttribute("[data-testid=run]", "data-run-id")).toBe(run.runId);
 
     const target = run.richest;

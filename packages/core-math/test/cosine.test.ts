@@ -160,7 +160,7 @@ describe("sparse engine vs dense ml-matrix reference", () => {
     expect(Array.from(binary.values)).toEqual([1, 1]);
   });
 
-  it("rejects out-of-range lines, a non-square C and bad options with a code", () => {
+  it("rejects out-of-range lines, a non-square C and bad options with a code", async () => {
     expect(() => buildIncidence(Uint32Array.of(0), Uint32Array.of(3), 1, 3)).toThrow(
       expect.objectContaining({
         code: "COBUY_MATH_BAD_INPUT",
@@ -179,6 +179,15 @@ describe("sparse engine vs dense ml-matrix reference", () => {
       expect.objectContaining({ code: "COBUY_MATH_BAD_INPUT" }),
     );
     const c = cooccurrence(a);
+    expect(() => cosineTopKSync({ ...c, colIdx: Uint32Array.of(1, 5) }, [1, 1])).toThrow(
+      /C row 1, entry 0: column 5 is not below 2/,
+    );
+    expect(() => cosineTopKSync({ ...c, rowPtr: Uint32Array.of(0, 2, 2) }, [1, 1])).toThrow(
+      /C row 0, entry 1: column 0 is not above the previous one/,
+    );
+    await expect(cosineTopK({ ...c, rowPtr: Uint32Array.of(0, 1, 3) }, [1, 1])).rejects.toThrow(
+      /rowPtr runs from 0 to 3/,
+    );
     expect(() => cosineTopKSync(c, [1, 1], { k: 0 })).toThrow(
       expect.objectContaining({ code: "COBUY_MATH_BAD_OPTION" }),
     );

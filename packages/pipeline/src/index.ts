@@ -22,6 +22,7 @@ export {
   type BadRowExample,
   type BadRowsReport,
   type CategoryConflict,
+  NO_CATEGORY,
   type ReadSalesOptions,
   readSales,
   type SalesColumns,

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { readSales, type SalesIndex } from "../src/index.js";
+import { NO_CATEGORY, readSales, type SalesIndex } from "../src/index.js";
 import { chunked, rejection, tempDir } from "./helpers.js";
 
 const dir = tempDir();
@@ -106,6 +106,46 @@ describe("readSales: the happy path", () => {
       [0, "S1", "D1"],
       [1, "S3", "D2"],
     ]);
+  });
+
+  it("empty category: the row counts; the product takes its most frequent non-empty category, or none", async () => {
+    const csv = [
+      "order_id,product_id,category",
+      "1,P1,", // P1: empty first, then A twice
+      "1,P2,B",
+      "2,P1,A",
+      '2,P3,""', // P3: only empty (quoted and blank)
+      "3,P1,A",
+      "3,P3,  ",
+      "3,P2,", // P2: B, then empty
+      "4,P4,C", // P4: C and D once each, empty twice: a conflict of C and D
+      "4,P2,B",
+      "5,P4,",
+      "5,P4,D",
+      "6,P4,",
+    ].join("\n");
+    const ix = await readSales(chunked(csv, 7));
+    expect(ix.rows).toBe(12);
+    expect(ix.badRows.count).toBe(0);
+    expect(ix.rowsWithoutCategory).toBe(6);
+    expect(ix.productIds).toEqual(["P1", "P2", "P3", "P4"]);
+    expect(ix.categories).toEqual(["A", "B", "C", "D"]);
+    expect([...ix.productCategory!]).toEqual([0, 1, NO_CATEGORY, 2]);
+    expect(ix.productCategory![2]).toBe(0xffff_ffff);
+    // Only P4 was seen with two non-empty categories.
+    expect(ix.categoryConflicts).toBe(1);
+    expect(ix.conflictExamples).toEqual([
+      {
+        productId: "P4",
+        chosen: "C",
+        seen: [
+          { category: "C", lines: 1 },
+          { category: "D", lines: 1 },
+        ],
+      },
+    ]);
+    // Without a category column nothing is counted as empty.
+    expect((await readSales(chunked("order_id,product_id\n1,P1\n"))).rowsWithoutCategory).toBe(0);
   });
 
   it("trims spaces around header names", async () => {
@@ -310,8 +350,9 @@ describe("readSales: bad input fails with a typed error naming file, line and co
       readSales(chunked("order_id,product_id,category\n  ,P1,C\n"), { name: "s" }),
     );
     expect(blank.message).toMatch(/^s:2:1: column "order_id" is empty/);
-    const cat = await rejection(readSales(chunked("order_id,product_id,category\n1,P1,\n"), { name: "s" }));
-    expect(cat.message).toMatch(/^s:2:6: column "category" is empty/);
+    // An empty category is not an error (see "empty category" below); empty ids stay errors.
+    const ix = await readSales(chunked("order_id,product_id,category\n1,P1,\n"), { name: "s" });
+    expect(ix.rows).toBe(1);
   });
 
   it("unterminated quote: where it started", async () => {

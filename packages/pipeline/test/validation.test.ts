@@ -35,6 +35,7 @@ describe("validateRecommendations", () => {
         B: { products: 2, sameCategory: 1, share: 1 / 2 },
       },
       categoryConflicts: 0,
+      productsWithoutCategory: 0,
     });
     expect(Object.keys(v.byCategory)).toEqual(["A", "B"]);
   });
@@ -45,6 +46,31 @@ describe("validateRecommendations", () => {
     const v = validateRecommendations(ix, lists(1, [[1], [0]]));
     expect(v.byCategory).toEqual({ A: { products: 2, sameCategory: 2, share: 1 } });
     expect(v.categoryConflicts).toBe(1);
+  });
+
+  it("leaves products without a category out of every category; recommending one is a miss", async () => {
+    // P3 has only empty categories; P1's empty row does not matter (A from its other row).
+    const csv = "order_id,product_id,category\n1,P1,\n1,P2,A\n1,P3,\n2,P1,A\n2,P4,B\n2,P3,\n";
+    const ix = await readSales(chunked(csv));
+    // P1 → P3 (miss: P3 has no category), P2 → P1 (hit), P3 → P1 (not counted), P4 → none (miss)
+    const v = validateRecommendations(ix, lists(2, [[2, 1], [0], [0], []]));
+    expect(v).toEqual({
+      overall: { products: 3, sameCategory: 1, share: 1 / 3 },
+      byCategory: {
+        A: { products: 2, sameCategory: 1, share: 1 / 2 },
+        B: { products: 1, sameCategory: 0, share: 0 },
+      },
+      categoryConflicts: 0,
+      productsWithoutCategory: 1,
+    });
+    // Every product without a category: nothing to measure, no crash.
+    const none = await readSales(chunked("order_id,product_id,category\n1,P1,\n1,P2,\n"));
+    expect(validateRecommendations(none, lists(1, [[1], [0]]))).toEqual({
+      overall: { products: 0, sameCategory: 0, share: 0 },
+      byCategory: {},
+      categoryConflicts: 0,
+      productsWithoutCategory: 2,
+    });
   });
 
   it("handles a category called __proto__", async () => {

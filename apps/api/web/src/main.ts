@@ -151,6 +151,13 @@ async function showSimilar(id: string): Promise<void> {
   }
 }
 
+// Set through CSSOM: the page's Content-Security-Policy forbids inline style attributes.
+function barFill(percent: number): HTMLSpanElement {
+  const fill = h("span", { class: "bar-fill" });
+  fill.style.width = `${percent.toFixed(1)}%`;
+  return fill;
+}
+
 function renderSimilar(res: SimilarResponse): void {
   similarTitle.replaceChildren(
     "Similar to ",
@@ -166,11 +173,7 @@ function renderSimilar(res: SimilarResponse): void {
     ...res.items.map((item) => {
       const filler = item.reason === "backfill";
       const link = h("a", { href: `#/p/${encodeURIComponent(item.id)}`, class: "pid" }, item.id);
-      const bar = h(
-        "span",
-        { class: "bar" },
-        h("span", { class: "bar-fill", style: `width:${((item.score / top) * 100).toFixed(1)}%` }),
-      );
+      const bar = h("span", { class: "bar" }, barFill((item.score / top) * 100));
       return h(
         "li",
         {

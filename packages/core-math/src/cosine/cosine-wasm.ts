@@ -171,10 +171,11 @@ export function estimateWork(c: CsrMatrix): number {
 }
 
 /**
- * Multiply-adds per extra thread below which starting workers (100-150 ms for the pool, measured
- * here) costs more than it saves: about 0.15 s of one core at ~0.8 G/s.
+ * Multiply-adds per thread below which another worker costs more than it saves: starting the
+ * pool and merging the lists takes 20-40 ms on an idle machine (more under load), ~3e7
+ * multiply-adds of one core at ~0.8 G/s.
  */
-export const MIN_WORK_PER_THREAD = 1e8;
+export const MIN_WORK_PER_THREAD = 5e7;
 
 // O(P) when `requested` is undefined
 export function pickThreads(c: CsrMatrix, requested: number | undefined): number {

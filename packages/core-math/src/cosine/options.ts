@@ -41,6 +41,7 @@ export function resolveCosine(
       `C is not valid CSR: rowPtr has ${c.rowPtr.length} entries for ${P} rows, colIdx ${c.colIdx.length} and values ${c.values.length}`,
     );
   }
+  checkCsr(c);
   if (support.length !== P) {
     throw new CoreMathError(
       "COBUY_MATH_BAD_INPUT",
@@ -66,6 +67,37 @@ export function resolveCosine(
   const eligible = new Uint8Array(P);
   for (let p = 0; p < P; p++) eligible[p] = support[p]! >= minSupport ? 1 : 0;
   return { products: P, k, minScore, scan, eligible, norms: rowNorms(c), touchedRatio: TOUCHED_RATIO };
+}
+
+/** Throws unless every row's columns are ascending, distinct and < cols (the kernels rely on it). */
+// O(rows + nnz)
+function checkCsr(c: CsrMatrix): void {
+  const { rowPtr, colIdx } = c;
+  const nnz = colIdx.length;
+  if (Number(rowPtr[0]) !== 0 || Number(rowPtr[c.rows]) !== nnz) {
+    throw new CoreMathError(
+      "COBUY_MATH_BAD_INPUT",
+      `C is not valid CSR: rowPtr runs from ${rowPtr[0]} to ${rowPtr[c.rows]}, expected 0 to ${nnz}`,
+    );
+  }
+  for (let r = 0; r < c.rows; r++) {
+    const start = Number(rowPtr[r]);
+    const end = Number(rowPtr[r + 1]);
+    if (end < start) {
+      throw new CoreMathError("COBUY_MATH_BAD_INPUT", `C is not valid CSR: rowPtr decreases at row ${r}`);
+    }
+    let last = -1;
+    for (let i = start; i < end; i++) {
+      const q = colIdx[i]!;
+      if (q <= last || q >= c.cols) {
+        throw new CoreMathError(
+          "COBUY_MATH_BAD_INPUT",
+          `C row ${r}, entry ${i - start}: column ${q} is ${q >= c.cols ? `not below ${c.cols}` : "not above the previous one"}; columns must be ascending and distinct (build C with cooccurrence)`,
+        );
+      }
+      last = q;
+    }
+  }
 }
 
 function badScan(v: unknown): never {

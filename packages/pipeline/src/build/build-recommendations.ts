@@ -93,6 +93,8 @@ export interface BuildResult {
   readonly topk: TopKResult;
   /** Null when `validate` is false. */
   readonly validation: ValidationResult | null;
+  /** Distinct orders containing each product (core-math's `productSupport(A)`), by product index. */
+  readonly productSupport: Uint32Array;
   readonly stats: BuildStats;
 }
 
@@ -106,11 +108,11 @@ const now = () => performance.now() / 1000;
  *
  * @example
  * ```ts
- * const { index, topk, validation, stats } = await buildRecommendations("sales.csv", {
+ * const { index, topk, validation, productSupport } = await buildRecommendations("sales.csv", {
  *   k: 5,
  *   onStage: (e) => e.phase === "end" && console.log(e.stage, e.seconds),
  * });
- * await writeDocuments("out", { index, topk, validation, runId: makeRunId() });
+ * await writeDocuments("out", { index, topk, validation, productSupport, runId: makeRunId() });
  * ```
  */
 export async function buildRecommendations(
@@ -194,8 +196,9 @@ export async function recommendFromIndex(
   );
   const c = await stage("cooccurrence", () => cooccurrence(a));
   const onProgress = options.onProgress;
+  const support = productSupport(a);
   const topk = await stage("topk", () =>
-    cosineTopK(c, productSupport(a), {
+    cosineTopK(c, support, {
       k: options.k ?? 5,
       ...(options.minScore !== undefined && { minScore: options.minScore }),
       ...(options.minSupport !== undefined && { minSupport: options.minSupport }),
@@ -213,6 +216,7 @@ export async function recommendFromIndex(
     index,
     topk,
     validation,
+    productSupport: support,
     stats: {
       rows: index.rows,
       orders: index.orders,

@@ -5,6 +5,7 @@ import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { TopKLists } from "@cobuy/core-math";
 import { isPipelineError, PipelineError } from "../errors.js";
+import { NO_CATEGORY } from "../ingest/read-sales.js";
 import type { ValidationResult } from "../validation/validate.js";
 import { ChunkedWriter } from "./chunked-writer.js";
 
@@ -25,9 +26,18 @@ export interface DocumentsInput {
     readonly productIds: readonly string[];
     readonly orders: number;
     readonly rows: number;
+    /** Category names and each product's index into them (`NO_CATEGORY`: none), for `products`. */
+    readonly categories?: readonly string[];
+    readonly productCategory?: Uint32Array | null;
   };
   /** Top-k lists over the same product indices. */
   readonly topk: TopKLists;
+  /**
+   * Distinct orders containing each product, by product index (`BuildResult.productSupport`). When
+   * given, `recs.rich.json` gets the `products` section: per product its category (`null` when
+   * unknown) and this support.
+   */
+  readonly productSupport?: ArrayLike<number>;
   /** Written as `validation.json` when given. */
   readonly validation?: ValidationResult | null;
   /** The run id (see `makeRunId`). */
@@ -49,13 +59,15 @@ export interface WrittenDocument {
 /**
  * Writes `recs.json` (classic: id → recommended ids joined by `;`, pretty-printed),
  * `recs.rich.json` (format `cobuy.recs.v1`: runId, createdAt, params, counts, and per product its
- * list of `{id, score, support}`; every product present) and `validation.json` into `dir`
+ * list of `{id, score, support}`; every product present; then, with `productSupport`, the
+ * `products` section `{"P1": {"category": "C01" | null, "support": 12}}`) and `validation.json` into `dir`
  * (created if missing). Each file is streamed chunk by chunk with backpressure, written under a
  * temporary name and renamed when complete. Scores are shortest round-trip JS numbers.
  *
  * @example
  * ```ts
- * const files = await writeDocuments("out", { index, topk, validation, runId: makeRunId() });
+ * const { index, topk, validation, productSupport } = await buildRecommendations("sales.csv");
+ * const files = await writeDocuments("out", { index, topk, validation, productSupport, runId: makeRunId() });
  * for (const f of files) console.log(f.name, f.bytes);
  * ```
  */
@@ -65,6 +77,12 @@ export async function writeDocuments(dir: string, input: DocumentsInput): Promis
     throw new PipelineError(
       "COBUY_PIPELINE_OPTION",
       `the top-k lists cover ${input.topk.products} products but the index has ${productIds.length}: pass the lists computed from this index`,
+    );
+  }
+  if (input.productSupport !== undefined && input.productSupport.length !== productIds.length) {
+    throw new PipelineError(
+      "COBUY_PIPELINE_OPTION",
+      `productSupport has ${input.productSupport.length} entries but the index has ${productIds.length} products: pass the support computed from this index`,
     );
   }
   try {
@@ -147,10 +165,8 @@ async function writeRich(w: ChunkedWriter, quoted: readonly string[], input: Doc
     counts: { orders: index.orders, rows: index.rows, products: P },
   };
   const headText = JSON.stringify(head, null, 2);
-  // Re-open the object to append "recs" streaming.
-  w.push(
-    `${headText.slice(0, headText.lastIndexOf("}")).trimEnd()},\n  "recs": {${P === 0 ? "}\n}\n" : "\n"}`,
-  );
+  // Re-open the object to append "recs" (and "products") streaming.
+  w.push(`${headText.slice(0, headText.lastIndexOf("}")).trimEnd()},\n  "recs": {${P === 0 ? "}" : "\n"}`);
   const { k, ids, scores, support, length } = topk;
   for (let p = 0; p < P; p++) {
     let line = `    ${quoted[p]}: [`;
@@ -158,9 +174,39 @@ async function writeRich(w: ChunkedWriter, quoted: readonly string[], input: Doc
       const j = p * k + i;
       line += `${i === 0 ? "" : ","}{"id":${quoted[ids[j]!]},"score":${num(scores[j]!)},"support":${num(support[j]!)}}`;
     }
-    line += p + 1 < P ? "],\n" : "]\n  }\n}\n";
+    line += p + 1 < P ? "],\n" : "]\n  }";
     if (w.push(line)) await w.flush();
   }
+  if (input.productSupport !== undefined) await writeProducts(w, quoted, input.productSupport, index);
+  w.push("\n}\n");
+}
+
+// The "products" section (design-extensions.md). O(products)
+async function writeProducts(
+  w: ChunkedWriter,
+  quoted: readonly string[],
+  orders: ArrayLike<number>,
+  index: DocumentsInput["index"],
+): Promise<void> {
+  const P = quoted.length;
+  const pc = index.productCategory ?? null;
+  const names = index.categories ?? [];
+  // JSON string literal of every category, made once.
+  const category = names.map((c) => JSON.stringify(c));
+  w.push(`,\n  "products": {${P === 0 ? "}" : "\n"}`);
+  for (let p = 0; p < P; p++) {
+    const c = pc === null ? NO_CATEGORY : pc[p]!;
+    const line = `    ${quoted[p]}: {"category":${category[c] ?? "null"},"support":${count(orders[p]!)}}${p + 1 < P ? ",\n" : "\n  }"}`;
+    if (w.push(line)) await w.flush();
+  }
+}
+
+// A support count: a non-negative integer below 2^31 (what the loaders store as int4).
+function count(x: number): string {
+  if (!Number.isInteger(x) || x < 0 || x >= 2 ** 31) {
+    throw new PipelineError("COBUY_PIPELINE_OPTION", `a product support must be an integer in [0, 2^31) (got ${x})`);
+  }
+  return String(x);
 }
 
 // Shortest round-trip decimal (what JSON.stringify writes); non-finite values are not JSON.
@@ -182,6 +228,8 @@ async function writeValidation(w: ChunkedWriter, v: ValidationResult): Promise<v
       await w.flush();
     }
   }
-  w.push(`${names.length === 0 ? "}" : "\n  }"},\n  "categoryConflicts": ${v.categoryConflicts}\n}\n`);
+  w.push(
+    `${names.length === 0 ? "}" : "\n  }"},\n  "categoryConflicts": ${v.categoryConflicts},\n  "productsWithoutCategory": ${v.productsWithoutCategory}\n}\n`,
+  );
   await w.flush();
 }

@@ -61,8 +61,8 @@ function parseTime(value: string, file: string, column: string): number {
 /**
  * Reads a sales file for evaluation: every order line counts (rows with an empty category keep
  * their product, which takes its most frequent non-empty category, or none), order ids are kept for
- * a seeded split, and with `timeColumn` each order gets its earliest time. Streams the file once
- * per column group through {@link readSales}.
+ * a seeded split, and with `timeColumn` each order gets its earliest time. Streams the file through
+ * {@link readSales} once (twice with `timeColumn`).
  *
  * @example
  * ```ts
@@ -77,45 +77,15 @@ export async function loadEvaluationData(
   const order = options.columns?.order ?? "order_id";
   const product = options.columns?.product ?? "product_id";
   const category = options.columns?.category ?? "category";
-  const common = { delimiter: options.delimiter, skipBadRows: options.skipBadRows };
+  // An empty category is no bad row for readSales: the product takes its most frequent non-empty
+  // category, or none; a header without the category column leaves every category null.
   const index = await readSales(file, {
-    ...common,
-    columns: { order, product, category: NO_COLUMN },
+    delimiter: options.delimiter,
+    skipBadRows: options.skipBadRows,
+    columns: { order, product, category },
     keepOrderIds: true,
   });
   const data = evaluationDataFromIndex(index);
-
-  // Categories: read (product, category) pairs; rows with an empty category are skipped there only.
-  const pairs = await readSales(file, {
-    delimiter: options.delimiter,
-    skipBadRows: true,
-    maxBadRowExamples: 0,
-    columns: { order: product, product: category, category: NO_COLUMN },
-    keepOrderIds: true,
-  }).catch((err: unknown) => {
-    if ((err as { code?: string }).code === "COBUY_CSV_MISSING_COLUMN") return undefined;
-    throw err;
-  });
-  const categories: (string | null)[] = data.productIds.map(() => null);
-  let rowsWithoutCategory = 0;
-  if (pairs) {
-    const at = new Map(data.productIds.map((id, p) => [id, p]));
-    const votes = new Map<number, Map<number, number>>();
-    for (let i = 0; i < pairs.rows; i++) {
-      const p = pairs.lineOrder[i]!;
-      let v = votes.get(p);
-      if (!v) votes.set(p, (v = new Map()));
-      v.set(pairs.lineProduct[i]!, (v.get(pairs.lineProduct[i]!) ?? 0) + 1);
-    }
-    for (const [o, v] of votes) {
-      const p = at.get(pairs.orderIds![o]!);
-      if (p === undefined) continue;
-      // Most frequent; ties to the first in byte order (pairs.productIds are byte-ordered, so the smaller index).
-      const best = [...v.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0])[0]!;
-      categories[p] = pairs.productIds[best[0]]!;
-    }
-    rowsWithoutCategory = pairs.badRows.count - index.badRows.count;
-  }
 
   let times: Float64Array | undefined;
   if (options.timeColumn) {
@@ -148,10 +118,9 @@ export async function loadEvaluationData(
 
   return {
     ...data,
-    categories,
     source: index.source,
     rows: index.rows,
-    rowsWithoutCategory,
+    rowsWithoutCategory: index.rowsWithoutCategory,
     badRows: index.badRows.count,
     ...(times ? { times } : {}),
   };

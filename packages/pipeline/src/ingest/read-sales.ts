@@ -21,7 +21,10 @@ export interface ReadSalesOptions {
   columns?: SalesColumns;
   /** Fail when the header has no category column (validation needs it). Default false. */
   requireCategory?: boolean;
-  /** Skip rows with an empty id, a wrong field count or a stray quote instead of failing. Default false. */
+  /**
+   * Skip rows with an empty order/product id, a wrong field count or a stray quote instead of
+   * failing. Default false. (An empty category is never a bad row: the category is then unknown.)
+   */
   skipBadRows?: boolean;
   /** How many skipped rows are kept as examples in the report. Default 10. */
   maxBadRowExamples?: number;
@@ -51,6 +54,18 @@ export interface BadRowsReport {
   readonly examples: readonly BadRowExample[];
 }
 
+/**
+ * `productCategory` value of a product with no category: every one of its rows had an empty
+ * category field. Such a product is outside every category (validation leaves it out).
+ *
+ * @example
+ * ```ts
+ * const c = index.productCategory?.[p];
+ * const name = c === undefined || c === NO_CATEGORY ? null : index.categories[c];
+ * ```
+ */
+export const NO_CATEGORY = 0xffff_ffff;
+
 /** A product seen with more than one category. */
 export interface CategoryConflict {
   readonly productId: string;
@@ -79,8 +94,13 @@ export interface SalesIndex {
   readonly productIds: readonly string[];
   /** Category names, ascending in byte order (empty without a category column). */
   readonly categories: readonly string[];
-  /** Index into `categories` of each product's category, or null without a category column. */
+  /**
+   * Index into `categories` of each product's category (its most frequent non-empty one), or
+   * {@link NO_CATEGORY} when all its rows have an empty category; null without a category column.
+   */
   readonly productCategory: Uint32Array | null;
+  /** Rows kept whose category field was empty (0 without a category column). */
+  readonly rowsWithoutCategory: number;
   /** Distinct order ids. */
   readonly orders: number;
   /** Data rows kept (order lines). */
@@ -89,7 +109,7 @@ export interface SalesIndex {
   readonly lineProduct: Uint32Array;
   /** Orders holding at least two different products (0 means nothing to recommend). */
   readonly ordersWithPairs: number;
-  /** Products seen with more than one category. */
+  /** Products seen with more than one (non-empty) category. */
   readonly categoryConflicts: number;
   /** The first few of them. */
   readonly conflictExamples: readonly CategoryConflict[];
@@ -119,6 +139,9 @@ function quoteList(names: readonly string[]): string {
  * Readable into a {@link SalesIndex}, streaming: memory grows with distinct ids and rows kept,
  * never with the file size. RFC 4180 quoting, CRLF and a UTF-8 BOM are accepted; gzip is
  * recognised by its magic bytes.
+ *
+ * An empty category field is not an error: the row counts, and its product takes its most
+ * frequent non-empty category ({@link NO_CATEGORY} if it has none); see `rowsWithoutCategory`.
  *
  * Bad input throws a {@link PipelineError} naming file, line and column. With `skipBadRows`,
  * rows with an empty id, a wrong field count or a stray quote are skipped and reported in
@@ -195,9 +218,11 @@ class SalesParser {
   private lineOrder = new Uint32Array(1 << 16);
   private lineProduct = new Uint32Array(1 << 16);
   // Category votes: the first category seen per product and its count; other categories in `extra`.
+  // -1 stands for "no category" (no column, or an empty field) and never wins a vote.
   private cat1 = new Int32Array(1 << 12);
   private cnt1 = new Uint32Array(1 << 12);
   private readonly extra = new Map<number, Map<number, number>>();
+  private rowsWithoutCategory = 0;
   private badCount = 0;
   private readonly badExamples: BadRowExample[] = [];
   private readonly skipBad: boolean;
@@ -283,11 +308,9 @@ class SalesParser {
       const cb = tok.fieldScratch[fc] ? scratch : buf;
       const cs = tok.fieldS[fc]!;
       const ce = tok.fieldE[fc]!;
-      if (isBlank(cb, cs, ce)) {
-        this.emptyField(this.names.category, buf, start, fc);
-        return;
-      }
-      c = this.categoryIds.intern(cb, cs, ce);
+      // An empty category is unknown, not an error: the product takes its category from other rows.
+      if (isBlank(cb, cs, ce)) this.rowsWithoutCategory++;
+      else c = this.categoryIds.intern(cb, cs, ce);
     }
     let o = this.prevOrder;
     if (o < 0 || !this.orderIds.equals(o, ob, os, oe)) {
@@ -474,7 +497,8 @@ class SalesParser {
         : this.lineProduct.subarray(0, rows);
     for (let i = 0; i < rows; i++) lineProduct[i] = rank[lineProduct[i]!]!;
 
-    // Categories, sorted by bytes; each product takes its most frequent (ties: first in byte order).
+    // Categories, sorted by bytes; each product takes its most frequent non-empty one (ties: first in
+    // byte order), or NO_CATEGORY.
     let categories: string[] = [];
     let productCategory: Uint32Array | null = null;
     let conflicts = 0;
@@ -489,14 +513,24 @@ class SalesParser {
         categories[r] = this.categoryIds.key(cSorted[r]!);
       }
       productCategory = new Uint32Array(P);
-      for (let id = 0; id < P; id++) productCategory[rank[id]!] = cRank[this.cat1[id]!]!;
-      conflicts = this.extra.size;
-      const conflicted = [...this.extra.keys()].sort((a, b) => rank[a]! - rank[b]!);
-      for (const id of conflicted) {
-        const votes = new Map<number, number>([[cRank[this.cat1[id]!]!, this.cnt1[id]!]]);
-        for (const [c, n] of this.extra.get(id)!) votes.set(cRank[c]!, (votes.get(cRank[c]!) ?? 0) + n);
+      for (let id = 0; id < P; id++) {
+        const c = this.cat1[id]!;
+        productCategory[rank[id]!] = c < 0 ? NO_CATEGORY : cRank[c]!;
+      }
+      const mixed = [...this.extra.keys()].sort((a, b) => rank[a]! - rank[b]!);
+      for (const id of mixed) {
+        // Votes of the non-empty categories only.
+        const votes = new Map<number, number>();
+        const c1 = this.cat1[id]!;
+        if (c1 >= 0) votes.set(cRank[c1]!, this.cnt1[id]!);
+        for (const [c, n] of this.extra.get(id)!) {
+          if (c >= 0) votes.set(cRank[c]!, (votes.get(cRank[c]!) ?? 0) + n);
+        }
+        if (votes.size === 0) continue;
         const seen = [...votes.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
         productCategory[rank[id]!] = seen[0]![0];
+        if (seen.length < 2) continue;
+        conflicts++;
         if (conflictExamples.length < MAX_CONFLICT_EXAMPLES) {
           conflictExamples.push({
             productId: productIds[rank[id]!]!,
@@ -534,6 +568,7 @@ class SalesParser {
       ordersWithPairs,
       categoryConflicts: conflicts,
       conflictExamples,
+      rowsWithoutCategory: this.rowsWithoutCategory,
       badRows: { count: this.badCount, examples: this.badExamples },
       bytesRead,
       gzip,

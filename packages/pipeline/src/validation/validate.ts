@@ -1,6 +1,6 @@
 import type { TopKLists } from "@cobuy/core-math";
 import { PipelineError } from "../errors.js";
-import type { SalesIndex } from "../ingest/read-sales.js";
+import { NO_CATEGORY, type SalesIndex } from "../ingest/read-sales.js";
 
 /** Products of a category and how many of them have a best recommendation in the same category. */
 export interface CategoryShare {
@@ -25,6 +25,11 @@ export interface ValidationResult {
   readonly byCategory: Readonly<Record<string, CategoryShare>>;
   /** Products seen with more than one category in the input (each was given its most frequent one). */
   readonly categoryConflicts: number;
+  /**
+   * Products without a category (every row of theirs had an empty category): outside every
+   * category, so counted neither in `overall` nor in `byCategory`.
+   */
+  readonly productsWithoutCategory: number;
 }
 
 function share(products: number, sameCategory: number): CategoryShare {
@@ -34,6 +39,8 @@ function share(products: number, sameCategory: number): CategoryShare {
 /**
  * The classic metric: for each category, the products whose best recommendation has the same
  * category, divided by all products of that category; a product with no recommendation is a miss.
+ * A product without a category ({@link NO_CATEGORY}) belongs to no category and is left out (counted
+ * in `productsWithoutCategory`); as a best recommendation it is a miss for the product it follows.
  * `lists` are the top-k lists of `index`'s products (product p's list at `ids[p*k ..]`).
  *
  * @example
@@ -63,8 +70,13 @@ export function validateRecommendations(index: SalesIndex, lists: TopKLists): Va
   const total = new Uint32Array(K);
   const same = new Uint32Array(K);
   const k = lists.k;
+  let uncategorized = 0;
   for (let p = 0; p < P; p++) {
     const c = pc[p]!;
+    if (c === NO_CATEGORY) {
+      uncategorized++;
+      continue;
+    }
     total[c]!++;
     if (lists.length[p]! > 0 && pc[lists.ids[p * k]!] === c) same[c]!++;
   }
@@ -78,5 +90,10 @@ export function validateRecommendations(index: SalesIndex, lists: TopKLists): Va
     n += total[c]!;
     m += same[c]!;
   }
-  return { overall: share(n, m), byCategory, categoryConflicts: index.categoryConflicts };
+  return {
+    overall: share(n, m),
+    byCategory,
+    categoryConflicts: index.categoryConflicts,
+    productsWithoutCategory: uncategorized,
+  };
 }
