@@ -5,7 +5,7 @@
 import { PG_BACKEND_KINDS } from "@cobuy/test-utils";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/index.js";
+import { createApp, pgLoaderSource, type RecommendationSource } from "../src/index.js";
 import { type Backend, expectedSimilar, openBackend, type RunDocs } from "./helpers/fixture.js";
 
 for (const kind of PG_BACKEND_KINDS) {
@@ -258,6 +258,27 @@ for (const kind of PG_BACKEND_KINDS) {
       expect(all.json().items.length).toBe(Math.min(100, Object.keys(run.rich.recs).length));
       expect((await get("/v1/products?limit=0")).statusCode).toBe(400);
       expect((await get(`/v1/products?query=${"x".repeat(129)}`)).statusCode).toBe(400);
+    });
+
+    it("concurrent cache misses for one product share one database read", async () => {
+      const real = pgLoaderSource(backend.db);
+      let reads = 0;
+      const counting: RecommendationSource = {
+        ...real,
+        similar: (id) => {
+          reads++;
+          return real.similar(id);
+        },
+      };
+      const solo = await createApp({ source: counting, publicDir: false, cacheEntries: 0 });
+      const url = `/v1/products/${encodeURIComponent(run.richest)}/similar`;
+      const answers = await Promise.all(Array.from({ length: 20 }, () => solo.inject(url)));
+      expect(answers.map((a) => a.statusCode)).toEqual(Array(20).fill(200));
+      expect(new Set(answers.map((a) => a.body)).size).toBe(1);
+      expect(reads).toBe(1);
+      await solo.inject(url);
+      expect(reads).toBe(2); // no cache: the next request reads again
+      await solo.close();
     });
 
     it("serves /openapi.json describing every route", async () => {

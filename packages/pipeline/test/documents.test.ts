@@ -8,6 +8,7 @@ import { ChunkedWriter } from "../src/documents/chunked-writer.js";
 import {
   buildRecommendations,
   makeRunId,
+  NO_CATEGORY,
   RICH_FORMAT,
   RUN_ID_PATTERN,
   writeDocuments,
@@ -39,6 +40,7 @@ describe("writeDocuments", () => {
       index: r.index,
       topk: r.topk,
       validation: r.validation,
+      productSupport: r.productSupport,
       runId: "2025-01-02_03-04-05",
       createdAt,
       params: { k: 2, minScore: 0, incidence: "count" },
@@ -62,6 +64,17 @@ describe("writeDocuments", () => {
     expect(rich.createdAt).toBe("2025-01-02T03:04:05.678Z");
     expect(rich.params).toEqual({ k: 2, minScore: 0, incidence: "count" });
     expect(rich.counts).toEqual({ orders: 5, rows: 10, products: 5 });
+    expect(Object.keys(rich)).toEqual(["format", "runId", "createdAt", "params", "counts", "recs", "products"]);
+    // products: category (most frequent) and support = distinct orders containing the product.
+    expect(rich.products).toEqual({
+      P1: { category: "A", support: 2 },
+      P2: { category: "A", support: 3 },
+      P3: { category: "B", support: 3 },
+      P4: { category: "B", support: 1 },
+      'we"ird': { category: "B", support: 1 },
+    });
+    expect(Object.keys(rich.products)).toEqual(r.index.productIds);
+    expect([...r.productSupport]).toEqual([2, 3, 3, 1, 1]);
     expect(Object.keys(rich.recs)).toEqual(r.index.productIds);
     expect(rich.recs.P4).toEqual([]);
     for (const [id, list] of Object.entries(
@@ -102,10 +115,68 @@ describe("writeDocuments", () => {
     }
     const validation = JSON.parse(readFileSync(join(out, "validation.json"), "utf8"));
     expect(validation).toEqual(JSON.parse(JSON.stringify(r.validation)));
-    expect(Object.keys(validation)).toEqual(["overall", "byCategory", "categoryConflicts"]);
+    expect(Object.keys(validation)).toEqual([
+      "overall",
+      "byCategory",
+      "categoryConflicts",
+      "productsWithoutCategory",
+    ]);
   });
 
-  it("leaves out validation.json without a validation, and overwrites earlier files", async () => {
+  it("writes category null for a product whose rows all have an empty category", async () => {
+    const csv = "order_id,product_id,category\n1,P1,A\n1,P2,\n2,P2,\n2,P1,\n2,P3,A\n3,P3,A\n3,P2,\n";
+    const r = await buildRecommendations(chunked(csv), { k: 2 });
+    const out = join(dir, "nocat");
+    await writeDocuments(out, {
+      index: r.index,
+      topk: r.topk,
+      validation: r.validation,
+      productSupport: r.productSupport,
+      runId: "2025-01-02_03-04-05",
+    });
+    const rich = JSON.parse(readFileSync(join(out, "recs.rich.json"), "utf8"));
+    expect(rich.products).toEqual({
+      P1: { category: "A", support: 2 },
+      P2: { category: null, support: 3 },
+      P3: { category: "A", support: 2 },
+    });
+    const validation = JSON.parse(readFileSync(join(out, "validation.json"), "utf8"));
+    expect(validation.overall.products).toBe(2);
+    expect(validation.productsWithoutCategory).toBe(1);
+    expect(Object.keys(validation.byCategory)).toEqual(["A"]);
+  });
+
+  it("writes category null for every product without a category column, and {} for no products", async () => {
+    const r = await buildRecommendations(chunked("order_id,product_id\n1,P1\n1,P2\n"), {
+      k: 1,
+      validate: false,
+    });
+    const out = join(dir, "nocolumn");
+    await writeDocuments(out, { index: r.index, topk: r.topk, productSupport: r.productSupport, runId: "r" });
+    const rich = JSON.parse(readFileSync(join(out, "recs.rich.json"), "utf8"));
+    expect(rich.products).toEqual({ P1: { category: null, support: 1 }, P2: { category: null, support: 1 } });
+
+    const empty: TopKLists = {
+      products: 0,
+      k: 1,
+      ids: new Uint32Array(0),
+      scores: new Float64Array(0),
+      support: new Float64Array(0),
+      length: new Uint16Array(0),
+    };
+    const files = await writeDocuments(join(dir, "none"), {
+      index: { productIds: [], orders: 0, rows: 0 },
+      topk: empty,
+      productSupport: new Uint32Array(0),
+      runId: "r",
+    });
+    const none = JSON.parse(readFileSync(files[1]!.path, "utf8"));
+    expect(none.recs).toEqual({});
+    expect(none.products).toEqual({});
+    expect(JSON.parse(readFileSync(files[0]!.path, "utf8"))).toEqual({});
+  });
+
+  it("leaves out validation.json without a validation (and products without productSupport), and overwrites earlier files", async () => {
     const r = await buildRecommendations(chunked(CSV), { k: 1, validate: false });
     expect(r.validation).toBeNull();
     const out = join(dir, "run2");
@@ -113,6 +184,8 @@ describe("writeDocuments", () => {
     const files = await writeDocuments(out, { index: r.index, topk: r.topk, runId: makeRunId() });
     expect(files.map((f) => f.name)).toEqual(["recs.json", "recs.rich.json"]);
     expect(readdirSync(out).sort()).toEqual(["recs.json", "recs.rich.json"]);
+    // Without productSupport there is no products section.
+    expect(Object.keys(JSON.parse(readFileSync(files[1]!.path, "utf8")))).not.toContain("products");
   });
 
   it("streams a large-ish output (60 000 products × 10) and parses back", async () => {
@@ -129,15 +202,22 @@ describe("writeDocuments", () => {
       support[i] = 1 + (i % 5);
     }
     const topk: TopKLists = { products: P, k, ids, scores, support, length };
+    const productSupport = Uint32Array.from({ length: P }, (_, p) => p);
+    const productCategory = Uint32Array.from({ length: P }, (_, p) => (p % 3 === 2 ? NO_CATEGORY : p % 3));
     const files = await writeDocuments(join(dir, "big"), {
-      index: { productIds, orders: 1, rows: 1 },
+      index: { productIds, orders: 1, rows: 1, categories: ["C0", "C1"], productCategory },
       topk,
+      productSupport,
       runId: "2025-01-01_00-00-00",
     });
     const rich = files.find((f) => f.name === "recs.rich.json")!;
     expect(rich.bytes).toBeGreaterThan(30_000_000);
     const parsed = JSON.parse(readFileSync(rich.path, "utf8"));
     expect(Object.keys(parsed.recs).length).toBe(P);
+    expect(Object.keys(parsed.products).length).toBe(P);
+    expect(parsed.products.P0059998).toEqual({ category: "C1", support: 59_998 });
+    expect(parsed.products.P0059999).toEqual({ category: null, support: 59_999 });
+    expect(parsed.products.P0000002).toEqual({ category: null, support: 2 });
     expect(parsed.recs.P0059999[9]).toEqual({
       id: productIds[ids[P * k - 1]!],
       score: scores[P * k - 1],
@@ -157,6 +237,16 @@ describe("writeDocuments", () => {
       }),
     );
     expect(e.code).toBe("COBUY_PIPELINE_OPTION");
+    const s = await rejection(
+      writeDocuments(join(dir, "bad"), {
+        index: r.index,
+        topk: r.topk,
+        productSupport: new Uint32Array(1),
+        runId: "r",
+      }),
+    );
+    expect(s.code).toBe("COBUY_PIPELINE_OPTION");
+    expect(s.message).toMatch(/productSupport has 1 entries but the index has 5 products/);
   });
 });
 

@@ -4,6 +4,7 @@ import type {
   ProductRecord,
   ProductWithRecs,
   RecommendationSource,
+  RunProduct,
 } from "../source/recommendation-source.js";
 import { etagMatches } from "./recommend.js";
 import type { RunState } from "./run-state.js";
@@ -15,6 +16,8 @@ export interface ApiContext {
   state: RunState;
   cacheControl: string;
   closing: boolean;
+  /** Cache misses being read right now, by product: concurrent requests share one query. */
+  inflight: Map<string, Promise<RunProduct | null>>;
 }
 
 /** Runs a source call, turning "database down" into a 503 `DatabaseUnavailableError`. */
@@ -76,7 +79,14 @@ export async function productEntry(
   const runId = await requireRun(ctx);
   const cached = ctx.state.products.get(productId);
   if (cached !== undefined && ctx.state.knownRunId === runId) return { runId, entry: cached };
-  const found = await read(`product "${productId}"`, () => ctx.source.similar(productId));
+  let pending = ctx.inflight.get(productId);
+  if (!pending) {
+    pending = read(`product "${productId}"`, () => ctx.source.similar(productId)).finally(() => {
+      ctx.inflight.delete(productId);
+    });
+    ctx.inflight.set(productId, pending);
+  }
+  const found = await pending;
   if (found === null) {
     // Absent from the active run, whichever it is now: learn which before caching the miss.
     const latest = await requireRun(ctx, true);

@@ -110,6 +110,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     }),
     cacheControl: `public, max-age=${options.maxAgeSeconds ?? 60}, stale-while-revalidate=${(options.maxAgeSeconds ?? 60) * 5}`,
     closing: false,
+    inflight: new Map(),
   };
   app.decorate("cobuy", ctx);
 

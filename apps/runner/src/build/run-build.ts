@@ -49,6 +49,15 @@ export async function runBuild(ctx: Context, input: string, params: BuildParams)
       .join("; ");
     ctx.log.warn(`skipped ${bad.count} bad rows (first: ${first})`, { skippedRows: bad.count });
   }
+  const noCategory = result.index.rowsWithoutCategory;
+  if (noCategory > 0) {
+    const products = result.validation?.productsWithoutCategory ?? 0;
+    ctx.log.info(
+      `${noCategory} rows have an empty category; their products take their most frequent category from other rows` +
+        (products > 0 ? `, ${products} products have none and are left out of the validation` : ""),
+      { rowsWithoutCategory: noCategory, productsWithoutCategory: products },
+    );
+  }
   if (result.index.categoryConflicts > 0) {
     const ex = result.index.conflictExamples[0];
     ctx.log.info(

@@ -4,17 +4,19 @@ import { requireString } from "../args.js";
 import { BUILD_OPTIONS, parseBuildParams } from "../build/options.js";
 import { buildFacts, paramsRecord, runBuild } from "../build/run-build.js";
 import { buildSummary, printSummary } from "../build/summary.js";
+import { writeRunReport } from "../build/run-report.js";
 import { defineCommand } from "../command.js";
 import { fmtBytes } from "../ui/format.js";
 
 export const build = defineCommand({
   name: "build",
-  summary: "build similar-product lists from a sales CSV and write the three documents into a folder",
+  summary: "build similar-product lists from a sales CSV and write the documents and report.html into a folder",
   usage: "cobuy build --input FILE --out DIR [--k K] [options]",
   description:
     "Reads order lines (header row; order, product and category columns; .csv or .csv.gz), computes\n" +
     "C = AᵀA and the exact cosine top-k per product, validates the lists per category and writes\n" +
-    "recs.json, recs.rich.json and validation.json into DIR (created if missing).",
+    "recs.json, recs.rich.json and validation.json, then report.html (the metric per category, readable\n" +
+    "offline), into DIR (created if missing).",
   options: {
     input: { type: "string", short: "i", valueName: "FILE", description: "sales CSV (.csv or .csv.gz)" },
     out: { type: "string", short: "o", valueName: "DIR", description: "folder for the documents" },
@@ -31,15 +33,17 @@ export const build = defineCommand({
     const params = parseBuildParams(values);
     const runId = makeRunId();
     const result = await runBuild(ctx, ctx.resolvePath(input), params);
-    const files = await ctx.stage("write", () =>
-      writeDocuments(out, {
+    const files = await ctx.stage("write", async () => {
+      const docs = await writeDocuments(out, {
         index: result.index,
         topk: result.topk,
         validation: result.validation,
+        productSupport: result.productSupport,
         runId,
         params: paramsRecord(input, params),
-      }),
-    );
+      });
+      return [...docs, await writeRunReport(out, `cobuy build — ${input}`)];
+    });
     ctx.log.info(`wrote ${files.map((f) => `${f.name} (${fmtBytes(f.bytes)})`).join(", ")}`, { dir: out });
     const summary = buildSummary(ctx, buildFacts(result), {
       input,

@@ -1,16 +1,16 @@
 /**
  * `cobuy pipeline`: the whole job with embedded defaults, as a list of stages over one run state:
  *
- *   input → build → write documents → publish → (load)
+ *   input → build → write documents (+ report.html) → publish (--store) → (load)
  *
  * Each stage is a function `(run) => Promise<void>` below that reads and fills `PipelineRun`;
- * `run()` calls them in order. To extend (e.g. `--store URL` for S3, loading into a database with
- * `--no-load`), add options to `options`, fields to `PipelineRun`, and a stage function + one line.
+ * `run()` calls them in order. To extend, add options to `options`, fields to `PipelineRun`, and a
+ * stage function + one line.
  */
 import { existsSync } from "node:fs";
 import { mkdir, rm, rmdir } from "node:fs/promises";
 import * as path from "node:path";
-import { type LoadResult, localRunSource } from "@cobuy/pg-loader";
+import { type LoadResult, localRunSource, type RunSource } from "@cobuy/pg-loader";
 import {
   type BuildResult,
   makeRunId,
@@ -18,9 +18,10 @@ import {
   writeDocuments,
   writeSampleCsv,
 } from "@cobuy/pipeline";
-import { openStore, type PublishRunResult, publishRun } from "@cobuy/s3-export";
+import { joinKey, MANIFEST_NAME, type PublishRunResult, publishRun } from "@cobuy/s3-export";
 import { BUILD_OPTIONS, type BuildParams, parseBuildParams } from "../build/options.js";
 import { buildFacts, paramsRecord, runBuild } from "../build/run-build.js";
+import { writeRunReport } from "../build/run-report.js";
 import { type BuildSummary, buildSummary, printSummary } from "../build/summary.js";
 import { defineCommand } from "../command.js";
 import type { Context } from "../context.js";
@@ -31,7 +32,9 @@ import {
   dbTargetFromEnv,
   howToQuery,
   loadWithProgress,
+  storeRunSource,
 } from "./load.js";
+import { type OpenedStore, openStoreFromFlags, STORE_OPTIONS } from "./store-flags.js";
 
 /** The sample data set used when no --input is given (generated once into `<home>/data/`). */
 export const SAMPLE_DEFAULTS = { orders: 20_000, products: 2_000, categories: 20, seed: 1 } as const;
@@ -46,23 +49,32 @@ export interface PipelineRun {
   input: string;
   /** Where the documents are written before publishing (removed afterwards). */
   readonly staging: string;
+  /** The store the run is published to (--store; default the local run folder). */
+  readonly store: OpenedStore;
+  /** Store the documents gzip-compressed (--gzip). */
+  readonly gzip: boolean;
+  /** Also write recs.json under this key pattern (--classic-key). */
+  readonly classicKey?: string;
   result?: BuildResult;
   documents?: WrittenDocument[];
   published?: PublishRunResult;
-  /** Where the run can be found, for the user. */
+  /** Where the run can be found, for the user: a folder, or the run's URL in the store. */
   location?: string;
+  /** Where latest.json is, for the user. */
+  latest?: string;
   /** Set by `load` (skipped with --no-load). */
   loaded?: { result: LoadResult; target: DbTarget; example?: string };
 }
 
 export const pipeline = defineCommand({
   name: "pipeline",
-  summary: "run the whole job: (sample data →) build → documents → publish to the local run folder",
-  usage: "cobuy pipeline [--input FILE] [build options]",
+  summary: "run the whole job: (sample data →) build → documents → publish → load into the database",
+  usage: "cobuy pipeline [--input FILE] [--store URL [--gzip] [--classic-key PATTERN]] [--no-load] [build options]",
   description:
     "Without --input, generates the sample data set once into $COBUY_HOME/data/ (default ./.cobuy) and\n" +
-    "uses it. Publishes the run under $COBUY_HOME/runs/<runId>/ (documents, then manifest.json, then\n" +
-    "latest.json), run id = UTC start time YYYY-MM-DD_HH-MM-SS, and prints where it went.",
+    "uses it. Publishes the run (documents and report.html, then manifest.json, then latest.json) under\n" +
+    "<store>/<runId>/, by default $COBUY_HOME/runs/, run id = UTC start time YYYY-MM-DD_HH-MM-SS, then\n" +
+    "loads it from there into DATABASE_URL or the embedded PGlite, and prints where everything went.",
   options: {
     input: {
       type: "string",
@@ -71,6 +83,16 @@ export const pipeline = defineCommand({
       description: "sales CSV (.csv or .csv.gz); default: the generated sample data set",
     },
     ...BUILD_OPTIONS,
+    ...STORE_OPTIONS,
+    gzip: {
+      type: "boolean",
+      description: "store the documents gzip-compressed (Content-Encoding: gzip; readers decompress)",
+    },
+    "classic-key": {
+      type: "string",
+      valueName: "PATTERN",
+      description: "also write recs.json under this key of the store, e.g. recs/key{ts}.json",
+    },
     load: {
       type: "boolean",
       default: true,
@@ -79,39 +101,56 @@ export const pipeline = defineCommand({
     },
     ...DB_OPTIONS,
   },
-  examples: ["cobuy pipeline", "COBUY_HOME=/tmp/cobuy cobuy pipeline --input sales.csv --k 10 --json"],
+  examples: [
+    "cobuy pipeline",
+    "COBUY_HOME=/tmp/cobuy cobuy pipeline --input sales.csv --k 10 --json",
+    "AWS_PROFILE=prod cobuy pipeline --store s3://my-bucket/cobuy --gzip --classic-key recs/key{ts}.json",
+  ],
   async run(ctx, { values }) {
     const t0 = performance.now();
     const createdAt = new Date();
-    const runId = uniqueRunId(ctx, createdAt);
-    const run: PipelineRun = {
-      ctx,
-      params: parseBuildParams(values),
-      runId,
-      createdAt,
-      input: values.input ?? "",
-      staging: path.join(ctx.home.root, "staging", runId),
-    };
-    ctx.log.info(`run ${runId}`, { home: ctx.home.root });
+    const params = parseBuildParams(values);
+    const store = openStoreFromFlags(ctx, values);
     try {
-      await resolveInput(run);
-      await build(run);
-      await writeRunDocuments(run);
-      await publish(run);
-      if (values.load !== false) await load(run, values);
+      const runId = await uniqueRunId(store, createdAt);
+      const run: PipelineRun = {
+        ctx,
+        params,
+        runId,
+        createdAt,
+        input: values.input ?? "",
+        staging: path.join(ctx.home.root, "staging", runId),
+        store,
+        gzip: values.gzip === true,
+        ...(values["classic-key"] ? { classicKey: values["classic-key"] } : {}),
+      };
+      ctx.log.info(`run ${runId}`, { home: ctx.home.root, store: store.label });
+      try {
+        await resolveInput(run);
+        await build(run);
+        await writeRunDocuments(run);
+        await publish(run);
+        if (values.load !== false) await load(run, values);
+      } finally {
+        await rm(run.staging, { recursive: true, force: true });
+        await rmdir(path.dirname(run.staging)).catch(() => {}); // only when empty
+      }
+      return summarize(run, (performance.now() - t0) / 1000);
     } finally {
-      await rm(run.staging, { recursive: true, force: true });
-      await rmdir(path.dirname(run.staging)).catch(() => {}); // only when empty
+      store.close();
     }
-    const summary = report(run, (performance.now() - t0) / 1000);
-    if (!run.loaded) return summary;
-    const { result, target } = run.loaded;
-    return {
-      ...summary,
-      load: { ...result, database: target.label, kind: target.kind, schema: target.schema },
-    };
   },
 });
+
+function summarize(run: PipelineRun, seconds: number) {
+  const summary = report(run, seconds);
+  if (!run.loaded) return summary;
+  const { result, target } = run.loaded;
+  return {
+    ...summary,
+    load: { ...result, database: target.label, kind: target.kind, schema: target.schema },
+  };
+}
 
 /** Stage "sample" (only without --input): the deterministic sample data set, generated once. */
 async function resolveInput(run: PipelineRun): Promise<void> {
@@ -135,32 +174,36 @@ async function build(run: PipelineRun): Promise<void> {
   run.result = await runBuild(run.ctx, run.input, run.params);
 }
 
-/** Stage "write": the three documents into the staging folder. */
+/** Stage "write": the three documents and report.html into the staging folder. */
 async function writeRunDocuments(run: PipelineRun): Promise<void> {
   const r = run.result!;
-  run.documents = await run.ctx.stage("write", () =>
-    writeDocuments(run.staging, {
+  run.documents = await run.ctx.stage("write", async () => {
+    const docs = await writeDocuments(run.staging, {
       index: r.index,
       topk: r.topk,
       validation: r.validation,
+      productSupport: r.productSupport,
       runId: run.runId,
       createdAt: run.createdAt,
       params: paramsRecord(run.input, run.params),
-    }),
-  );
+    });
+    return [...docs, await writeRunReport(run.staging, `cobuy run ${run.runId}`)];
+  });
 }
 
-/** Stage "publish": documents, manifest, then latest.json into the local run folder (the bucket). */
+/** Stage "publish": documents, manifest, then latest.json into the store (default: the local run folder). */
 async function publish(run: PipelineRun): Promise<void> {
-  const { ctx } = run;
+  const { ctx, store } = run;
   const r = run.result!;
-  await mkdir(ctx.home.runs, { recursive: true });
-  const store = openStore(ctx.home.runs);
   run.published = await ctx.stage("publish", () =>
-    publishRun(store, {
+    publishRun(store.store, {
       runId: run.runId,
       createdAt: run.createdAt,
-      files: run.documents!.map((d) => ({ name: d.name, path: d.path })),
+      files: run.documents!.map((d) => ({
+        name: d.name,
+        path: d.path,
+        ...(d.name.endsWith(".html") ? { contentType: "text/html; charset=utf-8" } : {}),
+      })),
       params: paramsRecord(run.input, run.params),
       counts: {
         rows: r.stats.rows,
@@ -168,16 +211,38 @@ async function publish(run: PipelineRun): Promise<void> {
         products: r.stats.products,
         nonzerosC: r.stats.nnzC,
       },
+      gzip: run.gzip,
+      ...(run.classicKey !== undefined ? { classicKey: run.classicKey } : {}),
     }),
   );
-  run.location = path.join(ctx.home.runs, run.runId);
-  ctx.log.info(`published run ${run.runId}`, { store: run.published.store, latest: run.published.latestKey });
+  const p = run.published;
+  if (store.folder !== undefined) {
+    run.location = path.join(store.folder, run.runId);
+    run.latest = path.join(store.folder, p.latestKey);
+  } else {
+    const base = p.store.replace(/\/+$/, "");
+    run.location = `${base}/${run.runId}/`;
+    run.latest = `${base}/${p.latestKey}`;
+  }
+  ctx.log.info(`published run ${run.runId}`, {
+    store: p.store,
+    latest: p.latestKey,
+    ...(p.classicKey !== undefined ? { classicKey: p.classicKey } : {}),
+  });
 }
 
-/** Stage "load": the published run into PostgreSQL (DATABASE_URL / PG*) or the embedded PGlite, made active. */
+/**
+ * Stage "load": the published run into PostgreSQL (DATABASE_URL / PG*) or the embedded PGlite, made
+ * active. Read back from the store (checksums verified while streaming), or straight from the run
+ * folder when the store is a local folder holding plain (not gzip) documents.
+ */
 async function load(run: PipelineRun, values: DbFlagValues): Promise<void> {
   const target = dbTargetFromEnv(run.ctx, values);
-  const { result, example } = await loadWithProgress(run.ctx, target, localRunSource(run.location!));
+  const source: RunSource =
+    run.store.folder !== undefined && !run.gzip
+      ? localRunSource(path.join(run.store.folder, run.runId))
+      : await storeRunSource(run.store.store, run.runId);
+  const { result, example } = await loadWithProgress(run.ctx, target, source);
   run.loaded = { result, target, example };
 }
 
@@ -189,7 +254,8 @@ function report(run: PipelineRun, seconds: number): BuildSummary {
     runId: run.runId,
     runDir: run.location,
     store: run.published?.store,
-    latest: run.published ? path.join(ctx.home.runs, run.published.latestKey) : undefined,
+    latest: run.latest,
+    classicKey: run.published?.classicKey,
     files: run.published?.manifest.files.map((f) => f.name) ?? run.documents?.map((d) => d.name),
     threads: run.params.threads,
     seconds,
@@ -198,7 +264,8 @@ function report(run: PipelineRun, seconds: number): BuildSummary {
   ctx.print();
   ctx.print(`input:     ${run.input}`);
   ctx.print(`run:       ${run.location}`);
-  if (summary.latest) ctx.print(`latest:    ${summary.latest as string}`);
+  if (run.latest) ctx.print(`latest:    ${run.latest}`);
+  if (run.published?.classicKey) ctx.print(`classic:   ${run.published.classicKey} (in ${run.published.store})`);
   if (run.loaded) {
     const { result, target, example } = run.loaded;
     ctx.print(
@@ -209,10 +276,12 @@ function report(run: PipelineRun, seconds: number): BuildSummary {
   return summary;
 }
 
-/** The run id of `at`, suffixed `_2`, `_3`, … if a run with that id already exists locally. */
-function uniqueRunId(ctx: Context, at: Date): string {
-  const base = makeRunId(at);
-  let id = base;
-  for (let n = 2; existsSync(path.join(ctx.home.runs, id)); n++) id = makeRunId(at, String(n));
+/** The run id of `at`, suffixed `_2`, `_3`, … if the store already holds a run (or a folder) with that id. */
+async function uniqueRunId(store: OpenedStore, at: Date): Promise<string> {
+  const taken = async (id: string) =>
+    (store.folder !== undefined && existsSync(path.join(store.folder, id))) ||
+    (await store.store.head(joinKey(id, MANIFEST_NAME))) !== undefined;
+  let id = makeRunId(at);
+  for (let n = 2; await taken(id); n++) id = makeRunId(at, String(n));
   return id;
 }

@@ -1,5 +1,5 @@
 /**
- * The `--store` / `--s3-endpoint` flags shared by `runs`, `fetch` (and `pipeline`): one place that
+ * The `--store` / `--s3-endpoint` flags shared by `runs`, `fetch`, `load` and `pipeline`: one place that
  * turns flags + the standard AWS environment into an object store. Not a command (not registered).
  *
  * Configuration read here (libraries never read the environment):
@@ -44,6 +44,8 @@ export interface OpenedStore {
   store: ObjectStore;
   /** What to show the user, e.g. `s3://bucket/prefix (http://127.0.0.1:9000)`. */
   label: string;
+  /** The folder (absolute) when the store is a local folder; undefined for S3. */
+  folder?: string;
   /** Frees sockets (S3); call when done. */
   close(): void;
 }
@@ -68,11 +70,12 @@ export function openStoreFromFlags(
   }
   if (target.kind === "folder") {
     // An explicit folder that does not exist is a typo when reading; the default one is just empty.
+    const folder = ctx.resolvePath(target.path);
     const store = openStore(
-      { kind: "folder", path: ctx.resolvePath(target.path) },
+      { kind: "folder", path: folder },
       { folder: { createRoot: !(opts.forRead && explicit) } },
     );
-    return { store, label: store.description, close: () => {} };
+    return { store, label: store.description, folder, close: () => {} };
   }
   const endpoint =
     values["s3-endpoint"] || ctx.env.AWS_ENDPOINT_URL_S3 || ctx.env.AWS_ENDPOINT_URL || undefined;

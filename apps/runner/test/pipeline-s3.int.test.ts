@@ -1,0 +1,170 @@
+// `cobuy pipeline --store s3://…` against s3rver (started here on a free port), through the built
+// binary and the standard AWS environment: publish, read back with `runs show` / `fetch`, and load
+// from the store into the embedded PGlite.
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type S3rverHandle, startS3rver } from "@cobuy/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const STORE = "s3://cobuy-pipe/team/runs";
+
+let s3: S3rverHandle;
+let work: string;
+let env: Record<string, string>;
+let sales: string;
+
+function cobuy(args: string[], extraEnv: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: work, env: { ...process.env, ...env, ...extraEnv }, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+// biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary JSON summaries
+const json = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, any>;
+
+beforeAll(async () => {
+  s3 = await startS3rver({ buckets: ["cobuy-pipe"] });
+  work = mkdtempSync(join(tmpdir(), "cobuy-pipeline-s3-it-"));
+  env = {
+    AWS_ACCESS_KEY_ID: "S3RVER",
+    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    AWS_REGION: "us-east-1",
+    // The endpoint comes from --s3-endpoint only.
+    AWS_ENDPOINT_URL_S3: "",
+    AWS_ENDPOINT_URL: "",
+    COBUY_HOME: join(work, "home"),
+    DATABASE_URL: "",
+    PGHOST: "",
+    PGDATABASE: "",
+  };
+  sales = join(work, "sales.csv");
+  const r = await cobuy(["sample", "--out", sales, "--orders", "600", "--products", "150", "--categories", "5"]);
+  expect(r.code, r.stderr).toBe(0);
+});
+afterAll(async () => {
+  await s3?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("cobuy pipeline --store s3://", () => {
+  let first: string;
+
+  it("publishes a run to the bucket (--no-load) and reports where it went", async () => {
+    const r = await cobuy([
+      "pipeline",
+      "--input",
+      sales,
+      "--store",
+      STORE,
+      "--s3-endpoint",
+      s3.endpoint,
+      "--no-load",
+      "--threads",
+      "1",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = json(r.stdout);
+    first = out.runId;
+    expect(first).toMatch(/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(_\d+)?$/);
+    expect(out.store).toBe(STORE);
+    expect(out.runDir).toBe(`${STORE}/${first}/`);
+    expect(out.latest).toBe(`${STORE}/latest.json`);
+    expect(out.files).toEqual(["recs.json", "recs.rich.json", "validation.json", "report.html"]);
+    expect(out.load).toBeUndefined();
+    // Nothing landed in the local run folder, and the staging folder is gone.
+    expect(existsSync(join(work, "home", "runs"))).toBe(false);
+    expect(existsSync(join(work, "home", "staging"))).toBe(false);
+    // The objects are in the bucket.
+    expect(existsSync(s3.objectPath("cobuy-pipe", `team/runs/${first}/recs.rich.json`))).toBe(true);
+
+    const human = await cobuy([
+      "pipeline",
+      "--input",
+      sales,
+      "--store",
+      STORE,
+      "--s3-endpoint",
+      s3.endpoint,
+      "--no-load",
+      "--threads",
+      "1",
+    ]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`^run: +${STORE}/\\S+/$`, "m"));
+    expect(human.stdout).toContain(`latest:    ${STORE}/latest.json`);
+  });
+
+  it("runs show latest --json names the newest run; fetch latest verifies it", async () => {
+    const show = await cobuy(["runs", "show", "latest", "--store", STORE, "--s3-endpoint", s3.endpoint, "--json"]);
+    expect(show.code, show.stderr).toBe(0);
+    const m = json(show.stdout);
+    expect(m.runId > first).toBe(true);
+    expect(m.manifest.files.map((f: { name: string }) => f.name)).toContain("report.html");
+
+    const list = await cobuy(["runs", "list", "--store", STORE, "--s3-endpoint", s3.endpoint, "--json"]);
+    expect(json(list.stdout).runs.map((x: { runId: string }) => x.runId)).toEqual([m.runId, first]);
+
+    const to = join(work, "fetched");
+    const f = await cobuy(["fetch", "latest", "--store", STORE, "--s3-endpoint", s3.endpoint, "--to", to, "--json"]);
+    expect(f.code, f.stderr).toBe(0);
+    expect(json(f.stdout).runId).toBe(m.runId);
+    const rich = JSON.parse(readFileSync(join(to, "recs.rich.json"), "utf8"));
+    expect(rich.runId).toBe(m.runId);
+    expect(Object.keys(rich.products)).toEqual(Object.keys(rich.recs));
+    expect(readFileSync(join(to, "report.html"), "utf8")).toMatch(/^<!doctype html>/);
+  });
+
+  it("loads the run from the store into PGlite (gzip objects, classic key)", async () => {
+    const r = await cobuy([
+      "pipeline",
+      "--input",
+      sales,
+      "--store",
+      STORE,
+      "--s3-endpoint",
+      s3.endpoint,
+      "--gzip",
+      "--classic-key",
+      "classic/key{ts}.json",
+      "--threads",
+      "1",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = json(r.stdout);
+    expect(out.load).toMatchObject({
+      runId: out.runId,
+      status: "loaded",
+      active: true,
+      productStats: "document",
+      kind: "pglite",
+      database: join(work, "home", "pglite"),
+    });
+    expect(out.load.products).toBe(out.counts.products);
+    expect(out.classicKey).toMatch(/^classic\/key\d{4}-\d{2}-\d{2}_\d{2}-\d{2}\.json$/);
+
+    const show = await cobuy(["runs", "show", "latest", "--store", STORE, "--s3-endpoint", s3.endpoint, "--json"]);
+    const m = json(show.stdout).manifest;
+    expect(m.runId).toBe(out.runId);
+    expect(m.classicKey).toBe(out.classicKey);
+    expect(m.files.every((f: { contentEncoding?: string }) => f.contentEncoding === "gzip")).toBe(true);
+    // The classic key holds plain recs.json.
+    const classic = readFileSync(s3.objectPath("cobuy-pipe", `team/runs/${out.classicKey}`), "utf8");
+    expect(Object.keys(JSON.parse(classic)).length).toBe(out.counts.products);
+
+    const product = readFileSync(sales, "utf8").split("\n")[1]!.split(",")[1]!;
+    const similar = await cobuy(["db", "similar", product, "--json"]);
+    expect(similar.code, similar.stderr).toBe(0);
+    expect(json(similar.stdout)).toMatchObject({ found: true, runId: out.runId });
+  });
+});
