@@ -155,7 +155,9 @@ describe("cobuy build", () => {
     expect(validation.overall.share).toBeCloseTo(
       validation.overall.sameCategory / validation.overall.products,
       12,
-    );
+    ); // The products section (category + orders containing it) and the report beside the documents.
+    expect(Object.keys(rich.products)).toEqual(products);
+    expect(readFileSync(join(out, "report.html"), "utf8")).toMatch(/^<!doctype html>/);
   });
 
   it("prints exactly one JSON object on stdout with --json, and JSON log lines on stderr", async () => {
@@ -195,7 +197,12 @@ describe("cobuy build", () => {
       "write",
     ]);
     expect(o.peakRssBytes).toBeGreaterThan(1e6);
-    expect(o.files.map((f) => f.name).sort()).toEqual(["recs.json", "recs.rich.json", "validation.json"]);
+    expect(o.files.map((f) => f.name)).toEqual([
+      "recs.json",
+      "recs.rich.json",
+      "validation.json",
+      "report.html",
+    ]);
     for (const line of r.stderr.split("\n").filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
   });
 
@@ -230,6 +237,24 @@ describe("cobuy build", () => {
     expect(oneJson(s.stdout)).toMatchObject({ ok: true, counts: { skippedRows: 1 } });
   });
 
+  it("treats an empty category as unknown: the row counts, a product without any category gets null", async () => {
+    const csv = join(work, "empty-category.csv");
+    writeFileSync(csv, "order_id,product_id,category\n1,A,x\n1,B,\n2,A,\n2,B,\n2,C,x\n3,C,x\n3,A,x\n");
+    const out = join(work, "empty-category-out");
+    const r = await cobuy(["build", "--input", csv, "--out", out, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(oneJson(r.stdout)).toMatchObject({
+      counts: { rows: 7, skippedRows: 0 },
+      validation: { products: 2 },
+    });
+    expect(r.stderr).toContain("3 rows have an empty category");
+    const rich = JSON.parse(readFileSync(join(out, "recs.rich.json"), "utf8"));
+    expect(rich.products.B).toEqual({ category: null, support: 2 });
+    expect(rich.products.A).toEqual({ category: "x", support: 3 });
+    const validation = JSON.parse(readFileSync(join(out, "validation.json"), "utf8"));
+    expect(validation.productsWithoutCategory).toBe(1);
+  });
+
   it("fails with exit 1 on a missing input file", async () => {
     const r = await cobuy(["build", "--input", join(work, "nope.csv"), "--out", join(work, "x"), "--json"]);
     expect(r.code).toBe(1);
@@ -249,12 +274,17 @@ describe("cobuy pipeline", () => {
       runDir: string;
       stages: Record<string, number>;
       input: string;
+      files: string[];
+      load: { productStats: string; active: boolean };
     };
     expect(a.runId).toMatch(/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(_\d+)?$/);
     expect(a.runDir).toBe(join(home, "runs", a.runId));
     expect(a.input.startsWith(join(home, "data"))).toBe(true);
     expect(Object.keys(a.stages)[0]).toBe("sample");
-    for (const f of ["recs.json", "recs.rich.json", "validation.json", "manifest.json"]) {
+    expect(a.files).toContain("report.html");
+    // Loaded into the embedded PGlite with the categories and supports of the products section.
+    expect(a.load).toMatchObject({ productStats: "document", active: true });
+    for (const f of ["recs.json", "recs.rich.json", "validation.json", "report.html", "manifest.json"]) {
       expect(existsSync(join(a.runDir, f)), f).toBe(true);
     }
     expect(JSON.stringify(JSON.parse(readFileSync(join(home, "runs", "latest.json"), "utf8")))).toContain(

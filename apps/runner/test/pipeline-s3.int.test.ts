@@ -47,7 +47,17 @@ beforeAll(async () => {
     PGDATABASE: "",
   };
   sales = join(work, "sales.csv");
-  const r = await cobuy(["sample", "--out", sales, "--orders", "600", "--products", "150", "--categories", "5"]);
+  const r = await cobuy([
+    "sample",
+    "--out",
+    sales,
+    "--orders",
+    "600",
+    "--products",
+    "150",
+    "--categories",
+    "5",
+  ]);
   expect(r.code, r.stderr).toBe(0);
 });
 afterAll(async () => {
@@ -105,7 +115,16 @@ describe("cobuy pipeline --store s3://", () => {
   });
 
   it("runs show latest --json names the newest run; fetch latest verifies it", async () => {
-    const show = await cobuy(["runs", "show", "latest", "--store", STORE, "--s3-endpoint", s3.endpoint, "--json"]);
+    const show = await cobuy([
+      "runs",
+      "show",
+      "latest",
+      "--store",
+      STORE,
+      "--s3-endpoint",
+      s3.endpoint,
+      "--json",
+    ]);
     expect(show.code, show.stderr).toBe(0);
     const m = json(show.stdout);
     expect(m.runId > first).toBe(true);
@@ -115,7 +134,17 @@ describe("cobuy pipeline --store s3://", () => {
     expect(json(list.stdout).runs.map((x: { runId: string }) => x.runId)).toEqual([m.runId, first]);
 
     const to = join(work, "fetched");
-    const f = await cobuy(["fetch", "latest", "--store", STORE, "--s3-endpoint", s3.endpoint, "--to", to, "--json"]);
+    const f = await cobuy([
+      "fetch",
+      "latest",
+      "--store",
+      STORE,
+      "--s3-endpoint",
+      s3.endpoint,
+      "--to",
+      to,
+      "--json",
+    ]);
     expect(f.code, f.stderr).toBe(0);
     expect(json(f.stdout).runId).toBe(m.runId);
     const rich = JSON.parse(readFileSync(join(to, "recs.rich.json"), "utf8"));
@@ -153,7 +182,16 @@ describe("cobuy pipeline --store s3://", () => {
     expect(out.load.products).toBe(out.counts.products);
     expect(out.classicKey).toMatch(/^classic\/key\d{4}-\d{2}-\d{2}_\d{2}-\d{2}\.json$/);
 
-    const show = await cobuy(["runs", "show", "latest", "--store", STORE, "--s3-endpoint", s3.endpoint, "--json"]);
+    const show = await cobuy([
+      "runs",
+      "show",
+      "latest",
+      "--store",
+      STORE,
+      "--s3-endpoint",
+      s3.endpoint,
+      "--json",
+    ]);
     const m = json(show.stdout).manifest;
     expect(m.runId).toBe(out.runId);
     expect(m.classicKey).toBe(out.classicKey);

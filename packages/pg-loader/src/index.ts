@@ -35,6 +35,7 @@ export {
 } from "./parse/rich-recs-parser.js";
 export {
   activeRun,
+  activeRunId,
   listCategories,
   listRuns,
   type ProductInfo,

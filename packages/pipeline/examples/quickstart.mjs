@@ -8,13 +8,20 @@ const out = process.argv[2] ?? mkdtempSync(join(tmpdir(), "cobuy-quickstart-"));
 const input = join(out, "sample.csv");
 await writeSampleCsv(input, { seed: 1 }); // 20 000 orders, 2 000 products, 20 categories
 
-const { index, topk, validation, stats } = await buildRecommendations(input, {
+const { index, topk, validation, productSupport, stats } = await buildRecommendations(input, {
   k: 5,
   onStage: (e) => {
     if (e.phase === "end") console.log(`${e.stage}: ${e.seconds.toFixed(3)} s`);
   },
 });
-const files = await writeDocuments(out, { index, topk, validation, runId: makeRunId(), params: { k: 5 } });
+const files = await writeDocuments(out, {
+  index,
+  topk,
+  validation,
+  productSupport,
+  runId: makeRunId(),
+  params: { k: 5 },
+});
 console.log(
   `${stats.rows} rows, ${stats.orders} orders, ${stats.products} products, share ${validation?.overall.share}`,
 );

@@ -64,7 +64,15 @@ describe("writeDocuments", () => {
     expect(rich.createdAt).toBe("2025-01-02T03:04:05.678Z");
     expect(rich.params).toEqual({ k: 2, minScore: 0, incidence: "count" });
     expect(rich.counts).toEqual({ orders: 5, rows: 10, products: 5 });
-    expect(Object.keys(rich)).toEqual(["format", "runId", "createdAt", "params", "counts", "recs", "products"]);
+    expect(Object.keys(rich)).toEqual([
+      "format",
+      "runId",
+      "createdAt",
+      "params",
+      "counts",
+      "recs",
+      "products",
+    ]);
     // products: category (most frequent) and support = distinct orders containing the product.
     expect(rich.products).toEqual({
       P1: { category: "A", support: 2 },

@@ -1,5 +1,4 @@
-export {};
 export * from "./pg.js";
-export * from "./s3rver.js";
 export * from "./s3-fault-proxy.js";
 export * from "./s3-store-contract.js";
+export * from "./s3rver.js";

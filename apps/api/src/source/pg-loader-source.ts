@@ -1,5 +1,6 @@
 import {
   activeRun,
+  activeRunId,
   type CobuyDb,
   type ProductInfo,
   popularInCategory,
@@ -32,14 +33,9 @@ export function pgLoaderSource(db: CobuyDb): RecommendationSource {
   return {
     async activeRunId() {
       // Checked up to once per request: only the id, not pg-loader's full run row (params,
-      // counts and validation jsonb).
+      // counts and validation jsonb); a prepared statement on PostgreSQL.
       try {
-        const row = await db.kysely
-          .selectFrom("active_run")
-          .innerJoin("runs", "runs.key", "active_run.run_key")
-          .select("runs.id")
-          .executeTakeFirst();
-        return row?.id ?? null;
+        return await activeRunId(db);
       } catch (err) {
         if (notMigrated(err)) return null;
         throw err;

@@ -3,14 +3,15 @@ import { makeRunId, writeDocuments } from "@cobuy/pipeline";
 import { requireString } from "../args.js";
 import { BUILD_OPTIONS, parseBuildParams } from "../build/options.js";
 import { buildFacts, paramsRecord, runBuild } from "../build/run-build.js";
-import { buildSummary, printSummary } from "../build/summary.js";
 import { writeRunReport } from "../build/run-report.js";
+import { buildSummary, printSummary } from "../build/summary.js";
 import { defineCommand } from "../command.js";
 import { fmtBytes } from "../ui/format.js";
 
 export const build = defineCommand({
   name: "build",
-  summary: "build similar-product lists from a sales CSV and write the documents and report.html into a folder",
+  summary:
+    "build similar-product lists from a sales CSV and write the documents and report.html into a folder",
   usage: "cobuy build --input FILE --out DIR [--k K] [options]",
   description:
     "Reads order lines (header row; order, product and category columns; .csv or .csv.gz), computes\n" +

@@ -69,7 +69,8 @@ export interface PipelineRun {
 export const pipeline = defineCommand({
   name: "pipeline",
   summary: "run the whole job: (sample data →) build → documents → publish → load into the database",
-  usage: "cobuy pipeline [--input FILE] [--store URL [--gzip] [--classic-key PATTERN]] [--no-load] [build options]",
+  usage:
+    "cobuy pipeline [--input FILE] [--store URL [--gzip] [--classic-key PATTERN]] [--no-load] [build options]",
   description:
     "Without --input, generates the sample data set once into $COBUY_HOME/data/ (default ./.cobuy) and\n" +
     "uses it. Publishes the run (documents and report.html, then manifest.json, then latest.json) under\n" +
@@ -265,7 +266,8 @@ function report(run: PipelineRun, seconds: number): BuildSummary {
   ctx.print(`input:     ${run.input}`);
   ctx.print(`run:       ${run.location}`);
   if (run.latest) ctx.print(`latest:    ${run.latest}`);
-  if (run.published?.classicKey) ctx.print(`classic:   ${run.published.classicKey} (in ${run.published.store})`);
+  if (run.published?.classicKey)
+    ctx.print(`classic:   ${run.published.classicKey} (in ${run.published.store})`);
   if (run.loaded) {
     const { result, target, example } = run.loaded;
     ctx.print(

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { type DbInput, withDb } from "../db/open-database.js";
 import type { Json } from "../db/types.js";
 import { ConfigError, NotMigratedError } from "../errors.js";
+import { readStatements, runRead } from "./read-statements.js";
 
 /** A loaded (or pruned) run. */
 export interface RunInfo {
@@ -61,29 +62,11 @@ export async function similarProducts(
 ): Promise<SimilarProducts | null> {
   const k = checkCount("k", options.k ?? 10, 1000);
   return query(input, async (db) => {
-    const rows = await db.kysely
-      .selectFrom("active_products as p")
-      .leftJoin("active_recommendations as r", (join) => {
-        let j = join.onRef("r.product_id", "=", "p.product_id");
-        if (options.category !== undefined) j = j.on("r.recommended_category", "=", options.category);
-        return j;
-      })
-      .select([
-        "p.run_id",
-        "p.product_id",
-        "p.category",
-        "p.support",
-        "p.rec_count",
-        "r.rank",
-        "r.recommended_id",
-        "r.score",
-        "r.support as pair_support",
-        "r.recommended_category",
-      ])
-      .where("p.product_id", "=", productId)
-      .orderBy("r.rank")
-      .limit(k)
-      .execute();
+    const statements = readStatements(db.schema);
+    const rows =
+      options.category === undefined
+        ? await runRead<SimilarRow>(db, statements.similar, [productId, k])
+        : await runRead<SimilarRow>(db, statements.similarInCategory, [productId, k, options.category]);
     const first = rows[0];
     if (first === undefined) return null;
     return {
@@ -114,11 +97,7 @@ export async function similarProducts(
  */
 export async function productInfo(input: DbInput, productId: string): Promise<ProductInfo | null> {
   return query(input, async (db) => {
-    const r = await db.kysely
-      .selectFrom("active_products")
-      .select(["product_id", "category", "support", "rec_count"])
-      .where("product_id", "=", productId)
-      .executeTakeFirst();
+    const [r] = await runRead<ProductRow>(db, readStatements(db.schema).product, [productId]);
     return r ? toProduct(r) : null;
   });
 }
@@ -161,14 +140,7 @@ export async function popularInCategory(
 ): Promise<ProductInfo[]> {
   const n = checkCount("limit", limit, 1000);
   return query(input, async (db) => {
-    const rows = await db.kysely
-      .selectFrom("active_products")
-      .select(["product_id", "category", "support", "rec_count"])
-      .where("category", "=", category)
-      .orderBy(sql`support DESC NULLS LAST`)
-      .orderBy("product_id")
-      .limit(n)
-      .execute();
+    const rows = await runRead<ProductRow>(db, readStatements(db.schema).popular, [category, n]);
     return rows.map(toProduct);
   });
 }
@@ -199,6 +171,19 @@ export async function listCategories(input: DbInput): Promise<{ category: string
 export async function activeRun(input: DbInput): Promise<RunInfo | null> {
   const runs = await runQuery(input, true);
   return runs[0] ?? null;
+}
+
+/**
+ * Just the active run's id, or null when none is active: one tiny statement (prepared once per
+ * connection on PostgreSQL), cheap enough to call per request.
+ * @example
+ * const id = await activeRunId(db); // "2025-01-31_12-00-00"
+ */
+export async function activeRunId(input: DbInput): Promise<string | null> {
+  return query(input, async (db) => {
+    const [r] = await runRead<{ id: string }>(db, readStatements(db.schema).activeRunId, []);
+    return r?.id ?? null;
+  });
 }
 
 /**
@@ -236,12 +221,23 @@ async function runQuery(input: DbInput, activeOnly: boolean): Promise<RunInfo[]>
   });
 }
 
-function toProduct(r: {
+interface ProductRow {
   product_id: string;
   category: string | null;
   support: number | null;
   rec_count: number;
-}): ProductInfo {
+}
+
+interface SimilarRow extends ProductRow {
+  run_id: string;
+  rank: number | null;
+  recommended_id: string | null;
+  score: number | null;
+  pair_support: number | null;
+  recommended_category: string | null;
+}
+
+function toProduct(r: ProductRow): ProductInfo {
   return { id: r.product_id, category: r.category, support: r.support, recCount: r.rec_count };
 }
 

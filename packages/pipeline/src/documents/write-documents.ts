@@ -204,7 +204,10 @@ async function writeProducts(
 // A support count: a non-negative integer below 2^31 (what the loaders store as int4).
 function count(x: number): string {
   if (!Number.isInteger(x) || x < 0 || x >= 2 ** 31) {
-    throw new PipelineError("COBUY_PIPELINE_OPTION", `a product support must be an integer in [0, 2^31) (got ${x})`);
+    throw new PipelineError(
+      "COBUY_PIPELINE_OPTION",
+      `a product support must be an integer in [0, 2^31) (got ${x})`,
+    );
   }
   return String(x);
 }

@@ -14,7 +14,8 @@ import { FnDialect } from "../fn-dialect.js";
 export class PostgresBackend implements Backend {
   readonly kind = "postgres";
   constructor(
-    private readonly pool: pg.Pool,
+    /** The pool (read-only use: the query API runs its named prepared statements on it). */
+    readonly pool: pg.Pool,
     private readonly schema: string,
   ) {}
 

@@ -1,0 +1,134 @@
+import { createHash } from "node:crypto";
+import { CompiledQuery } from "kysely";
+import type pg from "pg";
+import { quoteIdent } from "../db/backend.js";
+import type { CobuyDb } from "../db/open-database.js";
+import { PostgresBackend } from "../dialect/postgres/backend.js";
+
+/**
+ * One hot read statement of the query API: fixed SQL text for a schema (built from constants and
+ * the validated, quoted schema name; user values only ever travel as parameters) and the name it
+ * is prepared under. The name is derived from the text, so two schemas (or two versions of this
+ * package) never share a name for different SQL.
+ */
+export interface ReadStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** The query API's hot statements for one schema. */
+export interface ReadStatements {
+  /** `$1` product id, `$2` limit: the product (one row) left-joined to its list, by rank. */
+  similar: ReadStatement;
+  /** `$1` product id, `$2` limit, `$3` category: as `similar`, list items of that category only. */
+  similarInCategory: ReadStatement;
+  /** `$1` product id. */
+  product: ReadStatement;
+  /** `$1` category, `$2` limit: by support desc (nulls last), then id. */
+  popular: ReadStatement;
+  /** The active run's id (no row: none active). */
+  activeRunId: ReadStatement;
+}
+
+const cache = new Map<string, ReadStatements>();
+
+/**
+ * The statements for `schema`. Each reads `active_run` exactly once, as an InitPlan, so one
+ * statement never mixes two runs and the planner prunes every partitioned table to the active
+ * run's partition at execution time (a generic plan stays valid across runs).
+ */
+export function readStatements(schema: string): ReadStatements {
+  let s = cache.get(schema);
+  if (s) return s;
+  const t = (table: string) => `${quoteIdent(schema)}.${quoteIdent(table)}`;
+  const active = `(SELECT run_key FROM ${t("active_run")})`;
+  const similarColumns =
+    "r.id AS run_id, p.product_id, p.category, p.support, p.rec_count, " +
+    "rec.rank, rec.recommended_id, rec.score, rec.support AS pair_support, q.category AS recommended_category";
+  const productWhere = `WHERE p.run_key = ${active} AND p.product_id = $1`;
+  s = {
+    similar: statement(
+      "similar",
+      `SELECT ${similarColumns} FROM ${t("products")} p ` +
+        `JOIN ${t("runs")} r ON r.key = p.run_key ` +
+        `LEFT JOIN ${t("recommendations")} rec ON rec.run_key = p.run_key AND rec.product_id = p.product_id ` +
+        `LEFT JOIN ${t("products")} q ON q.run_key = p.run_key AND q.product_id = rec.recommended_id ` +
+        `${productWhere} ORDER BY rec.rank LIMIT $2`,
+    ),
+    similarInCategory: statement(
+      "similar_cat",
+      `SELECT ${similarColumns} FROM ${t("products")} p ` +
+        `JOIN ${t("runs")} r ON r.key = p.run_key ` +
+        `LEFT JOIN (${t("recommendations")} rec JOIN ${t("products")} q ` +
+        "ON q.run_key = rec.run_key AND q.product_id = rec.recommended_id AND q.category = $3) " +
+        "ON rec.run_key = p.run_key AND rec.product_id = p.product_id " +
+        `${productWhere} ORDER BY rec.rank LIMIT $2`,
+    ),
+    product: statement(
+      "product",
+      `SELECT p.product_id, p.category, p.support, p.rec_count FROM ${t("products")} p ${productWhere}`,
+    ),
+    popular: statement(
+      "popular",
+      `SELECT p.product_id, p.category, p.support, p.rec_count FROM ${t("products")} p ` +
+        `WHERE p.run_key = ${active} AND p.category = $1 ` +
+        "ORDER BY p.support DESC NULLS LAST, p.product_id LIMIT $2",
+    ),
+    activeRunId: statement(
+      "active_run",
+      `SELECT r.id FROM ${t("active_run")} a JOIN ${t("runs")} r ON r.key = a.run_key`,
+    ),
+  };
+  cache.set(schema, s);
+  return s;
+}
+
+function statement(what: string, text: string): ReadStatement {
+  // PostgreSQL keeps statement names to 63 bytes: a short tag plus a digest of the text.
+  const digest = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  return { name: `cobuy_${what}_${digest}`, text };
+}
+
+// A prepared statement whose tables were replaced incompatibly ("cached plan must not change
+// result type") or that a pooler dropped ("prepared statement … does not exist"): the connection
+// is discarded and the statement runs again on another one.
+const STALE_STATEMENT = new Set(["0A000", "26000"]);
+
+/**
+ * Runs a read statement. On PostgreSQL opened by this package: a named prepared statement on the
+ * pool (parsed and planned once per connection, then only bound and executed). Elsewhere (PGlite,
+ * a Kysely instance this package did not create): the same text through Kysely.
+ */
+export async function runRead<R>(db: CobuyDb, stmt: ReadStatement, values: unknown[]): Promise<R[]> {
+  const backend = db.backend;
+  if (backend instanceof PostgresBackend) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await runPrepared<R>(backend.pool, stmt, values);
+      } catch (err) {
+        if (attempt < 2 && STALE_STATEMENT.has((err as { code?: string }).code ?? "")) continue;
+        throw err;
+      }
+    }
+  }
+  const result = await db.kysely.executeQuery<R>(CompiledQuery.raw(stmt.text, values));
+  return result.rows;
+}
+
+async function runPrepared<R>(pool: pg.Pool, stmt: ReadStatement, values: unknown[]): Promise<R[]> {
+  const client = await pool.connect();
+  // A checked-out client whose connection dies emits 'error'; the pending query rejects with it.
+  const onError = () => {};
+  client.on("error", onError);
+  let discard: Error | undefined;
+  try {
+    const result = await client.query<R & pg.QueryResultRow>({ name: stmt.name, text: stmt.text, values });
+    return result.rows;
+  } catch (err) {
+    if (STALE_STATEMENT.has((err as { code?: string }).code ?? "")) discard = err as Error;
+    throw err;
+  } finally {
+    client.off("error", onError);
+    client.release(discard);
+  }
+}
