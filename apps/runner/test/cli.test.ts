@@ -5,6 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildIncidence, countPairs, measureTopK } from "@cobuy/core-math";
+import { readSales, SIMILARITIES } from "@cobuy/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -264,7 +266,237 @@ describe("cobuy build", () => {
   });
 });
 
+type RichItem = { id: string; score: number; support: number; reason?: string };
+type Rich = {
+  params: Record<string, unknown> & { similarity: Record<string, unknown> };
+  recs: Record<string, RichItem[]>;
+};
+const readRich = (dir: string) => JSON.parse(readFileSync(join(dir, "recs.rich.json"), "utf8")) as Rich;
+
+describe("cobuy build --similarity / --blend", () => {
+  it("--similarity llr: other lists than the default, with core-math's measureTopK scores", async () => {
+    const classicOut = join(work, "sim-classic");
+    const llrOut = join(work, "sim-llr");
+    const c = await cobuy(["build", "--input", salesCsv, "--out", classicOut, "--threads", "1"]);
+    expect(c.code, c.stderr).toBe(0);
+    const r = await cobuy(["build", "--input", salesCsv, "--out", llrOut, "--similarity", "llr", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(oneJson(r.stdout)).toMatchObject({
+      similarity: { measure: "llr", chosen: "requested", minPairSupport: 1 },
+      blend: null,
+    });
+    const classic = readRich(classicOut);
+    const llr = readRich(llrOut);
+    expect(classic.params.similarity).toEqual({
+      measure: "cooccurrence-cosine",
+      chosen: "requested",
+      minPairSupport: 1,
+    });
+    expect(llr.params.similarity).toEqual({ measure: "llr", chosen: "requested", minPairSupport: 1 });
+    expect(llr.recs).not.toEqual(classic.recs);
+
+    // The same data through core-math directly.
+    const ix = await readSales(salesCsv);
+    const a = buildIncidence(ix.lineOrder, ix.lineProduct, ix.orders, ix.productIds.length, "binary");
+    const top = measureTopK(countPairs(a), "llr", { k: 5 });
+    ix.productIds.forEach((id, p) => {
+      const want = Array.from({ length: top.length[p]! }, (_, r) => ({
+        id: ix.productIds[top.ids[p * 5 + r]!],
+        score: top.scores[p * 5 + r],
+        support: top.support[p * 5 + r],
+      }));
+      expect(llr.recs[id], id).toEqual(want);
+    });
+    const plain = JSON.parse(readFileSync(join(llrOut, "recs.json"), "utf8")) as Record<string, string>;
+    for (const [id, list] of Object.entries(llr.recs)) {
+      expect(plain[id]).toBe(list.map((x) => x.id).join(";"));
+    }
+  });
+
+  it("--similarity auto records the choice and every candidate in params and the summary", async () => {
+    const out = join(work, "sim-auto");
+    const r = await cobuy([
+      "build",
+      "--input",
+      salesCsv,
+      "--out",
+      out,
+      "--similarity",
+      "auto",
+      "--threads",
+      "1",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const o = oneJson(r.stdout) as { similarity: Record<string, unknown>; stages: Record<string, number> };
+    const sim = readRich(out).params.similarity as {
+      measure: string;
+      chosen: string;
+      minPairSupport: number;
+      selection: {
+        fraction: number;
+        seed: number;
+        rule: string;
+        candidates: { similarity: string; minPairSupport: number; hitRate: number; coverage: number }[];
+      };
+    };
+    expect(sim.chosen).toBe("auto");
+    expect(SIMILARITIES).toContain(sim.measure);
+    expect(sim.selection).toMatchObject({ fraction: 0.2, seed: 1 });
+    expect(sim.selection.rule).toMatch(/hitRate@5|coverage/);
+    expect(sim.selection.candidates).toHaveLength(SIMILARITIES.length * 3);
+    expect(sim.selection.candidates).toContainEqual(
+      expect.objectContaining({ similarity: sim.measure, minPairSupport: sim.minPairSupport }),
+    );
+    expect(o.similarity).toEqual(sim);
+    expect(Object.keys(o.stages)).toContain("auto");
+    expect(r.stderr).toContain(`similarity auto chose ${sim.measure}`);
+
+    const human = await cobuy([
+      "build",
+      "--input",
+      salesCsv,
+      "--out",
+      out,
+      "--similarity",
+      "auto",
+      "--threads",
+      "1",
+    ]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(
+      new RegExp(`^similarity +${sim.measure} \\(auto, min pair support ${sim.minPairSupport}\\)`, "m"),
+    );
+    expect(human.stdout).toContain("similarity auto: ");
+  });
+
+  it("--blend popular:0.5 gives every item a reason", async () => {
+    const out = join(work, "sim-blend");
+    const r = await cobuy([
+      "build",
+      "--input",
+      salesCsv,
+      "--out",
+      out,
+      "--similarity",
+      "cosine",
+      "--min-pair-support",
+      "2",
+      "--blend",
+      "popular:0.5",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(oneJson(r.stdout)).toMatchObject({ blend: { popular: 0.5 } });
+    const rich = readRich(out);
+    expect(rich.params).toMatchObject({
+      blend: { popular: 0.5 },
+      similarity: { measure: "cosine", minPairSupport: 2 },
+    });
+    const items = Object.values(rich.recs).flat();
+    expect(items.length).toBeGreaterThan(0);
+    for (const x of items) expect(["similar", "popular-in-category", "popular"]).toContain(x.reason);
+    const reasons = new Set(items.map((x) => x.reason));
+    expect(reasons.has("similar")).toBe(true);
+    expect(reasons.has("popular-in-category")).toBe(true);
+    for (const x of items) if (x.reason === "similar") expect(x.support).toBeGreaterThanOrEqual(2);
+  });
+
+  it("rejects a bad measure, a bad blend and caps with the classic measure (exit 2)", async () => {
+    const out = join(work, "sim-bad");
+    for (const [args, message] of [
+      [["--similarity", "pearson"], "--similarity must be auto or one of cooccurrence-cosine, cosine"],
+      [["--blend", "popular:2"], "--blend must look like popular:W"],
+      [["--max-products-per-order", "10"], "the classic cooccurrence-cosine counts every order line"],
+      [["--min-pair-support", "0"], "--min-pair-support"],
+    ] as const) {
+      const r = await cobuy(["build", "--input", salesCsv, "--out", out, ...args]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+    const capped = await cobuy([
+      "build",
+      "--input",
+      salesCsv,
+      "--out",
+      out,
+      "--similarity",
+      "llr",
+      "--max-products-per-order",
+      "3",
+      "--json",
+    ]);
+    expect(capped.code, capped.stderr).toBe(0);
+    expect(readRich(out).params.similarity).toMatchObject({ caps: { maxProductsPerOrder: 3 } });
+  });
+});
+
 describe("cobuy pipeline", () => {
+  it("--evaluate publishes evaluation.json and a report with its charts", async () => {
+    const home = join(work, "home-eval");
+    const r = await cobuy(
+      [
+        "pipeline",
+        "--input",
+        salesCsv,
+        "--evaluate",
+        "--no-load",
+        "--similarity",
+        "llr",
+        "--threads",
+        "1",
+        "--json",
+      ],
+      { COBUY_HOME: home },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const o = oneJson(r.stdout) as {
+      runDir: string;
+      files: string[];
+      stages: Record<string, number>;
+      evaluation: { file: string; similarity: string; metrics: Record<string, number> };
+      load?: unknown;
+    };
+    expect(o.load).toBeUndefined();
+    expect(o.files).toEqual([
+      "recs.json",
+      "recs.rich.json",
+      "validation.json",
+      "evaluation.json",
+      "report.html",
+    ]);
+    expect(Object.keys(o.stages)).toEqual(expect.arrayContaining(["write", "evaluate", "report", "publish"]));
+    const manifest = JSON.parse(readFileSync(join(o.runDir, "manifest.json"), "utf8")) as {
+      files: { name: string }[];
+    };
+    expect(manifest.files.map((f) => f.name)).toEqual(
+      expect.arrayContaining(["evaluation.json", "report.html"]),
+    );
+    const ev = JSON.parse(readFileSync(join(o.runDir, "evaluation.json"), "utf8"));
+    expect(ev).toMatchObject({
+      format: "cobuy.evaluation.v1",
+      k: 5,
+      split: { method: "holdout", fraction: 0.2, seed: 1 },
+      similarity: { requested: "llr", chosen: "llr" },
+    });
+    expect(o.evaluation).toMatchObject({ file: "evaluation.json", similarity: "llr" });
+    expect(o.evaluation.metrics["hitRate@5"]).toBe(ev.metrics["hitRate@5"]);
+    expect(Object.keys(ev.measures)).toEqual(expect.arrayContaining(SIMILARITIES as string[]));
+    // report.html was rendered after evaluation.json: it carries the evaluation's data.
+    const html = readFileSync(join(o.runDir, "report.html"), "utf8");
+    expect(html).toContain('"format":"cobuy.evaluation.v1"');
+    expect(html).toContain(`${ev.metrics["hitRate@5"]}`);
+    expect(existsSync(join(home, "pglite"))).toBe(false);
+    expect(existsSync(join(home, "staging"))).toBe(false);
+
+    // Off by default.
+    const plain = await cobuy(["pipeline", "--input", salesCsv, "--no-load", "--json"], { COBUY_HOME: home });
+    expect(plain.code, plain.stderr).toBe(0);
+    const p = oneJson(plain.stdout) as { files: string[]; evaluation?: unknown };
+    expect(p.files).not.toContain("evaluation.json");
+    expect(p.evaluation).toBeUndefined();
+  });
+
   it("generates the sample once and publishes runs under COBUY_HOME", async () => {
     const home = join(work, "home");
     const first = await cobuy(["pipeline", "--json"], { COBUY_HOME: home });

@@ -38,7 +38,11 @@ function makeRun(runId: string, seed: number, n: number, k: number): Run {
     for (let r = 0; r < len; r++) {
       const j = (i + 1 + ((r * 5 + seed) % (n - 1))) % n;
       if (j === i || list.some((x) => x.id === id(j))) continue;
-      list.push({ id: id(j), score: Number((0.9 - r * 0.02 + seed / 1000).toFixed(6)), support: k - r + seed });
+      list.push({
+        id: id(j),
+        score: Number((0.9 - r * 0.02 + seed / 1000).toFixed(6)),
+        support: k - r + seed,
+      });
     }
     recs[id(i)] = list;
     // Category null for every 11th product; ties in support to exercise the id tie-break.
@@ -89,7 +93,12 @@ async function viaViews(db: CobuyDb, productId: string, k: number, category?: st
   if (!first) return null;
   return {
     runId: first.run_id,
-    product: { id: first.product_id, category: first.category, support: first.support, recCount: first.rec_count },
+    product: {
+      id: first.product_id,
+      category: first.category,
+      support: first.support,
+      recCount: first.rec_count,
+    },
     items: rows
       .filter((r) => r.recommended_id !== null)
       .map((r) => ({
@@ -111,7 +120,12 @@ async function popularViaViews(db: CobuyDb, category: string, limit: number) {
     .orderBy("product_id")
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ id: r.product_id, category: r.category, support: r.support, recCount: r.rec_count }));
+  return rows.map((r) => ({
+    id: r.product_id,
+    category: r.category,
+    support: r.support,
+    recCount: r.rec_count,
+  }));
 }
 
 /** Every product of both runs (and an unknown id) answers exactly what the views say. */
@@ -186,7 +200,7 @@ for (const kind of PG_BACKEND_KINDS) {
       // A new run attaches new partitions after the statements were prepared (and planned).
       await loadRun(db, dirs[RUN_2.runId]!);
       expect(await activeRunId(db)).toBe(RUN_2.runId);
-      expect((await similarProducts(db, "Q050"))).toBeNull(); // only in run 1
+      expect(await similarProducts(db, "Q050")).toBeNull(); // only in run 1
       await expectSameAsViews(db);
       await activateRun(db, RUN_1.runId);
       expect(await activeRunId(db)).toBe(RUN_1.runId);
@@ -196,62 +210,74 @@ for (const kind of PG_BACKEND_KINDS) {
 
     it("keeps the list in rank order with the stored scores", async () => {
       const id = RUN_1.ids[1]!;
-      const expected = (JSON.parse(RUN_1.doc) as { recs: Record<string, { id: string; score: number }[]> }).recs[id]!;
+      const expected = (JSON.parse(RUN_1.doc) as { recs: Record<string, { id: string; score: number }[]> })
+        .recs[id]!;
       const got = await similarProducts(db, id, { k: 1000 });
-      expect(got?.items.map((i) => [i.id, i.rank, i.score])).toEqual(expected.map((r, i) => [r.id, i + 1, r.score]));
+      expect(got?.items.map((i) => [i.id, i.rank, i.score])).toEqual(
+        expected.map((r, i) => [r.id, i + 1, r.score]),
+      );
       // A product with an empty list: the product, no items.
       expect(await similarProducts(db, RUN_1.ids[3]!)).toMatchObject({ runId: RUN_1.runId, items: [] });
     });
 
-    it.runIf(kind === "postgres")("prepares each statement once per connection, named by schema and text", async () => {
-      await similarProducts(db, "Q001");
-      await similarProducts(db, "Q001", { category: "K1" });
-      await productInfo(db, "Q001");
-      await popularInCategory(db, "K1", 3);
-      await activeRunId(db);
-      const prepared = await sql<{ name: string; statement: string }>`
+    it.runIf(kind === "postgres")(
+      "prepares each statement once per connection, named by schema and text",
+      async () => {
+        await similarProducts(db, "Q001");
+        await similarProducts(db, "Q001", { category: "K1" });
+        await productInfo(db, "Q001");
+        await popularInCategory(db, "K1", 3);
+        await activeRunId(db);
+        const prepared = await sql<{ name: string; statement: string }>`
         SELECT name, statement FROM pg_prepared_statements ORDER BY name`.execute(db.kysely);
-      const names = prepared.rows.map((r) => r.name);
-      for (const tag of ["similar", "similar_cat", "product", "popular", "active_run"]) {
-        expect(names.filter((n) => new RegExp(`^cobuy_${tag}_[0-9a-f]{16}$`).test(n))).toHaveLength(1);
-      }
-      for (const r of prepared.rows) expect(r.statement).toContain('"cobuy".');
-    });
-
-    it.runIf(kind === "postgres")("re-prepares on another connection when the server dropped the statement", async () => {
-      expect(await activeRunId(db)).toBe(RUN_1.runId);
-      // As a transaction-mode pooler or a `DISCARD ALL` would: node-postgres still thinks it is prepared.
-      await sql`DEALLOCATE ALL`.execute(db.kysely);
-      expect(await activeRunId(db)).toBe(RUN_1.runId);
-      expect((await similarProducts(db, "Q001"))?.runId).toBe(RUN_1.runId);
-    });
-
-    it.runIf(kind === "postgres")("keeps schemas apart on one pool and works through a Kysely instance", async () => {
-      const other = await openDatabase(db.kysely, { schema: "cobuy_other" });
-      await loadRun(other, dirs[RUN_2.runId]!);
-      expect(await activeRunId(other)).toBe(RUN_2.runId);
-      expect(await activeRunId(db)).toBe(RUN_1.runId);
-      expect((await similarProducts(other, "Q001"))?.runId).toBe(RUN_2.runId);
-      expect((await similarProducts(db, "Q001"))?.runId).toBe(RUN_1.runId);
-      // A Kysely instance pg-loader did not create: plain statements, same answers.
-      if (backend.kind !== "postgres") return;
-      const pool = new pg.Pool({ connectionString: backend.connectionString, max: 1 });
-      const foreign = new Kysely({ dialect: new PostgresDialect({ pool }) });
-      try {
-        const wrapped = await openDatabase(foreign);
-        for (const id of ["Q001", "Q010", "Q050", "nope"]) {
-          expect(await similarProducts(wrapped, id, { k: 4, category: "K2" })).toEqual(
-            await similarProducts(db, id, { k: 4, category: "K2" }),
-          );
-          expect(await productInfo(wrapped, id)).toEqual(await productInfo(db, id));
+        const names = prepared.rows.map((r) => r.name);
+        for (const tag of ["similar", "similar_cat", "product", "popular", "active_run"]) {
+          expect(names.filter((n) => new RegExp(`^cobuy_${tag}_[0-9a-f]{16}$`).test(n))).toHaveLength(1);
         }
-        expect(await activeRunId(wrapped)).toBe(RUN_1.runId);
-        const prepared = await sql<{ n: number }>`
+        for (const r of prepared.rows) expect(r.statement).toContain('"cobuy".');
+      },
+    );
+
+    it.runIf(kind === "postgres")(
+      "re-prepares on another connection when the server dropped the statement",
+      async () => {
+        expect(await activeRunId(db)).toBe(RUN_1.runId);
+        // As a transaction-mode pooler or a `DISCARD ALL` would: node-postgres still thinks it is prepared.
+        await sql`DEALLOCATE ALL`.execute(db.kysely);
+        expect(await activeRunId(db)).toBe(RUN_1.runId);
+        expect((await similarProducts(db, "Q001"))?.runId).toBe(RUN_1.runId);
+      },
+    );
+
+    it.runIf(kind === "postgres")(
+      "keeps schemas apart on one pool and works through a Kysely instance",
+      async () => {
+        const other = await openDatabase(db.kysely, { schema: "cobuy_other" });
+        await loadRun(other, dirs[RUN_2.runId]!);
+        expect(await activeRunId(other)).toBe(RUN_2.runId);
+        expect(await activeRunId(db)).toBe(RUN_1.runId);
+        expect((await similarProducts(other, "Q001"))?.runId).toBe(RUN_2.runId);
+        expect((await similarProducts(db, "Q001"))?.runId).toBe(RUN_1.runId);
+        // A Kysely instance pg-loader did not create: plain statements, same answers.
+        if (backend.kind !== "postgres") return;
+        const pool = new pg.Pool({ connectionString: backend.connectionString, max: 1 });
+        const foreign = new Kysely({ dialect: new PostgresDialect({ pool }) });
+        try {
+          const wrapped = await openDatabase(foreign);
+          for (const id of ["Q001", "Q010", "Q050", "nope"]) {
+            expect(await similarProducts(wrapped, id, { k: 4, category: "K2" })).toEqual(
+              await similarProducts(db, id, { k: 4, category: "K2" }),
+            );
+            expect(await productInfo(wrapped, id)).toEqual(await productInfo(db, id));
+          }
+          expect(await activeRunId(wrapped)).toBe(RUN_1.runId);
+          const prepared = await sql<{ n: number }>`
           SELECT count(*)::int AS n FROM pg_prepared_statements`.execute(foreign);
-        expect(prepared.rows[0]?.n).toBe(0);
-      } finally {
-        await foreign.destroy();
-      }
-    });
+          expect(prepared.rows[0]?.n).toBe(0);
+        } finally {
+          await foreign.destroy();
+        }
+      },
+    );
   });
 }

@@ -6,6 +6,7 @@ export {
   type ProgressEvent,
   type RecommendOptions,
   recommendFromIndex,
+  type SimilarityChoice,
   type Stage,
   type StageEvent,
 } from "./build/build-recommendations.js";

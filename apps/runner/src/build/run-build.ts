@@ -3,7 +3,7 @@
  * `ctx.stages` timings and progress bars, bad rows and category conflicts become log lines, and
  * the result's counts become the summary's {@link BuildFacts}.
  */
-import { type BuildResult, buildRecommendations, type Stage } from "@cobuy/pipeline";
+import { type BuildResult, buildRecommendations, type SimilarityChoice, type Stage } from "@cobuy/pipeline";
 import type { Context } from "../context.js";
 import type { Progress } from "../ui/progress.js";
 import type { BuildParams } from "./options.js";
@@ -11,14 +11,32 @@ import type { BuildFacts } from "./summary.js";
 
 const UNITS: Partial<Record<Stage, string>> = { ingest: "rows", topk: "products" };
 
+/** What a caller adds to a build beyond its flags. */
+export interface RunBuildExtra {
+  /** Keep the order ids (for an evaluation of the same index afterwards). */
+  keepOrderIds?: boolean;
+}
+
 /**
  * @example
  * const result = await runBuild(ctx, "sales.csv", parseBuildParams(values));
  * const facts = buildFacts(result);
  */
-export async function runBuild(ctx: Context, input: string, params: BuildParams): Promise<BuildResult> {
+export async function runBuild(
+  ctx: Context,
+  input: string,
+  params: BuildParams,
+  extra: RunBuildExtra = {},
+): Promise<BuildResult> {
   const bars = new Map<Stage, Progress>();
   const result = await buildRecommendations(input, {
+    similarity: params.similarity,
+    minPairSupport: params.minPairSupport,
+    ...(params.caps.maxProductsPerOrder !== undefined || params.caps.maxOrdersPerProduct !== undefined
+      ? { caps: params.caps }
+      : {}),
+    ...(params.blend ? { blend: params.blend } : {}),
+    ...(extra.keepOrderIds ? { keepOrderIds: true } : {}),
     k: params.k,
     minScore: params.minScore,
     minSupport: params.minSupport,
@@ -38,9 +56,20 @@ export async function runBuild(ctx: Context, input: string, params: BuildParams)
     },
     onProgress(e) {
       if (e.stage === "ingest") bars.get("ingest")?.update(e.rows);
+      else if (e.stage === "auto") ctx.log.debug(`auto: ${e.detail}`);
       else bars.get("topk")?.update(e.done, e.total);
     },
   });
+  const sim = result.similarity;
+  if (sim.selection) {
+    ctx.log.info(
+      `similarity auto chose ${sim.measure} (min pair support ${sim.minPairSupport}): ${sim.selection.rule}`,
+      {
+        validationOrders: sim.selection.validationOrders,
+        candidates: sim.selection.candidates.length,
+      },
+    );
+  }
   const bad = result.index.badRows;
   if (bad.count > 0) {
     const first = bad.examples
@@ -82,11 +111,22 @@ export function buildFacts(r: BuildResult): BuildFacts {
     },
     multiplyAdds: r.stats.multiplyAdds,
     validation: { products: v.products, sameCategory: v.sameCategory, share: v.share },
+    similarity: similarityRecord(r.similarity),
+    blend: r.blend,
   };
 }
 
-/** What `recs.rich.json` and the manifest record as the run's parameters. */
-export function paramsRecord(input: string, p: BuildParams): Record<string, unknown> {
+/** `params.similarity` and the summary's `similarity`: the measure, how it was chosen, auto's candidates. */
+export function similarityRecord(s: SimilarityChoice): Record<string, unknown> {
+  return { ...s };
+}
+
+/**
+ * What `recs.rich.json` and the manifest record as the run's parameters: the flags, the measure
+ * that made the lists (`similarity`: measure, "requested" or "auto", minimum pair support, caps,
+ * and auto's validation split and candidates) and the blend.
+ */
+export function paramsRecord(input: string, p: BuildParams, r: BuildResult): Record<string, unknown> {
   return {
     input,
     k: p.k,
@@ -95,5 +135,7 @@ export function paramsRecord(input: string, p: BuildParams): Record<string, unkn
     incidence: p.incidence,
     columns: p.columns,
     skipBadRows: p.skipBadRows,
+    similarity: similarityRecord(r.similarity),
+    ...(r.blend ? { blend: r.blend } : {}),
   };
 }

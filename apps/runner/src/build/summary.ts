@@ -20,6 +20,10 @@ export interface BuildFacts {
   /** Multiply-adds of the cosine stage. */
   multiplyAdds: number;
   validation: { products: number; sameCategory: number; share: number };
+  /** The measure that made the lists and how it was chosen (see `paramsRecord`). */
+  similarity: Record<string, unknown>;
+  /** The blend applied, or null. */
+  blend: { popular: number } | null;
 }
 
 /** The `--json` summary of a build (the CLI adds `ok` and `command`). */
@@ -75,6 +79,7 @@ export function summaryTable(s: BuildSummary): TableSpec {
     ]);
   }
   rows.push(["peak memory", fmtBytes(s.peakRssBytes)]);
+  rows.push(["similarity", similarityLabel(s)]);
   rows.push([
     "same-category share",
     `${fmtShare(s.validation.share)} (${fmtCount(s.validation.sameCategory)}/${fmtCount(s.validation.products)})`,
@@ -82,10 +87,38 @@ export function summaryTable(s: BuildSummary): TableSpec {
   return { rows, align: ["left", "right"] };
 }
 
-/** Prints the summary table (silent under --json). */
+/** "llr (auto, min pair support 2) + popular:0.5" */
+function similarityLabel(s: BuildFacts): string {
+  const sim = s.similarity as { measure?: string; chosen?: string; minPairSupport?: number };
+  const how = [sim.chosen === "auto" ? "auto" : "", `min pair support ${sim.minPairSupport ?? 1}`]
+    .filter(Boolean)
+    .join(", ");
+  return `${sim.measure ?? "?"} (${how})${s.blend ? ` + popular:${s.blend.popular}` : ""}`;
+}
+
+/** Prints the summary table (silent under --json), and auto's candidates when it chose. */
 export function printSummary(ctx: Context, s: BuildSummary, title?: string): void {
   ctx.print();
   ctx.table({ ...summaryTable(s), title });
+  const selection = s.similarity.selection as
+    | {
+        rule: string;
+        candidates: { similarity: string; minPairSupport: number; hitRate: number; coverage: number }[];
+      }
+    | undefined;
+  if (selection) {
+    ctx.print();
+    ctx.table({
+      title: `similarity auto: ${selection.rule}`,
+      columns: ["measure", "min pair support", "hitRate", "coverage"],
+      rows: selection.candidates.map((c) => [
+        c.similarity,
+        c.minPairSupport,
+        Number(c.hitRate.toFixed(4)),
+        Number(c.coverage.toFixed(4)),
+      ]),
+    });
+  }
 }
 
 function round(x: number): number {

@@ -15,8 +15,10 @@ export const build = defineCommand({
   usage: "cobuy build --input FILE --out DIR [--k K] [options]",
   description:
     "Reads order lines (header row; order, product and category columns; .csv or .csv.gz), computes\n" +
-    "C = AᵀA and the exact cosine top-k per product, validates the lists per category and writes\n" +
-    "recs.json, recs.rich.json and validation.json, then report.html (the metric per category, readable\n" +
+    "C = AᵀA and the exact cosine top-k per product (or the top-k of another --similarity measure, or\n" +
+    "the one --similarity auto picks on a validation split of the orders), validates the lists per\n" +
+    "category and writes recs.json, recs.rich.json (params.similarity records the measure and, for auto,\n" +
+    "every candidate's score) and validation.json, then report.html (the metric per category, readable\n" +
     "offline), into DIR (created if missing).",
   options: {
     input: { type: "string", short: "i", valueName: "FILE", description: "sales CSV (.csv or .csv.gz)" },
@@ -26,6 +28,8 @@ export const build = defineCommand({
   examples: [
     "cobuy build --input sales.csv --k 5 --out out/",
     "cobuy build --input sales.csv.gz --out out/ --incidence binary --min-support 3 --json",
+    "cobuy build --input sales.csv --out out/ --similarity llr --min-pair-support 2",
+    "cobuy build --input sales.csv --out out/ --similarity auto --blend popular:0.2",
   ],
   async run(ctx, { values }) {
     const t0 = performance.now();
@@ -40,8 +44,9 @@ export const build = defineCommand({
         topk: result.topk,
         validation: result.validation,
         productSupport: result.productSupport,
+        reasons: result.reasons,
         runId,
-        params: paramsRecord(input, params),
+        params: paramsRecord(input, params, result),
       });
       return [...docs, await writeRunReport(out, `cobuy build — ${input}`)];
     });

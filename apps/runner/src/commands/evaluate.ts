@@ -15,6 +15,7 @@ import {
   writeReport,
 } from "@cobuy/pipeline";
 import { intOption, numberOption, requireString } from "../args.js";
+import { parseBlend, parseSimilarity } from "../build/options.js";
 import type { OptionSpecs, OptionValues } from "../command.js";
 import { defineCommand } from "../command.js";
 import type { Context } from "../context.js";
@@ -152,24 +153,6 @@ export async function writeJson(dir: string, name: string, value: unknown): Prom
   await writeFile(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
   await rename(`${file}.tmp`, file);
   return file;
-}
-
-function parseSimilarity(value: string | undefined, flag: string): SimilarityName | "auto" {
-  if (value === undefined) return "cooccurrence-cosine";
-  if (value === "auto" || isSimilarityName(value)) return value;
-  throw new UsageError(`--${flag} must be auto or one of ${SIMILARITIES.join(", ")} (got "${value}")`);
-}
-
-function parseBlend(value: string | undefined): { popular: number } | undefined {
-  if (value === undefined) return undefined;
-  const m = /^popular:(\d*\.?\d+)$/.exec(value);
-  const w = m ? Number(m[1]) : Number.NaN;
-  if (!(w >= 0 && w <= 1)) {
-    throw new UsageError(
-      `--blend must look like popular:W with W from 0 to 1, e.g. popular:0.4 (got "${value}")`,
-    );
-  }
-  return { popular: w };
 }
 
 function parseCompare(value: string | undefined): SimilarityName[] | undefined {

@@ -1,18 +1,22 @@
 /**
  * `cobuy pipeline`: the whole job with embedded defaults, as a list of stages over one run state:
  *
- *   input → build → write documents (+ report.html) → publish (--store) → (load)
+ *   input → build → write documents (+ evaluation.json with --evaluate, + report.html) → publish (--store) → (load)
  *
  * Each stage is a function `(run) => Promise<void>` below that reads and fills `PipelineRun`;
  * `run()` calls them in order. To extend, add options to `options`, fields to `PipelineRun`, and a
  * stage function + one line.
  */
 import { existsSync } from "node:fs";
-import { mkdir, rm, rmdir } from "node:fs/promises";
+import { mkdir, rm, rmdir, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { type LoadResult, localRunSource, type RunSource } from "@cobuy/pg-loader";
 import {
   type BuildResult,
+  classicKernel,
+  type Evaluation,
+  evaluate,
+  evaluationDataFromIndex,
   makeRunId,
   type WrittenDocument,
   writeDocuments,
@@ -25,6 +29,7 @@ import { writeRunReport } from "../build/run-report.js";
 import { type BuildSummary, buildSummary, printSummary } from "../build/summary.js";
 import { defineCommand } from "../command.js";
 import type { Context } from "../context.js";
+import { writeJson } from "./evaluate.js";
 import {
   DB_OPTIONS,
   type DbFlagValues,
@@ -35,6 +40,9 @@ import {
   storeRunSource,
 } from "./load.js";
 import { type OpenedStore, openStoreFromFlags, STORE_OPTIONS } from "./store-flags.js";
+
+/** The split of `--evaluate` (as `cobuy evaluate`'s defaults). */
+export const PIPELINE_EVALUATION = { method: "holdout", fraction: 0.2, seed: 1 } as const;
 
 /** The sample data set used when no --input is given (generated once into `<home>/data/`). */
 export const SAMPLE_DEFAULTS = { orders: 20_000, products: 2_000, categories: 20, seed: 1 } as const;
@@ -53,9 +61,13 @@ export interface PipelineRun {
   readonly store: OpenedStore;
   /** Store the documents gzip-compressed (--gzip). */
   readonly gzip: boolean;
+  /** Also evaluate on held-out orders and publish evaluation.json (--evaluate). */
+  readonly evaluate: boolean;
   /** Also write recs.json under this key pattern (--classic-key). */
   readonly classicKey?: string;
   result?: BuildResult;
+  /** Set by `writeRunDocuments` with --evaluate. */
+  evaluation?: Evaluation;
   documents?: WrittenDocument[];
   published?: PublishRunResult;
   /** Where the run can be found, for the user: a folder, or the run's URL in the store. */
@@ -70,12 +82,14 @@ export const pipeline = defineCommand({
   name: "pipeline",
   summary: "run the whole job: (sample data →) build → documents → publish → load into the database",
   usage:
-    "cobuy pipeline [--input FILE] [--store URL [--gzip] [--classic-key PATTERN]] [--no-load] [build options]",
+    "cobuy pipeline [--input FILE] [--store URL [--gzip] [--classic-key PATTERN]] [--evaluate] [--no-load] [build options]",
   description:
     "Without --input, generates the sample data set once into $COBUY_HOME/data/ (default ./.cobuy) and\n" +
     "uses it. Publishes the run (documents and report.html, then manifest.json, then latest.json) under\n" +
     "<store>/<runId>/, by default $COBUY_HOME/runs/, run id = UTC start time YYYY-MM-DD_HH-MM-SS, then\n" +
-    "loads it from there into DATABASE_URL or the embedded PGlite, and prints where everything went.",
+    "loads it from there into DATABASE_URL or the embedded PGlite, and prints where everything went.\n" +
+    "--evaluate also scores the lists on held-out orders (holdout 0.2, seed 1, the build's measure and k,\n" +
+    "every measure beside it) and publishes evaluation.json, whose charts report.html then shows.",
   options: {
     input: {
       type: "string",
@@ -94,6 +108,11 @@ export const pipeline = defineCommand({
       valueName: "PATTERN",
       description: "also write recs.json under this key of the store, e.g. recs/key{ts}.json",
     },
+    evaluate: {
+      type: "boolean",
+      description:
+        "also evaluate on held-out orders (holdout 0.2, seed 1, same measure and k) and publish evaluation.json; costs a build per measure",
+    },
     load: {
       type: "boolean",
       default: true,
@@ -105,6 +124,7 @@ export const pipeline = defineCommand({
   examples: [
     "cobuy pipeline",
     "COBUY_HOME=/tmp/cobuy cobuy pipeline --input sales.csv --k 10 --json",
+    "cobuy pipeline --input sales.csv --similarity auto --evaluate",
     "AWS_PROFILE=prod cobuy pipeline --store s3://my-bucket/cobuy --gzip --classic-key recs/key{ts}.json",
   ],
   async run(ctx, { values }) {
@@ -123,6 +143,7 @@ export const pipeline = defineCommand({
         staging: path.join(ctx.home.root, "staging", runId),
         store,
         gzip: values.gzip === true,
+        evaluate: values.evaluate === true,
         ...(values["classic-key"] ? { classicKey: values["classic-key"] } : {}),
       };
       ctx.log.info(`run ${runId}`, { home: ctx.home.root, store: store.label });
@@ -144,7 +165,7 @@ export const pipeline = defineCommand({
 });
 
 function summarize(run: PipelineRun, seconds: number) {
-  const summary = report(run, seconds);
+  const summary = { ...report(run, seconds), ...evaluationSummary(run) };
   if (!run.loaded) return summary;
   const { result, target } = run.loaded;
   return {
@@ -170,26 +191,90 @@ async function resolveInput(run: PipelineRun): Promise<void> {
   run.input = file;
 }
 
-/** Stages ingest → incidence → cooccurrence → topk → validation (timed by @cobuy/pipeline). */
+/** Stages ingest → incidence → (auto) → cooccurrence → topk → validation (timed by @cobuy/pipeline). */
 async function build(run: PipelineRun): Promise<void> {
-  run.result = await runBuild(run.ctx, run.input, run.params);
+  run.result = await runBuild(run.ctx, run.input, run.params, { keepOrderIds: run.evaluate });
 }
 
-/** Stage "write": the three documents and report.html into the staging folder. */
+/**
+ * Stage "write": the three documents into the staging folder, then (--evaluate, stage "evaluate")
+ * evaluation.json, then report.html, which shows evaluation.json's charts when it is there.
+ */
 async function writeRunDocuments(run: PipelineRun): Promise<void> {
   const r = run.result!;
-  run.documents = await run.ctx.stage("write", async () => {
-    const docs = await writeDocuments(run.staging, {
+  const title = `cobuy run ${run.runId}`;
+  const write = () =>
+    writeDocuments(run.staging, {
       index: r.index,
       topk: r.topk,
       validation: r.validation,
       productSupport: r.productSupport,
+      reasons: r.reasons,
       runId: run.runId,
       createdAt: run.createdAt,
-      params: paramsRecord(run.input, run.params),
+      params: paramsRecord(run.input, run.params, r),
     });
-    return [...docs, await writeRunReport(run.staging, `cobuy run ${run.runId}`)];
+  if (!run.evaluate) {
+    run.documents = await run.ctx.stage("write", async () => [
+      ...(await write()),
+      await writeRunReport(run.staging, title),
+    ]);
+    return;
+  }
+  const docs = await run.ctx.stage("write", write);
+  docs.push(await evaluateRun(run));
+  docs.push(await run.ctx.stage("report", () => writeRunReport(run.staging, title)));
+  run.documents = docs;
+}
+
+/**
+ * Stage "evaluate" (--evaluate): the build's measure (as chosen, with its minimum pair support,
+ * caps and blend) and k scored on held-out orders of the same input, every measure beside it and
+ * the best-seller baseline, as `cobuy evaluate` does → evaluation.json in the staging folder.
+ */
+async function evaluateRun(run: PipelineRun): Promise<WrittenDocument> {
+  const { ctx, params } = run;
+  const r = run.result!;
+  const sim = r.similarity;
+  const hasCaps =
+    params.caps.maxProductsPerOrder !== undefined || params.caps.maxOrdersPerProduct !== undefined;
+  run.evaluation = await ctx.stage("evaluate", () =>
+    evaluate(evaluationDataFromIndex(r.index), {
+      split: { ...PIPELINE_EVALUATION },
+      k: params.k,
+      similarity: sim.measure,
+      minPairSupport: sim.minPairSupport,
+      minScore: params.minScore,
+      ...(hasCaps ? { caps: params.caps } : {}),
+      ...(params.blend ? { blend: params.blend } : {}),
+      classic: classicKernel({ threads: params.threads, kernel: params.kernel }),
+      onProgress: (e) => ctx.log.debug(`evaluate: ${e.stage} ${e.detail ?? ""}`.trim()),
+    }),
+  );
+  const file = await writeJson(run.staging, "evaluation.json", run.evaluation);
+  const k = run.evaluation.k;
+  ctx.log.info(`evaluated ${run.evaluation.similarity.chosen} on held-out orders`, {
+    [`hitRate@${k}`]: run.evaluation.metrics[`hitRate@${k}`],
+    coverage: run.evaluation.metrics.coverage,
+    testOrders: run.evaluation.metrics.testOrders,
   });
+  return { name: "evaluation.json", path: file, bytes: (await stat(file)).size };
+}
+
+/** The summary's `evaluation` (with --evaluate): the split, what was scored and its metrics. */
+function evaluationSummary(run: PipelineRun): { evaluation?: Record<string, unknown> } {
+  const ev = run.evaluation;
+  if (!ev) return {};
+  return {
+    evaluation: {
+      file: "evaluation.json",
+      split: ev.split,
+      similarity: ev.similarity.chosen,
+      blend: ev.blend,
+      metrics: ev.metrics,
+      baseline: ev.baseline.popular,
+    },
+  };
 }
 
 /** Stage "publish": documents, manifest, then latest.json into the store (default: the local run folder). */
@@ -205,7 +290,7 @@ async function publish(run: PipelineRun): Promise<void> {
         path: d.path,
         ...(d.name.endsWith(".html") ? { contentType: "text/html; charset=utf-8" } : {}),
       })),
-      params: paramsRecord(run.input, run.params),
+      params: paramsRecord(run.input, run.params, r),
       counts: {
         rows: r.stats.rows,
         orders: r.stats.orders,
@@ -262,6 +347,21 @@ function report(run: PipelineRun, seconds: number): BuildSummary {
     seconds,
   });
   printSummary(ctx, summary, `run ${run.runId}`);
+  const ev = run.evaluation;
+  if (ev) {
+    const k = ev.k;
+    const m = ev.metrics;
+    const b = ev.baseline.popular;
+    ctx.print();
+    ctx.table({
+      title: `evaluation (holdout ${PIPELINE_EVALUATION.fraction}, seed ${PIPELINE_EVALUATION.seed}): ${m.testOrders} held-out orders, ${m.cases} cases`,
+      columns: ["", `hitRate@${k}`, `ndcg@${k}`, "coverage", "popularityBias"],
+      rows: [
+        [`${ev.similarity.chosen}${ev.blend ? ` + popular:${ev.blend.popular}` : ""}`, ...fourOf(m, k)],
+        ["popular (baseline)", ...fourOf(b, k)],
+      ],
+    });
+  }
   ctx.print();
   ctx.print(`input:     ${run.input}`);
   ctx.print(`run:       ${run.location}`);
@@ -276,6 +376,12 @@ function report(run: PipelineRun, seconds: number): BuildSummary {
     for (const line of howToQuery(target, example)) ctx.print(line);
   }
   return summary;
+}
+
+function fourOf(m: Record<string, number>, k: number): number[] {
+  return [m[`hitRate@${k}`]!, m[`ndcg@${k}`]!, m.coverage!, m.popularityBias!].map((x) =>
+    Number(x.toFixed(4)),
+  );
 }
 
 /** The run id of `at`, suffixed `_2`, `_3`, … if the store already holds a run (or a folder) with that id. */

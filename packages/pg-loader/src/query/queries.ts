@@ -67,25 +67,27 @@ export async function similarProducts(
       options.category === undefined
         ? await runRead<SimilarRow>(db, statements.similar, [productId, k])
         : await runRead<SimilarRow>(db, statements.similarInCategory, [productId, k, options.category]);
-    const first = rows[0];
-    if (first === undefined) return null;
+    const row = rows[0];
+    if (row === undefined) return null;
+    // A foreign Kysely/pg setup may leave json unparsed.
+    const items = (typeof row.items === "string" ? JSON.parse(row.items) : row.items) as
+      | SimilarItemTuple[]
+      | null;
     return {
-      runId: first.run_id,
+      runId: row.run_id,
       product: {
-        id: first.product_id,
-        category: first.category,
-        support: first.support,
-        recCount: first.rec_count,
+        id: row.product_id,
+        category: row.category,
+        support: row.support,
+        recCount: row.rec_count,
       },
-      items: rows
-        .filter((r) => r.recommended_id !== null)
-        .map((r) => ({
-          id: r.recommended_id!,
-          rank: r.rank!,
-          score: Number(r.score),
-          support: r.pair_support!,
-          category: r.recommended_category ?? null,
-        })),
+      items: (items ?? []).map(([rank, id, score, support, category]) => ({
+        id,
+        rank,
+        score: Number(score),
+        support,
+        category: category ?? null,
+      })),
     };
   });
 }
@@ -228,13 +230,12 @@ interface ProductRow {
   rec_count: number;
 }
 
+/** `[rank, recommended_id, score, support, category]` as `json_build_array` writes it. */
+type SimilarItemTuple = [number, string, number | string, number, string | null];
+
 interface SimilarRow extends ProductRow {
   run_id: string;
-  rank: number | null;
-  recommended_id: string | null;
-  score: number | null;
-  pair_support: number | null;
-  recommended_category: string | null;
+  items: SimilarItemTuple[] | string | null;
 }
 
 function toProduct(r: ProductRow): ProductInfo {

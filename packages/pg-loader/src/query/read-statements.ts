@@ -18,9 +18,12 @@ export interface ReadStatement {
 
 /** The query API's hot statements for one schema. */
 export interface ReadStatements {
-  /** `$1` product id, `$2` limit: the product (one row) left-joined to its list, by rank. */
+  /**
+   * `$1` product id, `$2` limit: one row, the product with `items`, a JSON array of its first `$2`
+   * recommendations `[rank, id, score, support, category]` by rank (null when it has none).
+   */
   similar: ReadStatement;
-  /** `$1` product id, `$2` limit, `$3` category: as `similar`, list items of that category only. */
+  /** `$1` product id, `$2` limit, `$3` category: as `similar`, only items of that category. */
   similarInCategory: ReadStatement;
   /** `$1` product id. */
   product: ReadStatement;
@@ -42,28 +45,21 @@ export function readStatements(schema: string): ReadStatements {
   if (s) return s;
   const t = (table: string) => `${quoteIdent(schema)}.${quoteIdent(table)}`;
   const active = `(SELECT run_key FROM ${t("active_run")})`;
-  const similarColumns =
-    "r.id AS run_id, p.product_id, p.category, p.support, p.rec_count, " +
-    "rec.rank, rec.recommended_id, rec.score, rec.support AS pair_support, q.category AS recommended_category";
   const productWhere = `WHERE p.run_key = ${active} AND p.product_id = $1`;
+  // One row per product: the list comes as one JSON array of [rank, id, score, support, category]
+  // (null when empty), cut to $2 items in rank order — a tenth of the rows and of the client's
+  // parsing work of a join returning one row per recommendation.
+  const similar = (categoryJoin: string) =>
+    "SELECT r.id AS run_id, p.product_id, p.category, p.support, p.rec_count, " +
+    "(SELECT json_agg(json_build_array(x.rank, x.recommended_id, x.score, x.support, x.category) ORDER BY x.rank) " +
+    `FROM (SELECT rec.rank, rec.recommended_id, rec.score, rec.support, q.category FROM ${t("recommendations")} rec ` +
+    `${categoryJoin} ${t("products")} q ON q.run_key = rec.run_key AND q.product_id = rec.recommended_id` +
+    `${categoryJoin === "JOIN" ? " AND q.category = $3" : ""} ` +
+    "WHERE rec.run_key = p.run_key AND rec.product_id = p.product_id ORDER BY rec.rank LIMIT $2) x) AS items " +
+    `FROM ${t("products")} p JOIN ${t("runs")} r ON r.key = p.run_key ${productWhere}`;
   s = {
-    similar: statement(
-      "similar",
-      `SELECT ${similarColumns} FROM ${t("products")} p ` +
-        `JOIN ${t("runs")} r ON r.key = p.run_key ` +
-        `LEFT JOIN ${t("recommendations")} rec ON rec.run_key = p.run_key AND rec.product_id = p.product_id ` +
-        `LEFT JOIN ${t("products")} q ON q.run_key = p.run_key AND q.product_id = rec.recommended_id ` +
-        `${productWhere} ORDER BY rec.rank LIMIT $2`,
-    ),
-    similarInCategory: statement(
-      "similar_cat",
-      `SELECT ${similarColumns} FROM ${t("products")} p ` +
-        `JOIN ${t("runs")} r ON r.key = p.run_key ` +
-        `LEFT JOIN (${t("recommendations")} rec JOIN ${t("products")} q ` +
-        "ON q.run_key = rec.run_key AND q.product_id = rec.recommended_id AND q.category = $3) " +
-        "ON rec.run_key = p.run_key AND rec.product_id = p.product_id " +
-        `${productWhere} ORDER BY rec.rank LIMIT $2`,
-    ),
+    similar: statement("similar", similar("LEFT JOIN")),
+    similarInCategory: statement("similar_cat", similar("JOIN")),
     product: statement(
       "product",
       `SELECT p.product_id, p.category, p.support, p.rec_count FROM ${t("products")} p ${productWhere}`,

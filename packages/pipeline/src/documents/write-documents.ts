@@ -5,6 +5,7 @@ import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { TopKLists } from "@cobuy/core-math";
 import { isPipelineError, PipelineError } from "../errors.js";
+import { REASONS } from "../evaluation/lists.js";
 import { NO_CATEGORY } from "../ingest/read-sales.js";
 import type { ValidationResult } from "../validation/validate.js";
 import { ChunkedWriter } from "./chunked-writer.js";
@@ -38,6 +39,12 @@ export interface DocumentsInput {
    * unknown) and this support.
    */
   readonly productSupport?: ArrayLike<number>;
+  /**
+   * Each item's reason as an index into `REASONS` ("similar", "popular-in-category", "popular"),
+   * laid out like `topk.ids` (`BuildResult.reasons` of a blended build). When given, every item of
+   * `recs.rich.json` gets `"reason"`; without it items have no reason field.
+   */
+  readonly reasons?: ArrayLike<number> | null;
   /** Written as `validation.json` when given. */
   readonly validation?: ValidationResult | null;
   /** The run id (see `makeRunId`). */
@@ -59,7 +66,7 @@ export interface WrittenDocument {
 /**
  * Writes `recs.json` (classic: id → recommended ids joined by `;`, pretty-printed),
  * `recs.rich.json` (format `cobuy.recs.v1`: runId, createdAt, params, counts, and per product its
- * list of `{id, score, support}`; every product present; then, with `productSupport`, the
+ * list of `{id, score, support}` (plus `reason` with `reasons`); every product present; then, with `productSupport`, the
  * `products` section `{"P1": {"category": "C01" | null, "support": 12}}`) and `validation.json` into `dir`
  * (created if missing). Each file is streamed chunk by chunk with backpressure, written under a
  * temporary name and renamed when complete. Scores are shortest round-trip JS numbers.
@@ -168,11 +175,21 @@ async function writeRich(w: ChunkedWriter, quoted: readonly string[], input: Doc
   // Re-open the object to append "recs" (and "products") streaming.
   w.push(`${headText.slice(0, headText.lastIndexOf("}")).trimEnd()},\n  "recs": {${P === 0 ? "}" : "\n"}`);
   const { k, ids, scores, support, length } = topk;
+  const reasons = input.reasons ?? null;
+  if (reasons !== null && reasons.length < ids.length) {
+    throw new PipelineError(
+      "COBUY_PIPELINE_OPTION",
+      `reasons has ${reasons.length} entries but the lists hold ${ids.length} slots: pass the reasons of these lists`,
+    );
+  }
+  // JSON of every reason, made once.
+  const reasonText = REASONS.map((r) => `,"reason":${JSON.stringify(r)}`);
   for (let p = 0; p < P; p++) {
     let line = `    ${quoted[p]}: [`;
     for (let i = 0; i < length[p]!; i++) {
       const j = p * k + i;
-      line += `${i === 0 ? "" : ","}{"id":${quoted[ids[j]!]},"score":${num(scores[j]!)},"support":${num(support[j]!)}}`;
+      const why = reasons === null ? "" : reasonText[reasons[j]!]!;
+      line += `${i === 0 ? "" : ","}{"id":${quoted[ids[j]!]},"score":${num(scores[j]!)},"support":${num(support[j]!)}${why}}`;
     }
     line += p + 1 < P ? "],\n" : "]\n  }";
     if (w.push(line)) await w.flush();

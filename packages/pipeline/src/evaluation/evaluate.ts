@@ -148,7 +148,7 @@ class Builder {
   private counts: PairCounts | undefined;
   constructor(
     private readonly train: CsrMatrix,
-    private readonly options: EvaluateOptions,
+    private readonly options: Pick<EvaluateOptions, "caps" | "classic">,
     private readonly k: number,
     private readonly minScore: number,
   ) {}
@@ -211,6 +211,100 @@ function histogram(top: TopKResult, bins = 20): Array<{ from: number; to: number
   return out;
 }
 
+/** Options of {@link selectSimilarity}. */
+export interface SelectSimilarityOptions {
+  /** List length k. */
+  k: number;
+  /** Scores at or below are dropped (default 0). */
+  minScore?: number;
+  /** Measures compared (default all; "cooccurrence-cosine" only with `classic`). */
+  candidates?: readonly SimilarityName[];
+  /** Candidate minimum pair supports (default [1, 2, 3]). */
+  minPairSupports?: readonly number[];
+  /** Coverage a candidate needs to be chosen (default 0.8). */
+  minCoverage?: number;
+  /** Caps for the core-math measures. */
+  caps?: DownsampleOptions;
+  /** The classic kernel; without it "cooccurrence-cosine" is not a candidate. */
+  classic?: ClassicKernel;
+  onProgress?: (event: { stage: string; detail?: string }) => void;
+}
+
+/** What {@link selectSimilarity} chose, and how. */
+export interface SimilaritySelection {
+  similarity: SimilarityName;
+  minPairSupport: number;
+  selection: NonNullable<Evaluation["similarity"]["selection"]>;
+}
+
+/**
+ * The choice of `similarity: "auto"`: builds every candidate measure × minimum pair support on
+ * `split.train` and scores it on `split.test` (order indices of `data`), then picks the highest
+ * hitRate@k among candidates with coverage ≥ `minCoverage` (if none qualifies, the highest
+ * coverage; ties go to the first candidate). `evaluate` calls it with a validation split carved
+ * from its training orders; `recommendFromIndex` with one carved from all orders.
+ *
+ * @example
+ * ```ts
+ * const inner = holdoutSplit(data.orderIds, { fraction: 0.2, seed: 1 });
+ * const { similarity, minPairSupport } = await selectSimilarity(data, inner, { k: 5, classic: classicKernel() });
+ * ```
+ */
+export async function selectSimilarity(
+  data: EvaluationData,
+  split: Split,
+  options: SelectSimilarityOptions,
+): Promise<SimilaritySelection> {
+  const { k } = options;
+  const minScore = options.minScore ?? 0;
+  const minCoverage = options.minCoverage ?? 0.8;
+  const progress = options.onProgress ?? (() => {});
+  const { categoryOf, names } = categoryIndex(data.categories);
+  const subTrain = selectOrders(data.a, split.train);
+  const vctx = context(subTrain, selectOrders(data.a, split.test), categoryOf, names);
+  const sub = new Builder(subTrain, { caps: options.caps, classic: options.classic }, k, minScore);
+  const compare = (options.candidates ?? SIMILARITIES).filter(
+    (s) => s !== "cooccurrence-cosine" || options.classic !== undefined,
+  );
+  const candidates: Candidate[] = [];
+  const supports = options.minPairSupports ?? [1, 2, 3];
+  for (const similarity of compare) {
+    for (const s of supports) {
+      progress({ stage: "auto", detail: `${similarity} minPairSupport=${s}` });
+      const { metrics } = scoreLists(await sub.lists(similarity, s), vctx);
+      const hitRate = metrics[`hitRate@${k}`]!;
+      const coverage = metrics.coverage!;
+      candidates.push({
+        similarity,
+        minPairSupport: s,
+        hitRate,
+        coverage,
+        eligible: coverage >= minCoverage,
+      });
+    }
+  }
+  if (candidates.length === 0) throw new Error("similarity auto: no candidate measure to compare");
+  const eligible = candidates.filter((c) => c.eligible);
+  const pool = eligible.length > 0 ? eligible : candidates;
+  const key = eligible.length > 0 ? (c: Candidate) => c.hitRate : (c: Candidate) => c.coverage;
+  // First best wins: candidates are in a fixed order, so ties resolve the same way every run.
+  const best = pool.reduce((b, c) => (key(c) > key(b) ? c : b));
+  return {
+    similarity: best.similarity,
+    minPairSupport: best.minPairSupport,
+    selection: {
+      validationOrders: split.test.length,
+      trainOrders: split.train.length,
+      minCoverage,
+      rule:
+        eligible.length > 0
+          ? `highest hitRate@${k} among candidates with coverage >= ${minCoverage}`
+          : `no candidate reached coverage ${minCoverage}: highest coverage`,
+      candidates,
+    },
+  };
+}
+
 /**
  * Honest offline evaluation: splits the orders, builds every compared measure on the training
  * orders only, scores the lists against the held-out orders (see `scoreLists`), always beside the
@@ -247,47 +341,21 @@ export async function evaluate(data: EvaluationData, options: EvaluateOptions): 
   let minPairSupport = options.minPairSupport ?? 1;
   let selection: Evaluation["similarity"]["selection"];
   if (requested === "auto") {
-    const minCoverage = options.autoMinCoverage ?? 0.8;
     const fraction = options.validationFraction ?? options.split.fraction;
     const inner = split(data, { ...options.split, fraction }, main.train, 1);
-    const subTrain = selectOrders(data.a, inner.train);
-    const vctx = context(subTrain, selectOrders(data.a, inner.test), categoryOf, names);
-    const sub = new Builder(subTrain, options, k, minScore);
-    const candidates: Candidate[] = [];
-    const supports = options.autoMinPairSupports ?? [1, 2, 3];
-    for (const similarity of compare) {
-      for (const s of supports) {
-        progress({ stage: "auto", detail: `${similarity} minPairSupport=${s}` });
-        const { metrics } = scoreLists(await sub.lists(similarity, s), vctx);
-        const hitRate = metrics[`hitRate@${k}`]!;
-        const coverage = metrics.coverage!;
-        candidates.push({
-          similarity,
-          minPairSupport: s,
-          hitRate,
-          coverage,
-          eligible: coverage >= minCoverage,
-        });
-      }
-    }
-    if (candidates.length === 0) throw new Error("similarity auto: no candidate measure to compare");
-    const eligible = candidates.filter((c) => c.eligible);
-    const pool = eligible.length > 0 ? eligible : candidates;
-    const key = eligible.length > 0 ? (c: Candidate) => c.hitRate : (c: Candidate) => c.coverage;
-    // First best wins: candidates are in a fixed order, so ties resolve the same way every run.
-    const best = pool.reduce((b, c) => (key(c) > key(b) ? c : b));
-    chosen = best.similarity;
-    minPairSupport = best.minPairSupport;
-    selection = {
-      validationOrders: inner.test.length,
-      trainOrders: inner.train.length,
-      minCoverage,
-      rule:
-        eligible.length > 0
-          ? `highest hitRate@${k} among candidates with coverage >= ${minCoverage}`
-          : `no candidate reached coverage ${minCoverage}: highest coverage`,
-      candidates,
-    };
+    const picked = await selectSimilarity(data, inner, {
+      k,
+      minScore,
+      candidates: compare,
+      ...(options.caps !== undefined && { caps: options.caps }),
+      ...(options.classic !== undefined && { classic: options.classic }),
+      ...(options.autoMinPairSupports !== undefined && { minPairSupports: options.autoMinPairSupports }),
+      ...(options.autoMinCoverage !== undefined && { minCoverage: options.autoMinCoverage }),
+      onProgress: progress,
+    });
+    chosen = picked.similarity;
+    minPairSupport = picked.minPairSupport;
+    selection = picked.selection;
   } else {
     chosen = requested;
   }

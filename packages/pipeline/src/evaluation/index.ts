@@ -1,4 +1,4 @@
-export { classicKernel } from "./classic.js";
+export { type ClassicTopKOptions, classicKernel, classicTopK } from "./classic.js";
 export {
   evaluationDataFromIndex,
   type LoadEvaluationOptions,
@@ -14,9 +14,12 @@ export {
   type ExampleItem,
   evaluate,
   isSimilarityName,
+  type SelectSimilarityOptions,
   SIMILARITIES,
   type SimilarityName,
+  type SimilaritySelection,
   type SplitOptions,
+  selectSimilarity,
 } from "./evaluate.js";
 export { blendPopular, popularLists, REASONS, type Reason, type RecLists, selectOrders } from "./lists.js";
 export { type MetricContext, type Metrics, scoreLists } from "./metrics.js";
