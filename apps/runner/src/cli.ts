@@ -3,6 +3,10 @@
 import { commands } from "./commands/index.js";
 import { main } from "./main.js";
 
+// The AWS SDK warns on every start under Node 20 about its future Node 22 requirement; cobuy supports
+// Node >= 20.19 on purpose and says so in its README, so the warning is noise in a CLI's stderr.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const argv = process.argv.slice(2);
 let settled = false;
 // If the event loop empties while a command is still awaiting (a library dropped a promise), say so
