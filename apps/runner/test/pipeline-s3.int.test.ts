@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type S3rverHandle, startS3rver } from "@cobuy/test-utils";
+import { type S3rverHandle, startFaultProxy, startS3rver } from "@cobuy/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -204,5 +204,51 @@ describe("cobuy pipeline --store s3://", () => {
     const similar = await cobuy(["db", "similar", product, "--json"]);
     expect(similar.code, similar.stderr).toBe(0);
     expect(json(similar.stdout)).toMatchObject({ found: true, runId: out.runId });
+  });
+
+  it("asks S3 to encrypt every object it writes with --sse aws:kms --sse-kms-key-id", async () => {
+    // s3rver does not enforce encryption, so the proxy in front of it reads what the client asked for.
+    const proxy = await startFaultProxy(s3.endpoint);
+    try {
+      const r = await cobuy([
+        "pipeline",
+        "--input",
+        sales,
+        "--store",
+        "s3://cobuy-pipe/encrypted",
+        "--s3-endpoint",
+        proxy.endpoint,
+        "--sse",
+        "aws:kms",
+        "--sse-kms-key-id",
+        "alias/cobuy-test",
+        "--no-load",
+        "--threads",
+        "1",
+        "--json",
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const writes = proxy.log.filter(
+        (e) => e.method === "PUT" || (e.method === "POST" && e.url.includes("uploads")),
+      );
+      const keys = writes.map((e) => e.url.split("?")[0]);
+      expect(keys).toContain("/cobuy-pipe/encrypted/latest.json");
+      expect(keys.some((k) => k?.endsWith("/manifest.json"))).toBe(true);
+      for (const w of writes) {
+        expect(w.headers["x-amz-server-side-encryption"], w.url).toBe("aws:kms");
+        expect(w.headers["x-amz-server-side-encryption-aws-kms-key-id"], w.url).toBe("alias/cobuy-test");
+      }
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("rejects a key id without KMS encryption, and an unknown --sse, as usage errors", async () => {
+    const keyOnly = await cobuy(["pipeline", "--input", sales, "--sse-kms-key-id", "k", "--no-load"]);
+    expect(keyOnly.code).toBe(2);
+    expect(keyOnly.stderr).toContain("--sse-kms-key-id needs --sse aws:kms");
+    const bogus = await cobuy(["pipeline", "--input", sales, "--sse", "rot13", "--no-load"]);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain("--sse must be one of AES256, aws:kms");
   });
 });

@@ -19,6 +19,8 @@ export type FaultRule = {
 export interface ProxyLogEntry {
   method: string;
   url: string;
+  /** The request's headers as the client sent them (to check e.g. encryption headers). */
+  headers: http.IncomingHttpHeaders;
   fault?: "status" | "drop";
   status?: number;
 }
@@ -79,7 +81,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       headers: req.headers,
     };
     const rule = pick(info);
-    const entry: ProxyLogEntry = { method: info.method, url: info.url };
+    const entry: ProxyLogEntry = { method: info.method, url: info.url, headers: info.headers };
     log.push(entry);
 
     if (rule?.kind === "status") {

@@ -22,13 +22,21 @@ import {
   writeDocuments,
   writeSampleCsv,
 } from "@cobuy/pipeline";
-import { joinKey, MANIFEST_NAME, type PublishRunResult, publishRun } from "@cobuy/s3-export";
+import {
+  joinKey,
+  MANIFEST_NAME,
+  type PublishRunResult,
+  publishRun,
+  type ServerSideEncryption,
+} from "@cobuy/s3-export";
+import { choiceOption } from "../args.js";
 import { BUILD_OPTIONS, type BuildParams, parseBuildParams } from "../build/options.js";
 import { buildFacts, paramsRecord, runBuild } from "../build/run-build.js";
 import { writeRunReport } from "../build/run-report.js";
 import { type BuildSummary, buildSummary, printSummary } from "../build/summary.js";
 import { defineCommand } from "../command.js";
 import type { Context } from "../context.js";
+import { UsageError } from "../errors.js";
 import { writeJson } from "./evaluate.js";
 import {
   DB_OPTIONS,
@@ -61,6 +69,8 @@ export interface PipelineRun {
   readonly store: OpenedStore;
   /** Store the documents gzip-compressed (--gzip). */
   readonly gzip: boolean;
+  /** Server-side encryption of every object (--sse, --sse-kms-key-id). */
+  readonly sse?: ServerSideEncryption;
   /** Also evaluate on held-out orders and publish evaluation.json (--evaluate). */
   readonly evaluate: boolean;
   /** Also write recs.json under this key pattern (--classic-key). */
@@ -103,6 +113,16 @@ export const pipeline = defineCommand({
       type: "boolean",
       description: "store the documents gzip-compressed (Content-Encoding: gzip; readers decompress)",
     },
+    sse: {
+      type: "string",
+      valueName: "AES256|aws:kms",
+      description: "server-side encryption of every object written (S3 stores; SSE-S3 or SSE-KMS)",
+    },
+    "sse-kms-key-id": {
+      type: "string",
+      valueName: "KEY",
+      description: "with --sse aws:kms: the KMS key id, ARN or alias (default: the bucket's AWS-managed key)",
+    },
     "classic-key": {
       type: "string",
       valueName: "PATTERN",
@@ -143,6 +163,7 @@ export const pipeline = defineCommand({
         staging: path.join(ctx.home.root, "staging", runId),
         store,
         gzip: values.gzip === true,
+        ...sseFromFlags(values.sse, values["sse-kms-key-id"]),
         evaluate: values.evaluate === true,
         ...(values["classic-key"] ? { classicKey: values["classic-key"] } : {}),
       };
@@ -298,6 +319,7 @@ async function publish(run: PipelineRun): Promise<void> {
         nonzerosC: r.stats.nnzC,
       },
       gzip: run.gzip,
+      ...(run.sse !== undefined ? { sse: run.sse } : {}),
       ...(run.classicKey !== undefined ? { classicKey: run.classicKey } : {}),
     }),
   );
@@ -392,4 +414,18 @@ async function uniqueRunId(store: OpenedStore, at: Date): Promise<string> {
   let id = makeRunId(at);
   for (let n = 2; await taken(id); n++) id = makeRunId(at, String(n));
   return id;
+}
+
+/** `--sse` / `--sse-kms-key-id` as publishRun's option (an empty object when not asked for). */
+function sseFromFlags(sse: string | undefined, kmsKeyId: string | undefined): { sse?: ServerSideEncryption } {
+  if (sse === undefined) {
+    if (kmsKeyId !== undefined) throw new UsageError("--sse-kms-key-id needs --sse aws:kms");
+    return {};
+  }
+  const type = choiceOption(sse, "sse", ["AES256", "aws:kms"] as const, "AES256");
+  if (type === "AES256") {
+    if (kmsKeyId !== undefined) throw new UsageError("--sse-kms-key-id needs --sse aws:kms (not AES256)");
+    return { sse: { type } };
+  }
+  return { sse: kmsKeyId === undefined ? { type } : { type, kmsKeyId } };
 }
