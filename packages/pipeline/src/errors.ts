@@ -23,14 +23,41 @@ export type PipelineErrorCode =
   /** The data lacks something a stage needs (e.g. validation without a category column). */
   | "COBUY_MISSING_DATA"
   /** An option is out of range. */
-  | "COBUY_PIPELINE_OPTION";
+  | "COBUY_PIPELINE_OPTION"
+  /** A table, schema or column name given for the SQL source is not a plain identifier. */
+  | "COBUY_SQL_IDENTIFIER"
+  /** The SQL source's table (or its schema) does not exist or cannot be read. */
+  | "COBUY_SQL_MISSING_TABLE"
+  /** The SQL source's table lacks a required column. */
+  | "COBUY_SQL_MISSING_COLUMN"
+  /** A query of the SQL source failed (the database's error is the cause). */
+  | "COBUY_SQL_QUERY"
+  /** The table's rows cannot be used: none, NULL or blank ids, or counts that are not whole numbers. */
+  | "COBUY_SQL_DATA"
+  /** Not a Parquet file, a truncated or corrupt one, or one this reader cannot decode (codec, encoding). */
+  | "COBUY_PARQUET_INVALID"
+  /** The Parquet schema lacks a required column. */
+  | "COBUY_PARQUET_MISSING_COLUMN"
+  /** A Parquet column has a type that cannot hold ids (e.g. DOUBLE, BOOLEAN, a date, a nested column). */
+  | "COBUY_PARQUET_COLUMN_TYPE"
+  /** A Parquet row has a null or empty order or product id. */
+  | "COBUY_PARQUET_NULL_ID"
+  /** A Parquet file with no rows, or whose rows were all skipped. */
+  | "COBUY_PARQUET_EMPTY";
 
-/** Where in the input an error sits (1-based line and column; byte offset from the start, 0-based). */
+/**
+ * Where in the input an error sits. CSV: 1-based line and column, byte offset from the start
+ * (0-based). Parquet: the row group (0-based), the row (1-based over the whole file) and the
+ * column's name.
+ */
 export interface InputPosition {
   readonly file: string;
   readonly line?: number;
   readonly column?: number;
   readonly byteOffset?: number;
+  readonly rowGroup?: number;
+  readonly row?: number;
+  readonly columnName?: string;
 }
 
 /**
@@ -54,6 +81,9 @@ export class PipelineError extends Error {
   declare readonly line?: number;
   declare readonly column?: number;
   declare readonly byteOffset?: number;
+  declare readonly rowGroup?: number;
+  declare readonly row?: number;
+  declare readonly columnName?: string;
   constructor(
     code: PipelineErrorCode,
     message: string,
@@ -63,17 +93,32 @@ export class PipelineError extends Error {
     this.code = code;
     const at = options?.position;
     if (at) {
-      const self = this as { -readonly [K in "file" | "line" | "column" | "byteOffset"]?: PipelineError[K] };
+      const self = this as {
+        -readonly [K in keyof InputPosition]?: InputPosition[K];
+      };
       self.file = at.file;
       if (at.line !== undefined) self.line = at.line;
       if (at.column !== undefined) self.column = at.column;
       if (at.byteOffset !== undefined) self.byteOffset = at.byteOffset;
+      if (at.rowGroup !== undefined) self.rowGroup = at.rowGroup;
+      if (at.row !== undefined) self.row = at.row;
+      if (at.columnName !== undefined) self.columnName = at.columnName;
     }
   }
 }
 
-/** `file:line:column` prefix of an input error message. */
+/**
+ * `file:line:column` prefix of an input error message; for Parquet
+ * `file: row group G, row R, column "name"`.
+ */
 export function where(at: InputPosition): string {
+  if (at.rowGroup !== undefined || at.row !== undefined || at.columnName !== undefined) {
+    const parts: string[] = [];
+    if (at.rowGroup !== undefined) parts.push(`row group ${at.rowGroup}`);
+    if (at.row !== undefined) parts.push(`row ${at.row}`);
+    if (at.columnName !== undefined) parts.push(`column ${JSON.stringify(at.columnName)}`);
+    return `${at.file}: ${parts.join(", ")}`;
+  }
   let s = at.file;
   if (at.line !== undefined) s += `:${at.line}`;
   if (at.line !== undefined && at.column !== undefined) s += `:${at.column}`;

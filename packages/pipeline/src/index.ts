@@ -10,6 +10,7 @@ export {
   type Stage,
   type StageEvent,
 } from "./build/build-recommendations.js";
+export { isSalesIndex, type ProductCatalog } from "./build/product-catalog.js";
 export { makeRunId, RUN_ID_PATTERN } from "./build/run-id.js";
 export {
   type DocumentsInput,
@@ -29,6 +30,7 @@ export {
   type SalesColumns,
   type SalesIndex,
 } from "./ingest/read-sales.js";
+export { readSalesParquet } from "./ingest/read-sales-parquet.js";
 export * from "./report/index.js";
 export {
   generateSample,
@@ -36,4 +38,5 @@ export {
   type SampleSummary,
   writeSampleCsv,
 } from "./sample/generate-sample.js";
+export * from "./sql/index.js";
 export { type CategoryShare, type ValidationResult, validateRecommendations } from "./validation/validate.js";

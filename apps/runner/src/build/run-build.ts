@@ -3,7 +3,14 @@
  * `ctx.stages` timings and progress bars, bad rows and category conflicts become log lines, and
  * the result's counts become the summary's {@link BuildFacts}.
  */
-import { type BuildResult, buildRecommendations, type SimilarityChoice, type Stage } from "@cobuy/pipeline";
+import type { Readable } from "node:stream";
+import {
+  type BuildResult,
+  buildRecommendations,
+  type ProductCatalog,
+  type SimilarityChoice,
+  type Stage,
+} from "@cobuy/pipeline";
 import type { Context } from "../context.js";
 import type { Progress } from "../ui/progress.js";
 import type { BuildParams } from "./options.js";
@@ -15,6 +22,8 @@ const UNITS: Partial<Record<Stage, string>> = { ingest: "rows", topk: "products"
 export interface RunBuildExtra {
   /** Keep the order ids (for an evaluation of the same index afterwards). */
   keepOrderIds?: boolean;
+  /** Name of the input in messages (the `s3://` URL of an object; see commands/input-source.ts). */
+  inputName?: string;
 }
 
 /**
@@ -24,7 +33,7 @@ export interface RunBuildExtra {
  */
 export async function runBuild(
   ctx: Context,
-  input: string,
+  input: string | Readable,
   params: BuildParams,
   extra: RunBuildExtra = {},
 ): Promise<BuildResult> {
@@ -37,6 +46,7 @@ export async function runBuild(
       : {}),
     ...(params.blend ? { blend: params.blend } : {}),
     ...(extra.keepOrderIds ? { keepOrderIds: true } : {}),
+    ...(extra.inputName !== undefined ? { name: extra.inputName } : {}),
     k: params.k,
     minScore: params.minScore,
     minSupport: params.minSupport,
@@ -74,7 +84,7 @@ export async function runBuild(
   if (bad.count > 0) {
     const first = bad.examples
       .slice(0, 3)
-      .map((x) => `line ${x.line}: ${x.reason}`)
+      .map((x) => `${x.rowGroup !== undefined ? "row" : "line"} ${x.line}: ${x.reason}`)
       .join("; ");
     ctx.log.warn(`skipped ${bad.count} bad rows (first: ${first})`, { skippedRows: bad.count });
   }
@@ -99,7 +109,7 @@ export async function runBuild(
 }
 
 /** The summary facts of a build result. */
-export function buildFacts(r: BuildResult): BuildFacts {
+export function buildFacts(r: BuildResult<ProductCatalog>): BuildFacts {
   const v = r.validation?.overall ?? { products: 0, sameCategory: 0, share: 0 };
   return {
     counts: {
@@ -126,7 +136,11 @@ export function similarityRecord(s: SimilarityChoice): Record<string, unknown> {
  * that made the lists (`similarity`: measure, "requested" or "auto", minimum pair support, caps,
  * and auto's validation split and candidates) and the blend.
  */
-export function paramsRecord(input: string, p: BuildParams, r: BuildResult): Record<string, unknown> {
+export function paramsRecord(
+  input: string,
+  p: BuildParams,
+  r: BuildResult<ProductCatalog>,
+): Record<string, unknown> {
   return {
     input,
     k: p.k,

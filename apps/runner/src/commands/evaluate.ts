@@ -20,10 +20,18 @@ import type { OptionSpecs, OptionValues } from "../command.js";
 import { defineCommand } from "../command.js";
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
+import { INPUT_S3_OPTIONS, resolveInputArg, withSalesInput } from "./input-source.js";
 
 /** Flags shared by `cobuy evaluate` and `cobuy sweep`. */
 export const EVAL_OPTIONS = {
-  input: { type: "string", short: "i", valueName: "FILE", description: "sales CSV (.csv or .csv.gz)" },
+  input: {
+    type: "string",
+    short: "i",
+    valueName: "FILE|s3://…",
+    description:
+      "sales file (.csv, .csv.gz or .parquet), or an S3 object s3://bucket/key (downloaded to a temporary file)",
+  },
+  ...INPUT_S3_OPTIONS,
   out: {
     type: "string",
     short: "o",
@@ -75,7 +83,10 @@ export const EVAL_OPTIONS = {
 
 /** The parsed shared flags. */
 export interface EvalParams {
+  /** A local path (absolute) or an s3:// URL. */
   input: string;
+  /** --s3-endpoint, for an s3:// input. */
+  s3Endpoint?: string;
   out: string;
   split:
     | { method: "holdout"; fraction: number; seed: number }
@@ -100,7 +111,8 @@ export function parseEvalParams(ctx: Context, v: OptionValues<typeof EVAL_OPTION
   const maxProducts = intOption(v["max-products-per-order"], "max-products-per-order", undefined, { min: 1 });
   const maxOrders = intOption(v["max-orders-per-product"], "max-orders-per-product", undefined, { min: 1 });
   return {
-    input: ctx.resolvePath(requireString(v.input, "input")),
+    input: resolveInputArg(ctx, requireString(v.input, "input")),
+    ...(v["s3-endpoint"] ? { s3Endpoint: v["s3-endpoint"] } : {}),
     out: ctx.resolvePath(requireString(v.out, "out")),
     split:
       column !== undefined
@@ -128,12 +140,21 @@ export async function loadForEvaluation(
   ctx: Context,
   p: EvalParams,
 ): Promise<{ data: LoadedEvaluationData; split: SplitOptions }> {
-  const data = await ctx.stage("ingest", () =>
-    loadEvaluationData(p.input, {
-      columns: p.columns,
-      skipBadRows: p.skipBadRows,
-      ...(p.split.method === "time" ? { timeColumn: p.split.column } : {}),
-    }),
+  // An S3 object is downloaded first: a split by time reads the input twice.
+  const data = await withSalesInput(
+    ctx,
+    p.input,
+    { "s3-endpoint": p.s3Endpoint },
+    (src) =>
+      ctx.stage("ingest", () =>
+        loadEvaluationData(src.source as string, {
+          columns: p.columns,
+          skipBadRows: p.skipBadRows,
+          ...(p.split.method === "time" ? { timeColumn: p.split.column } : {}),
+          ...(src.name !== undefined ? { name: src.name } : {}),
+        }),
+      ),
+    { download: true },
   );
   ctx.log.info("read sales", {
     rows: data.rows,

@@ -17,7 +17,9 @@ import {
   type Evaluation,
   evaluate,
   evaluationDataFromIndex,
+  isSalesIndex,
   makeRunId,
+  type ProductCatalog,
   type WrittenDocument,
   writeDocuments,
   writeSampleCsv,
@@ -33,11 +35,13 @@ import { choiceOption } from "../args.js";
 import { BUILD_OPTIONS, type BuildParams, parseBuildParams } from "../build/options.js";
 import { buildFacts, paramsRecord, runBuild } from "../build/run-build.js";
 import { writeRunReport } from "../build/run-report.js";
+import { parseSqlInput, runSqlBuild, SQL_INPUT_OPTIONS, type SqlInput } from "../build/sql-input.js";
 import { type BuildSummary, buildSummary, printSummary } from "../build/summary.js";
 import { defineCommand } from "../command.js";
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
 import { writeJson } from "./evaluate.js";
+import { resolveInputArg, withSalesInput } from "./input-source.js";
 import {
   DB_OPTIONS,
   type DbFlagValues,
@@ -61,10 +65,14 @@ export interface PipelineRun {
   readonly params: BuildParams;
   readonly runId: string;
   readonly createdAt: Date;
-  /** Input file; set by `resolveInput`. */
+  /** Input file (or the --input-sql table's label); set by `resolveInput`. */
   input: string;
+  /** --input-sql / --table: the counting runs in that database. */
+  readonly sql?: SqlInput;
   /** Where the documents are written before publishing (removed afterwards). */
   readonly staging: string;
+  /** --s3-endpoint (for an s3:// --input as for the store). */
+  readonly s3Endpoint?: string;
   /** The store the run is published to (--store; default the local run folder). */
   readonly store: OpenedStore;
   /** Store the documents gzip-compressed (--gzip). */
@@ -75,7 +83,7 @@ export interface PipelineRun {
   readonly evaluate: boolean;
   /** Also write recs.json under this key pattern (--classic-key). */
   readonly classicKey?: string;
-  result?: BuildResult;
+  result?: BuildResult<ProductCatalog>;
   /** Set by `writeRunDocuments` with --evaluate. */
   evaluation?: Evaluation;
   documents?: WrittenDocument[];
@@ -92,7 +100,7 @@ export const pipeline = defineCommand({
   name: "pipeline",
   summary: "run the whole job: (sample data →) build → documents → publish → load into the database",
   usage:
-    "cobuy pipeline [--input FILE] [--store URL [--gzip] [--classic-key PATTERN]] [--evaluate] [--no-load] [build options]",
+    "cobuy pipeline [--input FILE | --input-sql URL --table [SCHEMA.]NAME] [--store URL [--gzip] [--classic-key PATTERN]] [--evaluate] [--no-load] [build options]",
   description:
     "Without --input, generates the sample data set once into $COBUY_HOME/data/ (default ./.cobuy) and\n" +
     "uses it. Publishes the run (documents and report.html, then manifest.json, then latest.json) under\n" +
@@ -104,9 +112,11 @@ export const pipeline = defineCommand({
     input: {
       type: "string",
       short: "i",
-      valueName: "FILE",
-      description: "sales CSV (.csv or .csv.gz); default: the generated sample data set",
+      valueName: "FILE|s3://…",
+      description:
+        "sales file (.csv, .csv.gz, .parquet) or s3://bucket/key (read with --s3-endpoint / the AWS environment); default: the generated sample data set",
     },
+    ...SQL_INPUT_OPTIONS,
     ...BUILD_OPTIONS,
     ...STORE_OPTIONS,
     gzip: {
@@ -151,6 +161,7 @@ export const pipeline = defineCommand({
     const t0 = performance.now();
     const createdAt = new Date();
     const params = parseBuildParams(values);
+    const sql = parseSqlInput(values, params);
     const store = openStoreFromFlags(ctx, values);
     try {
       const runId = await uniqueRunId(store, createdAt);
@@ -159,8 +170,10 @@ export const pipeline = defineCommand({
         params,
         runId,
         createdAt,
-        input: values.input ?? "",
+        input: sql?.label ?? values.input ?? "",
+        ...(sql ? { sql } : {}),
         staging: path.join(ctx.home.root, "staging", runId),
+        ...(values["s3-endpoint"] ? { s3Endpoint: values["s3-endpoint"] } : {}),
         store,
         gzip: values.gzip === true,
         ...sseFromFlags(values.sse, values["sse-kms-key-id"]),
@@ -198,8 +211,9 @@ function summarize(run: PipelineRun, seconds: number) {
 /** Stage "sample" (only without --input): the deterministic sample data set, generated once. */
 async function resolveInput(run: PipelineRun): Promise<void> {
   const { ctx } = run;
+  if (run.sql) return;
   if (run.input) {
-    run.input = ctx.resolvePath(run.input);
+    run.input = resolveInputArg(ctx, run.input);
     return;
   }
   const s = SAMPLE_DEFAULTS;
@@ -214,7 +228,14 @@ async function resolveInput(run: PipelineRun): Promise<void> {
 
 /** Stages ingest → incidence → (auto) → cooccurrence → topk → validation (timed by @cobuy/pipeline). */
 async function build(run: PipelineRun): Promise<void> {
-  run.result = await runBuild(run.ctx, run.input, run.params, { keepOrderIds: run.evaluate });
+  run.result = run.sql
+    ? await runSqlBuild(run.ctx, run.sql, run.params)
+    : await withSalesInput(run.ctx, run.input, { "s3-endpoint": run.s3Endpoint }, (src) =>
+        runBuild(run.ctx, src.source, run.params, {
+          keepOrderIds: run.evaluate,
+          ...(src.name !== undefined ? { inputName: src.name } : {}),
+        }),
+      );
 }
 
 /**
@@ -256,11 +277,13 @@ async function writeRunDocuments(run: PipelineRun): Promise<void> {
 async function evaluateRun(run: PipelineRun): Promise<WrittenDocument> {
   const { ctx, params } = run;
   const r = run.result!;
+  const index = r.index;
+  if (!isSalesIndex(index)) throw new UsageError("--evaluate needs the order lines: not with --input-sql");
   const sim = r.similarity;
   const hasCaps =
     params.caps.maxProductsPerOrder !== undefined || params.caps.maxOrdersPerProduct !== undefined;
   run.evaluation = await ctx.stage("evaluate", () =>
-    evaluate(evaluationDataFromIndex(r.index), {
+    evaluate(evaluationDataFromIndex(index), {
       split: { ...PIPELINE_EVALUATION },
       k: params.k,
       similarity: sim.measure,

@@ -77,6 +77,23 @@ export function openStoreFromFlags(
     );
     return { store, label: store.description, folder, close: () => {} };
   }
+  const { client, endpoint, region } = s3ClientFromFlags(ctx, values);
+  const store = new S3Store({ client, bucket: target.bucket, prefix: target.prefix });
+  const shownEndpoint = endpoint !== undefined ? ` (${new URL(endpoint).origin})` : "";
+  ctx.log.debug("object store", { store: store.description, endpoint: shownEndpoint.trim(), region });
+  return { store, label: `${store.description}${shownEndpoint}`, close: () => client.destroy() };
+}
+
+/**
+ * An S3 client from `--s3-endpoint` (else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`) and
+ * `AWS_REGION` / `AWS_DEFAULT_REGION`; also used for `--input s3://…`.
+ * @example
+ * const { client } = s3ClientFromFlags(ctx, values); // client.destroy() when done
+ */
+export function s3ClientFromFlags(
+  ctx: Context,
+  values: Pick<StoreFlagValues, "s3-endpoint">,
+): { client: ReturnType<typeof createS3Client>; endpoint?: string; region?: string } {
   const endpoint =
     values["s3-endpoint"] || ctx.env.AWS_ENDPOINT_URL_S3 || ctx.env.AWS_ENDPOINT_URL || undefined;
   const region = ctx.env.AWS_REGION || ctx.env.AWS_DEFAULT_REGION || undefined;
@@ -87,8 +104,9 @@ export function openStoreFromFlags(
     ...(endpoint !== undefined ? { endpoint } : {}),
     ...(region !== undefined ? { region } : {}),
   });
-  const store = new S3Store({ client, bucket: target.bucket, prefix: target.prefix });
-  const shownEndpoint = endpoint !== undefined ? ` (${new URL(endpoint).origin})` : "";
-  ctx.log.debug("object store", { store: store.description, endpoint: shownEndpoint.trim(), region });
-  return { store, label: `${store.description}${shownEndpoint}`, close: () => client.destroy() };
+  return {
+    client,
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(region !== undefined ? { region } : {}),
+  };
 }

@@ -24,6 +24,7 @@ import { blendPopular, productOrderCounts } from "../evaluation/lists.js";
 import { holdoutSplit } from "../evaluation/split.js";
 import { NO_CATEGORY, type ReadSalesOptions, readSales, type SalesIndex } from "../ingest/read-sales.js";
 import { type ValidationResult, validateRecommendations } from "../validation/validate.js";
+import type { ProductCatalog } from "./product-catalog.js";
 
 /** The stages of {@link buildRecommendations}, in order. */
 export type Stage = "ingest" | "incidence" | "auto" | "cooccurrence" | "topk" | "validation";
@@ -152,8 +153,9 @@ export interface SimilarityChoice {
  * const best = topk.length[0]! > 0 ? index.productIds[topk.ids[0]!] : undefined; // product 0's top-1
  * ```
  */
-export interface BuildResult {
-  readonly index: SalesIndex;
+export interface BuildResult<I extends ProductCatalog = SalesIndex> {
+  /** The products and counts: the `SalesIndex` read (a `ProductCatalog` from the SQL source). */
+  readonly index: I;
   readonly topk: TopKResult;
   /** Null when `validate` is false. */
   readonly validation: ValidationResult | null;
@@ -397,7 +399,7 @@ function checkOptions(o: RecommendOptions): void {
 }
 
 /** Category index of each product for the blend (-1: none), in the index's category order. */
-function categoryIndices(index: SalesIndex): Int32Array {
+export function categoryIndices(index: ProductCatalog): Int32Array {
   const pc = index.productCategory;
   const out = new Int32Array(index.productIds.length).fill(-1);
   if (pc) for (let p = 0; p < out.length; p++) if (pc[p] !== NO_CATEGORY) out[p] = pc[p]!;

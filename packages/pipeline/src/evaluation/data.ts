@@ -14,6 +14,8 @@ export interface LoadEvaluationOptions {
   skipBadRows?: boolean;
   /** Column holding each line's time, for a split by time (numbers or dates). */
   timeColumn?: string;
+  /** Name used in messages instead of the path (e.g. the `s3://` URL of a downloaded copy). */
+  name?: string;
 }
 
 /** {@link EvaluationData} of a sales file, with what was read. */
@@ -80,6 +82,7 @@ export async function loadEvaluationData(
   // An empty category is no bad row for readSales: the product takes its most frequent non-empty
   // category, or none; a header without the category column leaves every category null.
   const index = await readSales(file, {
+    ...(options.name !== undefined ? { name: options.name } : {}),
     delimiter: options.delimiter,
     skipBadRows: options.skipBadRows,
     columns: { order, product, category },
@@ -91,6 +94,7 @@ export async function loadEvaluationData(
   if (options.timeColumn) {
     const column = options.timeColumn;
     const t = await readSales(file, {
+      ...(options.name !== undefined ? { name: options.name } : {}),
       delimiter: options.delimiter,
       skipBadRows: true,
       maxBadRowExamples: 0,

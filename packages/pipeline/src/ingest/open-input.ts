@@ -5,7 +5,7 @@ import { isPipelineError, PipelineError } from "../errors.js";
 
 /** A byte source, decompressed when it is gzip. */
 export interface OpenedInput {
-  /** The name used in messages: the path, or the caller's label for a stream. */
+  /** The name used in messages: the caller's label, else the path (or `<stream>`). */
   readonly name: string;
   /** Decompressed bytes, chunk by chunk. */
   readonly chunks: AsyncGenerator<Buffer>;
@@ -17,7 +17,8 @@ export interface OpenedInput {
 
 const READ_CHUNK = 1 << 20;
 
-function unreadable(name: string, e: unknown): PipelineError {
+/** `COBUY_INPUT_UNREADABLE` for a failed open/read of `name`. */
+export function unreadable(name: string, e: unknown): PipelineError {
   const code = (e as { code?: string }).code;
   const why =
     code === "ENOENT"
@@ -38,7 +39,7 @@ function unreadable(name: string, e: unknown): PipelineError {
  * (1f 8b); a path ending in `.gz` that is not gzip is an error.
  */
 export function openInput(source: string | Readable, label?: string): OpenedInput {
-  const name = typeof source === "string" ? source : (label ?? "<stream>");
+  const name = label ?? (typeof source === "string" ? source : "<stream>");
   const namedGz = typeof source === "string" && /\.gz$/i.test(source);
   let raw = 0;
   let gzip = false;
@@ -62,7 +63,8 @@ export function openInput(source: string | Readable, label?: string): OpenedInpu
     const it = rawChunks();
     let head: Buffer = Buffer.alloc(0);
     let done = false;
-    while (head.length < 2) {
+    // Four bytes: gzip's magic (1f 8b) and Parquet's (PAR1).
+    while (head.length < 4) {
       const n = await it.next();
       if (n.done) {
         done = true;
@@ -71,6 +73,14 @@ export function openInput(source: string | Readable, label?: string): OpenedInpu
       head = head.length === 0 ? n.value : Buffer.concat([head, n.value]);
     }
     gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    if (head.length >= 4 && head.toString("latin1", 0, 4) === "PAR1") {
+      await it.return(undefined);
+      throw new PipelineError(
+        "COBUY_PARQUET_INVALID",
+        `${name}: this is Parquet data, which is read by random access, not as a stream: pass a file path (readSales("sales.parquet")), or save the stream to a file first`,
+        { position: { file: name, byteOffset: 0 } },
+      );
+    }
     if (!gzip) {
       if (namedGz && head.length > 0) {
         await it.return(undefined);

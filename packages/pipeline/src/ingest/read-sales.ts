@@ -1,8 +1,10 @@
+import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { PipelineError, type PipelineErrorCode, where } from "../errors.js";
-import { ByteInterner } from "./byte-interner.js";
 import { CsvTokenizer, INCOMPLETE, locate, UNTERMINATED } from "./csv-tokenizer.js";
 import { openInput } from "./open-input.js";
+import { PARQUET_MAGIC, readSalesParquet } from "./read-sales-parquet.js";
+import { isBlank, SalesAccumulator, type SalesIndex } from "./sales-index.js";
 import { firstInvalidUtf8 } from "./utf8.js";
 
 /** Names of the columns read from the header row. */
@@ -30,7 +32,10 @@ export interface ReadSalesOptions {
   maxBadRowExamples?: number;
   /** Field delimiter, one ASCII character. Default `","`. */
   delimiter?: string;
-  /** Name used in messages when `source` is a stream. Default `"<stream>"`. */
+  /**
+   * Name used in messages and as `SalesIndex.source`, e.g. `s3://bucket/sales.csv` for a stream or a
+   * downloaded copy. Default: the path, or `"<stream>"` for a stream.
+   */
   name?: string;
   /** Keep every order id as a string in `orderIds` (costs memory per order). Default false. */
   keepOrderIds?: boolean;
@@ -40,91 +45,16 @@ export interface ReadSalesOptions {
   onProgress?: (bytesRead: number, rows: number) => void;
 }
 
-/** One skipped row. */
-export interface BadRowExample {
-  readonly line: number;
-  readonly column: number;
-  readonly code: PipelineErrorCode;
-  readonly reason: string;
-}
-
-/** Rows skipped under `skipBadRows`: how many, and the first few. */
-export interface BadRowsReport {
-  readonly count: number;
-  readonly examples: readonly BadRowExample[];
-}
-
-/**
- * `productCategory` value of a product with no category: every one of its rows had an empty
- * category field. Such a product is outside every category (validation leaves it out).
- *
- * @example
- * ```ts
- * const c = index.productCategory?.[p];
- * const name = c === undefined || c === NO_CATEGORY ? null : index.categories[c];
- * ```
- */
-export const NO_CATEGORY = 0xffff_ffff;
-
-/** A product seen with more than one category. */
-export interface CategoryConflict {
-  readonly productId: string;
-  /** The category kept (most frequent; ties go to the first in byte order). */
-  readonly chosen: string;
-  /** Every category seen for it with its line count, most frequent first. */
-  readonly seen: ReadonlyArray<{ readonly category: string; readonly lines: number }>;
-}
-
-/**
- * The sales rows as typed arrays. Products are numbered by the byte order of their ids (UTF-8
- * bytes), so "ties by product index" is "ties by product id"; orders are numbered by first
- * appearance. Line i is the pair (`lineOrder[i]`, `lineProduct[i]`).
- *
- * @example
- * ```ts
- * const ix = await readSales("sales.csv");
- * const firstLine = `${ix.lineOrder[0]} bought ${ix.productIds[ix.lineProduct[0]!]}`;
- * const category = ix.productCategory ? ix.categories[ix.productCategory[0]!] : undefined;
- * ```
- */
-export interface SalesIndex {
-  /** The path or stream name the rows came from. */
-  readonly source: string;
-  /** Product ids, ascending in byte order: product p is `productIds[p]`. */
-  readonly productIds: readonly string[];
-  /** Category names, ascending in byte order (empty without a category column). */
-  readonly categories: readonly string[];
-  /**
-   * Index into `categories` of each product's category (its most frequent non-empty one), or
-   * {@link NO_CATEGORY} when all its rows have an empty category; null without a category column.
-   */
-  readonly productCategory: Uint32Array | null;
-  /** Rows kept whose category field was empty (0 without a category column). */
-  readonly rowsWithoutCategory: number;
-  /** Distinct order ids. */
-  readonly orders: number;
-  /** Data rows kept (order lines). */
-  readonly rows: number;
-  readonly lineOrder: Uint32Array;
-  readonly lineProduct: Uint32Array;
-  /** Orders holding at least two different products (0 means nothing to recommend). */
-  readonly ordersWithPairs: number;
-  /** Products seen with more than one (non-empty) category. */
-  readonly categoryConflicts: number;
-  /** The first few of them. */
-  readonly conflictExamples: readonly CategoryConflict[];
-  readonly badRows: BadRowsReport;
-  /** Bytes read from the source (compressed bytes for gzip). */
-  readonly bytesRead: number;
-  /** Whether the source was gzip. */
-  readonly gzip: boolean;
-  /** Order ids by order index, only with `keepOrderIds`. */
-  readonly orderIds?: readonly string[];
-}
+export {
+  type BadRowExample,
+  type BadRowsReport,
+  type CategoryConflict,
+  NO_CATEGORY,
+  type SalesIndex,
+} from "./sales-index.js";
 
 const DEFAULT_COLUMNS = { order: "order_id", product: "product_id", category: "category" } as const;
 const SKIP_HINT = "fix the row, or skip such rows with --skip-bad-rows (skipBadRows: true)";
-const MAX_CONFLICT_EXAMPLES = 5;
 
 function optionError(message: string): PipelineError {
   return new PipelineError("COBUY_PIPELINE_OPTION", message);
@@ -135,10 +65,12 @@ function quoteList(names: readonly string[]): string {
 }
 
 /**
- * Reads sales rows (`order_id, product_id, category`) from a CSV path, `.csv.gz` path or a
- * Readable into a {@link SalesIndex}, streaming: memory grows with distinct ids and rows kept,
- * never with the file size. RFC 4180 quoting, CRLF and a UTF-8 BOM are accepted; gzip is
- * recognised by its magic bytes.
+ * Reads sales rows (`order_id, product_id, category`) from a CSV path, `.csv.gz` path, Parquet path
+ * or a Readable (CSV) into a {@link SalesIndex}, streaming: memory grows with distinct ids and rows
+ * kept, never with the file size. RFC 4180 quoting, CRLF and a UTF-8 BOM are accepted; gzip is
+ * recognised by its magic bytes. A path ending in `.parquet` or starting with `PAR1` goes to
+ * {@link readSalesParquet} (row group by row group, same options and index); Parquet as a Readable
+ * is an error (it needs random access: save it to a file).
  *
  * An empty category field is not an error: the row counts, and its product takes its most
  * frequent non-empty category ({@link NO_CATEGORY} if it has none); see `rowsWithoutCategory`.
@@ -158,6 +90,9 @@ export async function readSales(
   source: string | Readable,
   options: ReadSalesOptions = {},
 ): Promise<SalesIndex> {
+  if (typeof source === "string" && (/\.parquet$/i.test(source) || (await startsWithParquetMagic(source)))) {
+    return readSalesParquet(source, options);
+  }
   const delimiter = options.delimiter ?? ",";
   if (delimiter.length !== 1 || delimiter.charCodeAt(0) > 0x7f || /["\r\n]/.test(delimiter)) {
     throw optionError(
@@ -205,28 +140,13 @@ export async function readSales(
 
 class SalesParser {
   private readonly tok: CsvTokenizer;
-  private readonly orderIds = new ByteInterner(1 << 16);
-  private readonly productIds = new ByteInterner(1 << 12);
-  private readonly categoryIds = new ByteInterner(64);
   private header: string[] | null = null;
   private colOrder = -1;
   private colProduct = -1;
   private colCategory = -1;
   private nFields = 0;
-  private prevOrder = -1;
-  rows = 0;
-  private lineOrder = new Uint32Array(1 << 16);
-  private lineProduct = new Uint32Array(1 << 16);
-  // Category votes: the first category seen per product and its count; other categories in `extra`.
-  // -1 stands for "no category" (no column, or an empty field) and never wins a vote.
-  private cat1 = new Int32Array(1 << 12);
-  private cnt1 = new Uint32Array(1 << 12);
-  private readonly extra = new Map<number, Map<number, number>>();
-  private rowsWithoutCategory = 0;
-  private badCount = 0;
-  private readonly badExamples: BadRowExample[] = [];
+  private readonly acc: SalesAccumulator;
   private readonly skipBad: boolean;
-  private readonly maxExamples: number;
   private readonly names: { order: string; product: string; category: string };
 
   constructor(
@@ -236,8 +156,13 @@ class SalesParser {
   ) {
     this.tok = new CsvTokenizer(delimiter);
     this.skipBad = options.skipBadRows ?? false;
-    this.maxExamples = options.maxBadRowExamples ?? 10;
+    this.acc = new SalesAccumulator(options.maxBadRowExamples ?? 10);
     this.names = { ...DEFAULT_COLUMNS, ...stripUndefined(options.columns ?? {}) };
+  }
+
+  /** Data rows kept so far. */
+  get rows(): number {
+    return this.acc.rows;
   }
 
   /** Parses the complete records of `buf`; returns how many bytes were used. */
@@ -306,38 +231,9 @@ class SalesParser {
     const fc = this.colCategory;
     if (fc >= 0) {
       const cb = tok.fieldScratch[fc] ? scratch : buf;
-      const cs = tok.fieldS[fc]!;
-      const ce = tok.fieldE[fc]!;
-      // An empty category is unknown, not an error: the product takes its category from other rows.
-      if (isBlank(cb, cs, ce)) this.rowsWithoutCategory++;
-      else c = this.categoryIds.intern(cb, cs, ce);
+      c = this.acc.category(cb, tok.fieldS[fc]!, tok.fieldE[fc]!);
     }
-    let o = this.prevOrder;
-    if (o < 0 || !this.orderIds.equals(o, ob, os, oe)) {
-      o = this.orderIds.intern(ob, os, oe);
-      this.prevOrder = o;
-    }
-    const known = this.productIds.size;
-    const p = this.productIds.intern(pb, ps, pe);
-    if (p === known) {
-      if (p === this.cat1.length) this.growProducts();
-      this.cat1[p] = c;
-      this.cnt1[p] = 1;
-    } else if (this.cat1[p] === c) {
-      this.cnt1[p]!++;
-    } else {
-      let m = this.extra.get(p);
-      if (m === undefined) {
-        m = new Map();
-        this.extra.set(p, m);
-      }
-      m.set(c, (m.get(c) ?? 0) + 1);
-    }
-    const r = this.rows;
-    if (r === this.lineOrder.length) this.growLines();
-    this.lineOrder[r] = o;
-    this.lineProduct[r] = p;
-    this.rows = r + 1;
+    this.acc.add(ob, os, oe, pb, ps, pe, c);
   }
 
   private readHeader(buf: Buffer): void {
@@ -385,8 +281,7 @@ class SalesParser {
       const position = { file: this.file, line, column };
       throw new PipelineError(code, `${where(position)}: ${reason} (${SKIP_HINT})`, { position });
     }
-    this.badCount++;
-    if (this.badExamples.length < this.maxExamples) this.badExamples.push({ line, column, code, reason });
+    this.acc.skipped({ line, column, code, reason });
   }
 
   private unterminated(buf: Buffer, start: number, offset: number): never {
@@ -438,27 +333,6 @@ class SalesParser {
     );
   }
 
-  private growLines(): void {
-    const n = this.lineOrder.length * 2;
-    const o = new Uint32Array(n);
-    o.set(this.lineOrder);
-    this.lineOrder = o;
-    const p = new Uint32Array(n);
-    p.set(this.lineProduct);
-    this.lineProduct = p;
-  }
-
-  private growProducts(): void {
-    const n = this.cat1.length * 2;
-    const c = new Int32Array(n);
-    c.set(this.cat1);
-    this.cat1 = c;
-    const k = new Uint32Array(n);
-    k.set(this.cnt1);
-    this.cnt1 = k;
-  }
-
-  // O(rows + P log P + orders)
   finish(bytesRead: number, gzip: boolean): SalesIndex {
     if (this.header === null) {
       throw new PipelineError(
@@ -467,10 +341,11 @@ class SalesParser {
         { position: { file: this.file } },
       );
     }
-    if (this.rows === 0) {
+    const acc = this.acc;
+    if (acc.rows === 0) {
       const skipped =
-        this.badCount > 0
-          ? `all ${this.badCount} data rows were bad and skipped (first: line ${this.badExamples[0]?.line}: ${this.badExamples[0]?.reason})`
+        acc.badCount > 0
+          ? `all ${acc.badCount} data rows were bad and skipped (first: line ${acc.badExamples[0]?.line}: ${acc.badExamples[0]?.reason})`
           : "the header is followed by no data rows";
       throw new PipelineError(
         "COBUY_CSV_EMPTY",
@@ -480,118 +355,34 @@ class SalesParser {
         },
       );
     }
-    const rows = this.rows;
-    const P = this.productIds.size;
-    const sorted = this.productIds.sortedIds();
-    const rank = new Uint32Array(P);
-    const productIds: string[] = new Array(P);
-    for (let r = 0; r < P; r++) {
-      rank[sorted[r]!] = r;
-      productIds[r] = this.productIds.key(sorted[r]!);
-    }
-    const lineOrder =
-      rows * 8 < this.lineOrder.length * 7 ? this.lineOrder.slice(0, rows) : this.lineOrder.subarray(0, rows);
-    const lineProduct =
-      rows * 8 < this.lineProduct.length * 7
-        ? this.lineProduct.slice(0, rows)
-        : this.lineProduct.subarray(0, rows);
-    for (let i = 0; i < rows; i++) lineProduct[i] = rank[lineProduct[i]!]!;
-
-    // Categories, sorted by bytes; each product takes its most frequent non-empty one (ties: first in
-    // byte order), or NO_CATEGORY.
-    let categories: string[] = [];
-    let productCategory: Uint32Array | null = null;
-    let conflicts = 0;
-    const conflictExamples: CategoryConflict[] = [];
-    if (this.colCategory >= 0) {
-      const K = this.categoryIds.size;
-      const cSorted = this.categoryIds.sortedIds();
-      const cRank = new Uint32Array(K);
-      categories = new Array(K);
-      for (let r = 0; r < K; r++) {
-        cRank[cSorted[r]!] = r;
-        categories[r] = this.categoryIds.key(cSorted[r]!);
-      }
-      productCategory = new Uint32Array(P);
-      for (let id = 0; id < P; id++) {
-        const c = this.cat1[id]!;
-        productCategory[rank[id]!] = c < 0 ? NO_CATEGORY : cRank[c]!;
-      }
-      const mixed = [...this.extra.keys()].sort((a, b) => rank[a]! - rank[b]!);
-      for (const id of mixed) {
-        // Votes of the non-empty categories only.
-        const votes = new Map<number, number>();
-        const c1 = this.cat1[id]!;
-        if (c1 >= 0) votes.set(cRank[c1]!, this.cnt1[id]!);
-        for (const [c, n] of this.extra.get(id)!) {
-          if (c >= 0) votes.set(cRank[c]!, (votes.get(cRank[c]!) ?? 0) + n);
-        }
-        if (votes.size === 0) continue;
-        const seen = [...votes.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-        productCategory[rank[id]!] = seen[0]![0];
-        if (seen.length < 2) continue;
-        conflicts++;
-        if (conflictExamples.length < MAX_CONFLICT_EXAMPLES) {
-          conflictExamples.push({
-            productId: productIds[rank[id]!]!,
-            chosen: categories[seen[0]![0]]!,
-            seen: seen.map(([c, lines]) => ({ category: categories[c]!, lines })),
-          });
-        }
-      }
-    }
-
-    // Orders with two different products.
-    const orders = this.orderIds.size;
-    const firstProduct = new Int32Array(orders).fill(-1);
-    let ordersWithPairs = 0;
-    for (let i = 0; i < rows; i++) {
-      const o = lineOrder[i]!;
-      const p = lineProduct[i]!;
-      const f = firstProduct[o]!;
-      if (f === -1) firstProduct[o] = p;
-      else if (f >= 0 && f !== p) {
-        firstProduct[o] = -2;
-        ordersWithPairs++;
-      }
-    }
-
-    const index: SalesIndex = {
+    return acc.finish({
       source: this.file,
-      productIds,
-      categories,
-      productCategory,
-      orders,
-      rows,
-      lineOrder,
-      lineProduct,
-      ordersWithPairs,
-      categoryConflicts: conflicts,
-      conflictExamples,
-      rowsWithoutCategory: this.rowsWithoutCategory,
-      badRows: { count: this.badCount, examples: this.badExamples },
       bytesRead,
       gzip,
-    };
-    if (this.options.keepOrderIds) {
-      const ids: string[] = new Array(orders);
-      for (let o = 0; o < orders; o++) ids[o] = this.orderIds.key(o);
-      return { ...index, orderIds: ids };
-    }
-    return index;
+      hasCategory: this.colCategory >= 0,
+      keepOrderIds: this.options.keepOrderIds === true,
+    });
   }
-}
-
-function isBlank(b: Uint8Array, s: number, e: number): boolean {
-  for (let i = s; i < e; i++) {
-    const c = b[i];
-    if (c !== 32 && c !== 9) return false;
-  }
-  return true;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
+}
+
+/** True when the file at `path` starts with `PAR1` (false when it cannot be read: the CSV reader reports that). */
+async function startsWithParquetMagic(path: string): Promise<boolean> {
+  try {
+    const fh = await open(path, "r");
+    try {
+      const head = Buffer.alloc(4);
+      const { bytesRead } = await fh.read(head, 0, 4, 0);
+      return bytesRead === 4 && head.equals(PARQUET_MAGIC);
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
 }

@@ -1,6 +1,7 @@
 import type { TopKLists } from "@cobuy/core-math";
+import type { ProductCatalog } from "../build/product-catalog.js";
 import { PipelineError } from "../errors.js";
-import { NO_CATEGORY, type SalesIndex } from "../ingest/read-sales.js";
+import { NO_CATEGORY } from "../ingest/read-sales.js";
 
 /** Products of a category and how many of them have a best recommendation in the same category. */
 export interface CategoryShare {
@@ -50,7 +51,13 @@ function share(products: number, sameCategory: number): CategoryShare {
  * ```
  */
 // O(products + categories)
-export function validateRecommendations(index: SalesIndex, lists: TopKLists): ValidationResult {
+export function validateRecommendations(
+  index: Pick<
+    ProductCatalog,
+    "source" | "productIds" | "categories" | "productCategory" | "categoryConflicts"
+  >,
+  lists: TopKLists,
+): ValidationResult {
   const pc = index.productCategory;
   if (pc === null) {
     throw new PipelineError(

@@ -1,0 +1,151 @@
+/**
+ * `--input` of `build`, `pipeline`, `evaluate` and `sweep`: a local file, or an S3 object
+ * `s3://bucket/key.csv[.gz|.parquet]` read through @cobuy/s3-export's S3 store, with the same
+ * `--s3-endpoint` / AWS environment handling as `--store` (see store-flags.ts). Not a command.
+ *
+ * - CSV (`.csv`, `.csv.gz`, anything not `.parquet`) is streamed straight from the GET into the
+ *   parser; messages name the object (`s3://bucket/key.csv:3:4: …`).
+ * - Parquet needs random access and the store has no ranged reads: the object is downloaded to a
+ *   temporary file first (removed by `close()`). Same for `evaluate`/`sweep` (`download: true`),
+ *   which read the input twice with `--split-by-time`.
+ */
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { isS3ExportError, parseStoreUrl, S3Store } from "@cobuy/s3-export";
+import type { OptionSpecs } from "../command.js";
+import type { Context } from "../context.js";
+import { CobuyCliError, RunnerIoError, UsageError } from "../errors.js";
+import { STORE_OPTIONS, s3ClientFromFlags } from "./store-flags.js";
+
+/** `--s3-endpoint` for commands that have no `--store` (build, evaluate, sweep). */
+export const INPUT_S3_OPTIONS = {
+  "s3-endpoint": STORE_OPTIONS["s3-endpoint"],
+} as const satisfies OptionSpecs;
+
+/** An opened `--input`. */
+export interface SalesInput {
+  /** What readSales reads: a path, or the object's body. */
+  readonly source: string | Readable;
+  /** Name for messages (readSales' `name`): the `s3://` URL for an object; undefined for a local file. */
+  readonly name?: string;
+  /** Frees the stream, the temporary file and the client's sockets. */
+  close(): Promise<void>;
+}
+
+/**
+ * True for `s3://…` inputs.
+ * @example
+ * isS3Input("s3://bucket/sales.csv"); // true
+ */
+export function isS3Input(input: string): boolean {
+  return /^s3:\/\//i.test(input.trim());
+}
+
+/**
+ * The `--input` value to keep: an `s3://` URL as given, a local path made absolute.
+ * @example
+ * resolveInputArg(ctx, "sales.csv"); // "/home/me/sales.csv"
+ */
+export function resolveInputArg(ctx: Context, input: string): string {
+  return isS3Input(input) ? input.trim() : ctx.resolvePath(input);
+}
+
+/**
+ * Opens `--input` for reading (call `close()` when done).
+ * @example
+ * const input = await openSalesInput(ctx, "s3://bucket/sales.csv.gz", values);
+ * try { await readSales(input.source, { name: input.name }); } finally { await input.close(); }
+ */
+export async function openSalesInput(
+  ctx: Context,
+  input: string,
+  values: { "s3-endpoint"?: string },
+  opts: { download?: boolean } = {},
+): Promise<SalesInput> {
+  if (!isS3Input(input)) return { source: ctx.resolvePath(input), close: async () => {} };
+  const url = input.trim();
+  let target: ReturnType<typeof parseStoreUrl>;
+  try {
+    target = parseStoreUrl(url);
+  } catch (err) {
+    if (isS3ExportError(err)) throw new UsageError(`--input: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (target.kind !== "s3" || target.prefix === "") {
+    throw new UsageError(`--input ${url} names a bucket, not an object: use s3://bucket/path/sales.csv`);
+  }
+  const key = target.prefix;
+  const { client, endpoint } = s3ClientFromFlags(ctx, values);
+  const store = new S3Store({ client, bucket: target.bucket });
+  const fail = (err: unknown): Error => {
+    if (isS3ExportError(err))
+      return new CobuyCliError(err.code, `--input ${url}: ${err.message}`, { cause: err });
+    return err as Error;
+  };
+  let body: Readable;
+  let size: number;
+  try {
+    const obj = await store.get(key);
+    body = obj.body;
+    size = obj.size;
+  } catch (err) {
+    client.destroy();
+    throw fail(err);
+  }
+  ctx.log.debug("input object", { url, bytes: size, endpoint: endpoint ?? "AWS" });
+  if (!opts.download && !/\.parquet$/i.test(key)) {
+    return {
+      source: body,
+      name: url,
+      close: async () => {
+        body.destroy();
+        client.destroy();
+      },
+    };
+  }
+  // Parquet (random access) or a caller that reads twice: a temporary copy.
+  const dir = await mkdtemp(join(tmpdir(), "cobuy-input-"));
+  const file = join(dir, basename(key));
+  const cleanup = async () => {
+    body.destroy();
+    client.destroy();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await ctx.stage("download", () => pipeline(body, createWriteStream(file)));
+  } catch (err) {
+    await cleanup();
+    if (isS3ExportError(err)) throw fail(err);
+    throw new RunnerIoError(
+      `--input ${url}: the download to a temporary file failed after starting (${(err as Error).message}); ` +
+        `bucket "${target.bucket}", key "${key}"${endpoint ? `, endpoint ${new URL(endpoint).origin}` : ""}`,
+      { cause: err },
+    );
+  }
+  ctx.log.info(`downloaded ${url} to a temporary file (${size} bytes)`, { path: file });
+  return { source: file, name: url, close: cleanup };
+}
+
+/**
+ * Runs `fn` on the opened `--input` and closes it afterwards.
+ * @example
+ * const result = await withSalesInput(ctx, input, values, (src) => runBuild(ctx, src.source, params, { inputName: src.name }));
+ */
+export async function withSalesInput<T>(
+  ctx: Context,
+  input: string,
+  values: { "s3-endpoint"?: string },
+  fn: (input: SalesInput) => Promise<T>,
+  opts: { download?: boolean } = {},
+): Promise<T> {
+  const src = await openSalesInput(ctx, input, values, opts);
+  try {
+    return await fn(src);
+  } finally {
+    await src.close();
+  }
+}

@@ -1,0 +1,186 @@
+// `cobuy build|pipeline --input-sql URL --table NAME` through the built binary against a fresh
+// PostgreSQL database: the golden xs set loaded into a table gives the same documents as the CSV.
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTestPgDatabase, type TestPgDatabase } from "@cobuy/test-utils";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const SHARED = process.env.COBUY_SHARED_DIR ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
+const XS = join(SHARED, "golden", "xs", "sales.csv");
+const SECRET = "n0t-a-real-pw";
+
+let pgdb: TestPgDatabase;
+let work: string;
+let url: string;
+
+function cobuy(args: string[]) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      {
+        cwd: work,
+        env: { ...process.env, COBUY_HOME: join(work, "home"), DATABASE_URL: "", PGHOST: "", PGDATABASE: "" },
+      },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+// biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary JSON summaries
+const json = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, any>;
+
+beforeAll(async () => {
+  pgdb = await createTestPgDatabase("cobuy_runner_sql");
+  work = mkdtempSync(join(tmpdir(), "cobuy-sql-it-"));
+  // The server trusts local connections: the password is accepted and ignored, and must never show.
+  const u = new URL(pgdb.connectionString);
+  u.password = SECRET;
+  url = u.toString();
+  if (!existsSync(XS)) return;
+  const [, ...lines] = readFileSync(XS, "utf8").trim().split("\n");
+  const cols = lines.map((l) => l.split(","));
+  const client = new pg.Client({ connectionString: pgdb.connectionString });
+  await client.connect();
+  try {
+    await client.query("CREATE TABLE sales (order_id text, product_id text, category text)");
+    await client.query("INSERT INTO sales SELECT * FROM unnest($1::text[], $2::text[], $3::text[])", [
+      cols.map((c) => c[0]),
+      cols.map((c) => c[1]),
+      cols.map((c) => c[2]),
+    ]);
+  } finally {
+    await client.end();
+  }
+});
+
+afterAll(async () => {
+  await pgdb?.drop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe.skipIf(!existsSync(XS))("--input-sql", () => {
+  it("cobuy build counts in the database and writes the same documents as from the CSV", async () => {
+    const fromCsv = await cobuy(["build", "--input", XS, "--out", "csv", "--json", "--threads", "1"]);
+    expect(fromCsv.code, fromCsv.stderr).toBe(0);
+    const fromSql = await cobuy([
+      "build",
+      "--input-sql",
+      url,
+      "--table",
+      "public.sales",
+      "--out",
+      "sql",
+      "--json",
+      "--threads",
+      "1",
+    ]);
+    expect(fromSql.code, fromSql.stderr).toBe(0);
+    const a = json(fromCsv.stdout);
+    const b = json(fromSql.stdout);
+    expect(b.ok).toBe(true);
+    expect(b.counts).toEqual(a.counts);
+    expect(b.validation).toEqual(a.validation);
+    expect(Object.keys(b.stages)).toEqual(["ingest", "cooccurrence", "topk", "validation", "write"]);
+    expect(b.input).toMatch(
+      /^postgres:\/\/postgres@127\.0\.0\.1:5432\/cobuy_runner_sql_\w+ table public\.sales$/,
+    );
+    expect(readFileSync(join(work, "sql", "recs.json"), "utf8")).toBe(
+      readFileSync(join(work, "csv", "recs.json"), "utf8"),
+    );
+    const rich = readFileSync(join(work, "sql", "recs.rich.json"), "utf8");
+    expect(JSON.parse(rich).params.input).toBe(b.input);
+    for (const text of [fromSql.stdout, fromSql.stderr, rich]) expect(text).not.toContain(SECRET);
+  });
+
+  it("binary incidence and min support pass through; the human output names the table, not the password", async () => {
+    const r = await cobuy([
+      "build",
+      "--input-sql",
+      url,
+      "--table",
+      "sales",
+      "--out",
+      "bin",
+      "--incidence",
+      "binary",
+      "--min-support",
+      "3",
+      "--log-level",
+      "debug",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("nonzeros of C");
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    const params = JSON.parse(readFileSync(join(work, "bin", "recs.rich.json"), "utf8")).params;
+    expect(params).toMatchObject({ incidence: "binary", minSupport: 3 });
+  });
+
+  it("cobuy pipeline --input-sql publishes a run", async () => {
+    const r = await cobuy([
+      "pipeline",
+      "--input-sql",
+      url,
+      "--table",
+      "sales",
+      "--no-load",
+      "--json",
+      "--threads",
+      "1",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const s = json(r.stdout);
+    expect(s.counts.products).toBe(298);
+    expect(existsSync(join(s.runDir, "recs.json"))).toBe(true);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+  });
+
+  it("usage errors: no --table, --input too, a measure or --evaluate that needs order lines, a bad URL", async () => {
+    const cases: string[][] = [
+      ["build", "--input-sql", url, "--out", "x"],
+      ["build", "--input-sql", url, "--table", "sales", "--input", XS, "--out", "x"],
+      ["build", "--input-sql", url, "--table", "sales", "--similarity", "llr", "--out", "x"],
+      ["build", "--input-sql", "mysql://h/db", "--table", "sales", "--out", "x"],
+      ["build", "--input-sql", url, "--table", "a.b.c", "--out", "x"],
+      ["build", "--input", XS, "--table", "sales", "--out", "x"],
+      ["pipeline", "--input-sql", url, "--table", "sales", "--evaluate", "--no-load"],
+    ];
+    for (const args of cases) {
+      const r = await cobuy([...args, "--json"]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(json(r.stdout).error.code).toBe("USAGE");
+      expect(r.stdout + r.stderr).not.toContain(SECRET);
+    }
+  });
+
+  it("a missing table or column fails with the typed error naming it; a bad name is refused", async () => {
+    const table = await cobuy(["build", "--input-sql", url, "--table", "nope", "--out", "x", "--json"]);
+    expect(table.code).toBe(1);
+    expect(json(table.stdout).error).toMatchObject({ code: "COBUY_SQL_MISSING_TABLE" });
+    expect(json(table.stdout).error.message).toContain("table nope");
+    const column = await cobuy([
+      "build",
+      "--input-sql",
+      url,
+      "--table",
+      "sales",
+      "--product-col",
+      "sku",
+      "--out",
+      "x",
+      "--json",
+    ]);
+    expect(column.code).toBe(1);
+    expect(json(column.stdout).error).toMatchObject({ code: "COBUY_SQL_MISSING_COLUMN" });
+    expect(json(column.stdout).error.message).toContain('"sku"');
+    const bad = await cobuy(["build", "--input-sql", url, "--table", 'sales";--', "--out", "x", "--json"]);
+    expect(bad.code).toBe(1);
+    expect(json(bad.stdout).error.code).toBe("COBUY_SQL_IDENTIFIER");
+    for (const r of [table, column, bad]) expect(r.stdout + r.stderr).not.toContain(SECRET);
+  });
+});
