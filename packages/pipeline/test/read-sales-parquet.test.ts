@@ -269,7 +269,7 @@ describe("readSales on Parquet: errors name the file, row group, row and column"
     expect(e.code).toBe("COBUY_PARQUET_MISSING_COLUMN");
     expect(e.message).toBe(
       `${path}: the Parquet schema has no column "product_id" (the product id); its columns are "order_id", "sku". ` +
-        "Rename the column or pass its name in columns.product (the runner's column options)",
+        "Rename the column or pass its name with --product-col (columns.product in the API)",
     );
     expect((e as { columnName?: string }).columnName).toBe("product_id");
     const cat = await rejection(readSales(path, { columns: { product: "sku" }, requireCategory: true }));

@@ -323,7 +323,7 @@ describe("readSales: bad input fails with a typed error naming file, line and co
     expect(e.name).toBe("PipelineError");
     expect(e.message).toBe(
       `${path}:1:1: the header has no column "product_id" (the product id); its columns are "order_id", "sku", "category". ` +
-        `Rename the column to "product_id" or pass its name in columns.product (the runner's column options); the first row must be the header`,
+        `Rename the column to "product_id" or pass its name with --product-col (columns.product in the API); the first row must be the header`,
     );
     expect(e).toMatchObject({ file: path, line: 1, column: 1 });
   });

@@ -190,7 +190,7 @@ class ParquetSalesReader {
         throw new PipelineError(
           "COBUY_PARQUET_MISSING_COLUMN",
           `${name}: the Parquet schema has no column ${JSON.stringify(names[role])} (the ${role} id); its columns are ${top.map((el) => JSON.stringify(el.name)).join(", ")}. ` +
-            `Rename the column or pass its name in columns.${role} (the runner's column options)`,
+            `Rename the column or pass its name with --${role}-col (columns.${role} in the API)`,
           { position },
         );
       }

@@ -246,7 +246,7 @@ class SalesParser {
       throw new PipelineError(
         "COBUY_CSV_MISSING_COLUMN",
         `${where(at)}: the header has no column ${JSON.stringify(name)} (the ${role} id); its columns are ${quoteList(header)}. ` +
-          `Rename the column to ${JSON.stringify(name)} or pass its name in columns.${role} (the runner's column options); the first row must be the header`,
+          `Rename the column to ${JSON.stringify(name)} or pass its name with --${role}-col (columns.${role} in the API); the first row must be the header`,
         { position: at },
       );
     };

@@ -202,7 +202,7 @@ export async function readCooccurrenceFromSql(
         throw new PipelineError(
           "COBUY_SQL_MISSING_COLUMN",
           `${label}: the table has no column ${JSON.stringify(names[role])} (the ${role} ${role === "category" ? "name" : "id"}); ` +
-            `pass its name in columns.${role} (the runner's --${role}-col)`,
+            `pass its name with --${role}-col (columns.${role} in the API)`,
           { cause: e2, position: { file: label } },
         );
       }
