@@ -8,9 +8,9 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PG_BACKEND_KINDS } from "@cobuy/test-utils";
+import { chromiumPath, launchChromium, PG_BACKEND_KINDS } from "@cobuy/test-utils";
 import type { FastifyInstance } from "fastify";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/index.js";
@@ -18,7 +18,6 @@ import { type Backend, openBackend, type RunDocs } from "./helpers/fixture.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const artifacts = join(root, "test-artifacts");
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 interface ShownItem {
   id: string;
@@ -27,7 +26,7 @@ interface ShownItem {
   reason: string | null;
 }
 
-describe.skipIf(!existsSync(chromiumPath))("page in Chromium", () => {
+describe.skipIf(!existsSync(chromiumPath()))("page in Chromium", () => {
   let backend: Backend;
   let run: RunDocs;
   let app: FastifyInstance;
@@ -48,18 +47,7 @@ describe.skipIf(!existsSync(chromiumPath))("page in Chromium", () => {
     run = await backend.loadRun({ seed: 1, runId: "2025-03-01_00-00-00" });
     app = await createApp({ db: backend.db, publicDir });
     base = await app.listen({ port: 0, host: "127.0.0.1" });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    });
+    browser = await launchChromium();
     await mkdir(artifacts, { recursive: true });
   });
 

@@ -34,11 +34,7 @@ export function intOption(
   def?: number,
   bounds?: NumberBounds,
 ): number | undefined {
-  if (value === undefined) return def;
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isInteger(n))
-    throw new UsageError(`--${flag} must be an integer (got "${value}")`);
-  return checkBounds(n, flag, bounds);
+  return parseNumber(value, flag, def, bounds, Number.isInteger, "an integer");
 }
 
 /** A number option (`undefined` when absent and no default). */
@@ -60,10 +56,22 @@ export function numberOption(
   def?: number,
   bounds?: NumberBounds,
 ): number | undefined {
+  return parseNumber(value, flag, def, bounds, Number.isFinite, "a number");
+}
+
+// intOption / numberOption: `def` when absent; else a number that passes `accept`, within bounds.
+function parseNumber(
+  value: string | undefined,
+  flag: string,
+  def: number | undefined,
+  bounds: NumberBounds | undefined,
+  accept: (n: number) => boolean,
+  expected: string,
+): number | undefined {
   if (value === undefined) return def;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n))
-    throw new UsageError(`--${flag} must be a number (got "${value}")`);
+  if (value.trim() === "" || !accept(n))
+    throw new UsageError(`--${flag} must be ${expected} (got "${value}")`);
   return checkBounds(n, flag, bounds);
 }
 

@@ -1,36 +1,16 @@
 // End-to-end tests of the built `cobuy` binary (dist/cli.js), run as a child process the way users
 // run it. turbo builds it first (`@cobuy/runner#test` dependsOn `build`); these tests build nothing.
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { buildIncidence, countPairs, measureTopK } from "@cobuy/core-math";
 import { readSales, SIMILARITIES } from "@cobuy/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, runCobuy, writeSample } from "./helpers/cli.js";
 
-const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const COMMANDS = ["pipeline", "build", "sample"];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cobuy(args: string[], env: Record<string, string> = {}, cwd = work): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd, env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cobuy = (args: string[], env: Record<string, string> = {}) => runCobuy(args, work, env);
 
 /** Parses stdout as exactly one JSON object on one line. */
 function oneJson(stdout: string): Record<string, unknown> {
@@ -46,18 +26,7 @@ beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run pnpm turbo run build --filter @cobuy/runner`);
   work = mkdtempSync(join(tmpdir(), "cobuy-cli-"));
   salesCsv = join(work, "sales.csv");
-  const r = await cobuy([
-    "sample",
-    "--out",
-    salesCsv,
-    "--orders",
-    "600",
-    "--products",
-    "150",
-    "--categories",
-    "5",
-  ]);
-  expect(r.code, r.stderr).toBe(0);
+  await writeSample(cobuy, salesCsv);
 });
 
 afterAll(() => {

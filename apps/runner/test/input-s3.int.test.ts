@@ -1,18 +1,16 @@
 // `--input s3://bucket/key.csv[.gz|.parquet]` against s3rver (started here on a free port), through
 // the built binary: the objects give the same documents as the local file; a missing key and a bad
 // row are clear errors. The Parquet fixture is written here with hyparquet-writer.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { createS3Client, S3Store } from "@cobuy/s3-export";
 import { type S3rverHandle, startS3rver } from "@cobuy/test-utils";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isolatedEnv, lastJson, runCobuy, s3rverEnv, writeSample } from "./helpers/cli.js";
 
-const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const BUCKET = "cobuy-input";
 
 let s3: S3rverHandle;
@@ -21,19 +19,7 @@ let env: Record<string, string>;
 let sales: string;
 let salesParquet: string;
 
-function cobuy(args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: work, env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-// biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary JSON summaries
-const json = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, any>;
+const cobuy = (args: string[]) => runCobuy(args, work, env);
 
 /** The documents of a build folder without what differs between runs (run id, time, input name). */
 function documents(dir: string) {
@@ -63,31 +49,10 @@ function toParquet(csv: string): Uint8Array {
 beforeAll(async () => {
   s3 = await startS3rver({ buckets: [BUCKET] });
   work = mkdtempSync(join(tmpdir(), "cobuy-input-s3-it-"));
-  env = {
-    AWS_ACCESS_KEY_ID: "S3RVER",
-    AWS_SECRET_ACCESS_KEY: "S3RVER",
-    AWS_REGION: "us-east-1",
-    // The endpoint comes from --s3-endpoint only.
-    AWS_ENDPOINT_URL_S3: "",
-    AWS_ENDPOINT_URL: "",
-    COBUY_HOME: join(work, "home"),
-    DATABASE_URL: "",
-    PGHOST: "",
-    PGDATABASE: "",
-  };
+  // The endpoint comes from --s3-endpoint only.
+  env = { ...s3rverEnv(s3, { endpoint: false }), ...isolatedEnv(work) };
   sales = join(work, "sales.csv");
-  const r = await cobuy([
-    "sample",
-    "--out",
-    sales,
-    "--orders",
-    "600",
-    "--products",
-    "150",
-    "--categories",
-    "5",
-  ]);
-  expect(r.code, r.stderr).toBe(0);
+  await writeSample(cobuy, sales);
   const csv = readFileSync(sales);
   salesParquet = join(work, "sales.parquet");
   writeFileSync(salesParquet, toParquet(csv.toString("utf8")));
@@ -146,7 +111,7 @@ describe("cobuy build --input s3://…", () => {
         "--json",
       ]);
       expect(r.code, r.stderr).toBe(0);
-      const summary = json(r.stdout);
+      const summary = lastJson(r.stdout);
       expect(summary.input).toBe(url);
       expect(documents(join(work, out))).toEqual(local);
       const rich = JSON.parse(readFileSync(join(work, out, "recs.rich.json"), "utf8"));
@@ -172,7 +137,7 @@ describe("cobuy build --input s3://…", () => {
       "--json",
     ]);
     expect(pq.code).toBe(1);
-    expect(json(pq.stdout).error.code).toBe("E_OBJECT_NOT_FOUND");
+    expect(lastJson(pq.stdout).error.code).toBe("E_OBJECT_NOT_FOUND");
   });
 
   it("a bad row names the object, line and column", async () => {
@@ -206,7 +171,7 @@ describe("evaluate and pipeline --input s3://…", () => {
       "--json",
     ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(json(r.stdout).input).toBe(`s3://${BUCKET}/exports/sales.parquet`);
+    expect(lastJson(r.stdout).input).toBe(`s3://${BUCKET}/exports/sales.parquet`);
     const local = await cobuy([
       "evaluate",
       "--input",
@@ -241,7 +206,7 @@ describe("evaluate and pipeline --input s3://…", () => {
       "--json",
     ]);
     expect(r.code, r.stderr).toBe(0);
-    const out = json(r.stdout);
+    const out = lastJson(r.stdout);
     expect(out.input).toBe(url);
     expect(out.counts.rows).toBeGreaterThan(0);
   });

@@ -1,15 +1,13 @@
 // `cobuy load` / `cobuy db` through the built binary: a run published to s3rver is loaded into a
 // fresh PostgreSQL database (DATABASE_URL) and into the embedded PGlite ($COBUY_HOME/pglite).
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createS3Client, publishRun, S3Store } from "@cobuy/s3-export";
 import { createTestPgDatabase, type S3rverHandle, startS3rver, type TestPgDatabase } from "@cobuy/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isolatedEnv, lastJson, runCobuy, s3rverEnv } from "./helpers/cli.js";
 
-const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const RUNS = ["2026-08-01_00-00-00", "2026-08-02_00-00-00"];
 
 let s3: S3rverHandle;
@@ -17,19 +15,8 @@ let pgdb: TestPgDatabase;
 let work: string;
 let env: Record<string, string>;
 
-function cobuy(args: string[], extraEnv: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: work, env: { ...process.env, ...env, ...extraEnv } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-// biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary JSON summaries
-const json = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, any>;
+const cobuy = (args: string[], extraEnv: Record<string, string> = {}) =>
+  runCobuy(args, work, { ...env, ...extraEnv });
 
 function rich(runId: string, shift: number): string {
   const recs: Record<string, { id: string; score: number; support: number }[]> = {};
@@ -58,16 +45,7 @@ beforeAll(async () => {
   s3 = await startS3rver({ buckets: ["cobuy-load"] });
   pgdb = await createTestPgDatabase("cobuy_runner");
   work = mkdtempSync(join(tmpdir(), "cobuy-load-it-"));
-  env = {
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    AWS_REGION: s3.region,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    COBUY_HOME: join(work, "home"),
-    DATABASE_URL: "",
-    PGHOST: "",
-    PGDATABASE: "",
-  };
+  env = { ...s3rverEnv(s3), ...isolatedEnv(work) };
   const client = createS3Client({ endpoint: s3.endpoint, credentials: s3.credentials });
   const store = new S3Store({ client, bucket: "cobuy-load", prefix: "team/runs" });
   for (const [i, runId] of RUNS.entries()) {
@@ -101,7 +79,7 @@ for (const kind of ["postgres", "pglite"] as const) {
     it("loads the latest run from s3:// (gzip, verified) and makes it active", async () => {
       const r = await cobuy(["load", "--store", "s3://cobuy-load/team/runs", "--json"], dbEnv());
       expect(r.code, r.stderr).toBe(0);
-      expect(json(r.stdout)).toMatchObject({
+      expect(lastJson(r.stdout)).toMatchObject({
         ok: true,
         runId: RUNS[1],
         status: "loaded",
@@ -112,7 +90,7 @@ for (const kind of ["postgres", "pglite"] as const) {
         kind,
       });
       const again = await cobuy(["load", "--store", "s3://cobuy-load/team/runs", "--json"], dbEnv());
-      expect(json(again.stdout)).toMatchObject({ runId: RUNS[1], status: "unchanged" });
+      expect(lastJson(again.stdout)).toMatchObject({ runId: RUNS[1], status: "unchanged" });
     });
 
     it("loads an older run by id without activating, activates it, queries, prunes", async () => {
@@ -120,16 +98,16 @@ for (const kind of ["postgres", "pglite"] as const) {
         ["load", "--store", "s3://cobuy-load/team/runs", "--run", RUNS[0]!, "--no-activate", "--json"],
         dbEnv(),
       );
-      expect(json(r.stdout)).toMatchObject({
+      expect(lastJson(r.stdout)).toMatchObject({
         runId: RUNS[0],
         status: "loaded",
         active: false,
         previousActiveRunId: RUNS[1],
       });
       const act = await cobuy(["db", "activate", RUNS[0]!, "--json"], dbEnv());
-      expect(json(act.stdout)).toMatchObject({ runId: RUNS[0], previousActiveRunId: RUNS[1] });
+      expect(lastJson(act.stdout)).toMatchObject({ runId: RUNS[0], previousActiveRunId: RUNS[1] });
       const sim = await cobuy(["db", "similar", "P00", "--k", "2", "--json"], dbEnv());
-      expect(json(sim.stdout)).toMatchObject({
+      expect(lastJson(sim.stdout)).toMatchObject({
         runId: RUNS[0],
         found: true,
         items: [
@@ -140,12 +118,14 @@ for (const kind of ["postgres", "pglite"] as const) {
       const human = await cobuy(["db", "similar", "P00"], dbEnv());
       expect(human.stdout).toContain("P01");
       const prune = await cobuy(["db", "prune", "--keep", "0", "--json"], dbEnv());
-      expect(json(prune.stdout)).toMatchObject({ pruned: [RUNS[1]], kept: [RUNS[0]] });
+      expect(lastJson(prune.stdout)).toMatchObject({ pruned: [RUNS[1]], kept: [RUNS[0]] });
       const runs = await cobuy(["db", "runs", "--json"], dbEnv());
-      expect(json(runs.stdout).runs.map((x: { id: string; status: string }) => [x.id, x.status])).toEqual([
-        [RUNS[1], "pruned"],
-        [RUNS[0], "loaded"],
-      ]);
+      expect(lastJson(runs.stdout).runs.map((x: { id: string; status: string }) => [x.id, x.status])).toEqual(
+        [
+          [RUNS[1], "pruned"],
+          [RUNS[0], "loaded"],
+        ],
+      );
     });
 
     it("fails cleanly on a run that does not exist, keeping the active run", async () => {
@@ -158,7 +138,7 @@ for (const kind of ["postgres", "pglite"] as const) {
       const act = await cobuy(["db", "activate", "nope"], dbEnv());
       expect(act.code).toBe(1);
       const sim = await cobuy(["db", "similar", "P00", "--json"], dbEnv());
-      expect(json(sim.stdout).runId).toBe(RUNS[0]);
+      expect(lastJson(sim.stdout).runId).toBe(RUNS[0]);
     });
   });
 }

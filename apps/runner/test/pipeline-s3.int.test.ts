@@ -1,15 +1,13 @@
 // `cobuy pipeline --store s3://…` against s3rver (started here on a free port), through the built
 // binary and the standard AWS environment: publish, read back with `runs show` / `fetch`, and load
 // from the store into the embedded PGlite.
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type S3rverHandle, startFaultProxy, startS3rver } from "@cobuy/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isolatedEnv, lastJson, runCobuy, s3rverEnv, writeSample } from "./helpers/cli.js";
 
-const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const STORE = "s3://cobuy-pipe/team/runs";
 
 let s3: S3rverHandle;
@@ -17,48 +15,16 @@ let work: string;
 let env: Record<string, string>;
 let sales: string;
 
-function cobuy(args: string[], extraEnv: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: work, env: { ...process.env, ...env, ...extraEnv }, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-// biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary JSON summaries
-const json = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, any>;
+const cobuy = (args: string[], extraEnv: Record<string, string> = {}) =>
+  runCobuy(args, work, { ...env, ...extraEnv });
 
 beforeAll(async () => {
   s3 = await startS3rver({ buckets: ["cobuy-pipe"] });
   work = mkdtempSync(join(tmpdir(), "cobuy-pipeline-s3-it-"));
-  env = {
-    AWS_ACCESS_KEY_ID: "S3RVER",
-    AWS_SECRET_ACCESS_KEY: "S3RVER",
-    AWS_REGION: "us-east-1",
-    // The endpoint comes from --s3-endpoint only.
-    AWS_ENDPOINT_URL_S3: "",
-    AWS_ENDPOINT_URL: "",
-    COBUY_HOME: join(work, "home"),
-    DATABASE_URL: "",
-    PGHOST: "",
-    PGDATABASE: "",
-  };
+  // The endpoint comes from --s3-endpoint only.
+  env = { ...s3rverEnv(s3, { endpoint: false }), ...isolatedEnv(work) };
   sales = join(work, "sales.csv");
-  const r = await cobuy([
-    "sample",
-    "--out",
-    sales,
-    "--orders",
-    "600",
-    "--products",
-    "150",
-    "--categories",
-    "5",
-  ]);
-  expect(r.code, r.stderr).toBe(0);
+  await writeSample(cobuy, sales);
 });
 afterAll(async () => {
   await s3?.stop();
@@ -83,7 +49,7 @@ describe("cobuy pipeline --store s3://", () => {
       "--json",
     ]);
     expect(r.code, r.stderr).toBe(0);
-    const out = json(r.stdout);
+    const out = lastJson(r.stdout);
     first = out.runId;
     expect(first).toMatch(/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(_\d+)?$/);
     expect(out.store).toBe(STORE);
@@ -126,12 +92,12 @@ describe("cobuy pipeline --store s3://", () => {
       "--json",
     ]);
     expect(show.code, show.stderr).toBe(0);
-    const m = json(show.stdout);
+    const m = lastJson(show.stdout);
     expect(m.runId > first).toBe(true);
     expect(m.manifest.files.map((f: { name: string }) => f.name)).toContain("report.html");
 
     const list = await cobuy(["runs", "list", "--store", STORE, "--s3-endpoint", s3.endpoint, "--json"]);
-    expect(json(list.stdout).runs.map((x: { runId: string }) => x.runId)).toEqual([m.runId, first]);
+    expect(lastJson(list.stdout).runs.map((x: { runId: string }) => x.runId)).toEqual([m.runId, first]);
 
     const to = join(work, "fetched");
     const f = await cobuy([
@@ -146,7 +112,7 @@ describe("cobuy pipeline --store s3://", () => {
       "--json",
     ]);
     expect(f.code, f.stderr).toBe(0);
-    expect(json(f.stdout).runId).toBe(m.runId);
+    expect(lastJson(f.stdout).runId).toBe(m.runId);
     const rich = JSON.parse(readFileSync(join(to, "recs.rich.json"), "utf8"));
     expect(rich.runId).toBe(m.runId);
     expect(Object.keys(rich.products)).toEqual(Object.keys(rich.recs));
@@ -170,7 +136,7 @@ describe("cobuy pipeline --store s3://", () => {
       "--json",
     ]);
     expect(r.code, r.stderr).toBe(0);
-    const out = json(r.stdout);
+    const out = lastJson(r.stdout);
     expect(out.load).toMatchObject({
       runId: out.runId,
       status: "loaded",
@@ -192,7 +158,7 @@ describe("cobuy pipeline --store s3://", () => {
       s3.endpoint,
       "--json",
     ]);
-    const m = json(show.stdout).manifest;
+    const m = lastJson(show.stdout).manifest;
     expect(m.runId).toBe(out.runId);
     expect(m.classicKey).toBe(out.classicKey);
     expect(m.files.every((f: { contentEncoding?: string }) => f.contentEncoding === "gzip")).toBe(true);
@@ -203,7 +169,7 @@ describe("cobuy pipeline --store s3://", () => {
     const product = readFileSync(sales, "utf8").split("\n")[1]!.split(",")[1]!;
     const similar = await cobuy(["db", "similar", product, "--json"]);
     expect(similar.code, similar.stderr).toBe(0);
-    expect(json(similar.stdout)).toMatchObject({ found: true, runId: out.runId });
+    expect(lastJson(similar.stdout)).toMatchObject({ found: true, runId: out.runId });
   });
 
   it("asks S3 to encrypt every object it writes with --sse aws:kms --sse-kms-key-id", async () => {

@@ -1,44 +1,24 @@
 // `cobuy runs` / `cobuy fetch` against s3rver (started here on a free port) and the local folder,
 // through the built binary and the standard AWS environment, as users run them.
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createS3Client, LocalFolderStore, publishRun, S3Store } from "@cobuy/s3-export";
 import { type S3rverHandle, startS3rver } from "@cobuy/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+import { lastJson, runCobuy, s3rverEnv } from "./helpers/cli.js";
 
 let s3: S3rverHandle;
 let work: string;
 let env: Record<string, string>;
 
-function cobuy(args: string[], extraEnv: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: work, env: { ...process.env, ...env, ...extraEnv } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-// biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary JSON summaries
-const json = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, any>;
+const cobuy = (args: string[], extraEnv: Record<string, string> = {}) =>
+  runCobuy(args, work, { ...env, ...extraEnv });
 
 beforeAll(async () => {
   s3 = await startS3rver({ buckets: ["cobuy-it"] });
   work = mkdtempSync(join(tmpdir(), "cobuy-runs-it-"));
-  env = {
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-    AWS_REGION: s3.region,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    COBUY_HOME: join(work, "home"),
-  };
+  env = { ...s3rverEnv(s3), COBUY_HOME: join(work, "home") };
   writeFileSync(join(work, "recs.json"), '{\n  "P1": "P2"\n}\n');
   writeFileSync(
     join(work, "recs.rich.json"),
@@ -65,7 +45,7 @@ describe("cobuy runs / fetch", () => {
   it("runs list --json over s3:// marks the latest run", async () => {
     const r = await cobuy(["runs", "list", "--store", "s3://cobuy-it/team/runs", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const out = json(r.stdout);
+    const out = lastJson(r.stdout);
     expect(out.runs.map((x: { runId: string }) => x.runId)).toEqual([
       "2026-07-03_00-00-00",
       "2026-07-02_00-00-00",
@@ -87,7 +67,7 @@ describe("cobuy runs / fetch", () => {
       "s3://cobuy-it/team/runs",
       "--json",
     ]);
-    expect(json(j.stdout).manifest.files[0].contentEncoding).toBe("gzip");
+    expect(lastJson(j.stdout).manifest.files[0].contentEncoding).toBe("gzip");
   });
 
   it("fetch verifies and writes the documents; --s3-endpoint overrides the environment", async () => {
@@ -107,7 +87,7 @@ describe("cobuy runs / fetch", () => {
       { AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9" },
     );
     expect(r.code, r.stderr).toBe(0);
-    expect(json(r.stdout).runId).toBe("2026-07-03_00-00-00");
+    expect(lastJson(r.stdout).runId).toBe("2026-07-03_00-00-00");
     expect(readFileSync(join(to, "recs.json"), "utf8")).toBe('{\n  "P1": "P2"\n}\n');
   });
 
@@ -122,18 +102,18 @@ describe("cobuy runs / fetch", () => {
       "--json",
     ]);
     expect(r.code).toBe(1);
-    expect(json(r.stdout).error.code).toBe("E_CHECKSUM_MISMATCH");
+    expect(lastJson(r.stdout).error.code).toBe("E_CHECKSUM_MISMATCH");
   });
 
   it("runs prune keeps N plus latest", async () => {
     const r = await cobuy(["runs", "prune", "--keep", "1", "--store", "s3://cobuy-it/team/runs", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    expect(json(r.stdout).deleted).toEqual(["2026-07-02_00-00-00", "2026-07-01_00-00-00"]);
+    expect(lastJson(r.stdout).deleted).toEqual(["2026-07-02_00-00-00", "2026-07-01_00-00-00"]);
   });
 
   it("defaults to the embedded local folder; a missing bucket is a clear error", async () => {
     const r = await cobuy(["runs", "list", "--json"]);
-    expect(json(r.stdout).runs.map((x: { runId: string }) => x.runId)).toEqual(["2026-07-04_00-00-00"]);
+    expect(lastJson(r.stdout).runs.map((x: { runId: string }) => x.runId)).toEqual(["2026-07-04_00-00-00"]);
     const m = await cobuy(["runs", "list", "--store", "s3://missing-bucket/x"]);
     expect(m.code).toBe(1);
     expect(m.stderr).toContain('bucket "missing-bucket" does not exist');

@@ -1,6 +1,5 @@
 // `cobuy build|pipeline --input-sql URL --table NAME` through the built binary against a fresh
 // PostgreSQL database: the golden xs set loaded into a table gives the same documents as the CSV.
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,8 +7,8 @@ import { fileURLToPath } from "node:url";
 import { createTestPgDatabase, type TestPgDatabase } from "@cobuy/test-utils";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isolatedEnv, lastJson, runCobuy } from "./helpers/cli.js";
 
-const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const SHARED = process.env.COBUY_SHARED_DIR ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
 const XS = join(SHARED, "golden", "xs", "sales.csv");
 const SECRET = "n0t-a-real-pw";
@@ -18,22 +17,7 @@ let pgdb: TestPgDatabase;
 let work: string;
 let url: string;
 
-function cobuy(args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        cwd: work,
-        env: { ...process.env, COBUY_HOME: join(work, "home"), DATABASE_URL: "", PGHOST: "", PGDATABASE: "" },
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-// biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary JSON summaries
-const json = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, any>;
+const cobuy = (args: string[]) => runCobuy(args, work, isolatedEnv(work));
 
 beforeAll(async () => {
   pgdb = await createTestPgDatabase("cobuy_runner_sql");
@@ -81,8 +65,8 @@ describe.skipIf(!existsSync(XS))("--input-sql", () => {
       "1",
     ]);
     expect(fromSql.code, fromSql.stderr).toBe(0);
-    const a = json(fromCsv.stdout);
-    const b = json(fromSql.stdout);
+    const a = lastJson(fromCsv.stdout);
+    const b = lastJson(fromSql.stdout);
     expect(b.ok).toBe(true);
     expect(b.counts).toEqual(a.counts);
     expect(b.validation).toEqual(a.validation);
@@ -134,7 +118,7 @@ describe.skipIf(!existsSync(XS))("--input-sql", () => {
       "1",
     ]);
     expect(r.code, r.stderr).toBe(0);
-    const s = json(r.stdout);
+    const s = lastJson(r.stdout);
     expect(s.counts.products).toBe(298);
     expect(existsSync(join(s.runDir, "recs.json"))).toBe(true);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
@@ -153,7 +137,7 @@ describe.skipIf(!existsSync(XS))("--input-sql", () => {
     for (const args of cases) {
       const r = await cobuy([...args, "--json"]);
       expect(r.code, args.join(" ")).toBe(2);
-      expect(json(r.stdout).error.code).toBe("USAGE");
+      expect(lastJson(r.stdout).error.code).toBe("USAGE");
       expect(r.stdout + r.stderr).not.toContain(SECRET);
     }
   });
@@ -161,8 +145,8 @@ describe.skipIf(!existsSync(XS))("--input-sql", () => {
   it("a missing table or column fails with the typed error naming it; a bad name is refused", async () => {
     const table = await cobuy(["build", "--input-sql", url, "--table", "nope", "--out", "x", "--json"]);
     expect(table.code).toBe(1);
-    expect(json(table.stdout).error).toMatchObject({ code: "COBUY_SQL_MISSING_TABLE" });
-    expect(json(table.stdout).error.message).toContain("table nope");
+    expect(lastJson(table.stdout).error).toMatchObject({ code: "COBUY_SQL_MISSING_TABLE" });
+    expect(lastJson(table.stdout).error.message).toContain("table nope");
     const column = await cobuy([
       "build",
       "--input-sql",
@@ -176,11 +160,11 @@ describe.skipIf(!existsSync(XS))("--input-sql", () => {
       "--json",
     ]);
     expect(column.code).toBe(1);
-    expect(json(column.stdout).error).toMatchObject({ code: "COBUY_SQL_MISSING_COLUMN" });
-    expect(json(column.stdout).error.message).toContain('"sku"');
+    expect(lastJson(column.stdout).error).toMatchObject({ code: "COBUY_SQL_MISSING_COLUMN" });
+    expect(lastJson(column.stdout).error.message).toContain('"sku"');
     const bad = await cobuy(["build", "--input-sql", url, "--table", 'sales";--', "--out", "x", "--json"]);
     expect(bad.code).toBe(1);
-    expect(json(bad.stdout).error.code).toBe("COBUY_SQL_IDENTIFIER");
+    expect(lastJson(bad.stdout).error.code).toBe("COBUY_SQL_IDENTIFIER");
     for (const r of [table, column, bad]) expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import type { CsrMatrix } from "@cobuy/core-math";
-import { type Browser, chromium } from "playwright-core";
+import { launchChromium } from "@cobuy/test-utils";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { classicKernel, type EvaluationData, evaluate, sweep } from "../src/evaluation/index.js";
 import { renderReport, writeReport } from "../src/report/index.js";
@@ -48,18 +49,7 @@ function shop(): EvaluationData {
 describe("report.html in Chromium", () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

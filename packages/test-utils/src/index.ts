@@ -1,3 +1,4 @@
+export * from "./browser.js";
 export * from "./pg.js";
 export * from "./s3-fault-proxy.js";
 export * from "./s3-store-contract.js";

@@ -10,6 +10,7 @@ import {
   type ProductCatalog,
   type SimilarityChoice,
   type Stage,
+  type StageEvent,
 } from "@cobuy/pipeline";
 import type { Context } from "../context.js";
 import type { Progress } from "../ui/progress.js";
@@ -24,6 +25,29 @@ export interface RunBuildExtra {
   keepOrderIds?: boolean;
   /** Name of the input in messages (the `s3://` URL of an object; see commands/input-source.ts). */
   inputName?: string;
+}
+
+/**
+ * A build's `onStage`: a progress bar per running stage in `bars` (counting `units[stage]`), and
+ * each finished stage's seconds in `ctx.stages`.
+ * @example
+ * const bars = new Map<Stage, Progress>();
+ * await buildRecommendations(input, { onStage: stageBars(ctx, bars, { topk: "products" }) });
+ */
+export function stageBars(
+  ctx: Context,
+  bars: Map<Stage, Progress>,
+  units: Partial<Record<Stage, string>>,
+): (e: StageEvent) => void {
+  return (e) => {
+    if (e.phase === "start") {
+      ctx.log.debug(`stage ${e.stage} started`);
+      bars.set(e.stage, ctx.progress(e.stage, { unit: units[e.stage] }));
+    } else {
+      bars.get(e.stage)?.done();
+      ctx.recordStage(e.stage, e.seconds);
+    }
+  };
 }
 
 /**
@@ -55,15 +79,7 @@ export async function runBuild(
     kernel: params.kernel,
     columns: params.columns,
     skipBadRows: params.skipBadRows,
-    onStage(e) {
-      if (e.phase === "start") {
-        ctx.log.debug(`stage ${e.stage} started`);
-        bars.set(e.stage, ctx.progress(e.stage, { unit: UNITS[e.stage] }));
-      } else {
-        bars.get(e.stage)?.done();
-        ctx.recordStage(e.stage, e.seconds);
-      }
-    },
+    onStage: stageBars(ctx, bars, UNITS),
     onProgress(e) {
       if (e.stage === "ingest") bars.get("ingest")?.update(e.rows);
       else if (e.stage === "auto") ctx.log.debug(`auto: ${e.detail}`);

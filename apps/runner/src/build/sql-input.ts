@@ -18,6 +18,7 @@ import type { Context } from "../context.js";
 import { CobuyCliError, UsageError } from "../errors.js";
 import type { Progress } from "../ui/progress.js";
 import type { BuildParams } from "./options.js";
+import { stageBars } from "./run-build.js";
 
 export const SQL_INPUT_OPTIONS = {
   "input-sql": {
@@ -149,15 +150,7 @@ export async function runSqlBuild(
       beforeData: async () => {
         await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       },
-      onStage(e) {
-        if (e.phase === "start") {
-          ctx.log.debug(`stage ${e.stage} started`);
-          bars.set(e.stage, ctx.progress(e.stage, { unit: UNITS[e.stage] }));
-        } else {
-          bars.get(e.stage)?.done();
-          ctx.recordStage(e.stage, e.seconds);
-        }
-      },
+      onStage: stageBars(ctx, bars, UNITS),
       onProgress(e) {
         if (e.stage === "topk") bars.get("topk")?.update(e.done, e.total);
       },

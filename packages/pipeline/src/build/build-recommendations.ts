@@ -11,7 +11,7 @@ import {
   type TopKResult,
 } from "@cobuy/core-math";
 import { PipelineError } from "../errors.js";
-import { classicKernel, classicTopK } from "../evaluation/classic.js";
+import { type ClassicTopKOptions, classicKernel, classicTopK } from "../evaluation/classic.js";
 import {
   type Candidate,
   type EvaluationData,
@@ -248,24 +248,7 @@ export async function recommendFromIndex(
     );
   }
   checkOptions(options);
-  const seconds: Record<Stage | "total", number> = {
-    ingest: 0,
-    incidence: 0,
-    auto: 0,
-    cooccurrence: 0,
-    topk: 0,
-    validation: 0,
-    total: 0,
-  };
-  const stage = async <T>(name: Stage, run: () => T | Promise<T>): Promise<T> => {
-    options.onStage?.({ stage: name, phase: "start" });
-    const t = now();
-    const out = await run();
-    seconds[name] = now() - t;
-    seconds.total += seconds[name];
-    options.onStage?.({ stage: name, phase: "end", seconds: seconds[name] });
-    return out;
-  };
+  const { seconds, stage } = stageClock(options);
   const P = index.productIds.length;
   const k = options.k ?? 5;
   const a = await stage("incidence", () =>
@@ -295,17 +278,7 @@ export async function recommendFromIndex(
   if (measure === "cooccurrence-cosine") {
     const c = await stage("cooccurrence", () => cooccurrence(a));
     nnzC = c.colIdx.length;
-    topk = await stage("topk", () =>
-      classicTopK(c, support, {
-        k,
-        ...(options.minScore !== undefined && { minScore: options.minScore }),
-        ...(options.minSupport !== undefined && { minSupport: options.minSupport }),
-        ...(options.threads !== undefined && { threads: options.threads }),
-        ...(options.kernel !== undefined && { kernel: options.kernel }),
-        ...(minPairSupport > 1 && { minPairSupport }),
-        ...topkProgress,
-      }),
-    );
+    topk = await stage("topk", () => classicTopK(c, support, classicTopKOptions(options, k, minPairSupport)));
   } else {
     const counts = await stage("cooccurrence", () => countPairs(a, options.caps ?? {}));
     nnzC = counts.pairs.colIdx.length;
@@ -360,6 +333,56 @@ export async function recommendFromIndex(
       bytesRead: index.bytesRead,
       seconds,
     },
+  };
+}
+
+/**
+ * The clock of a build's stages: `stage(name, run)` reports the start and end of `run` through
+ * `options.onStage` and records its seconds in `seconds[name]` and `seconds.total` (0 for a stage
+ * that does not run).
+ */
+export function stageClock(options: Pick<RecommendOptions, "onStage">): {
+  seconds: Record<Stage | "total", number>;
+  stage: <T>(name: Stage, run: () => T | Promise<T>) => Promise<T>;
+} {
+  const seconds: Record<Stage | "total", number> = {
+    ingest: 0,
+    incidence: 0,
+    auto: 0,
+    cooccurrence: 0,
+    topk: 0,
+    validation: 0,
+    total: 0,
+  };
+  const stage = async <T>(name: Stage, run: () => T | Promise<T>): Promise<T> => {
+    options.onStage?.({ stage: name, phase: "start" });
+    const t = now();
+    const out = await run();
+    seconds[name] = now() - t;
+    seconds.total += seconds[name];
+    options.onStage?.({ stage: name, phase: "end", seconds: seconds[name] });
+    return out;
+  };
+  return { seconds, stage };
+}
+
+/** `classicTopK`'s options for the classic measure from a build's options (progress as stage "topk"). */
+export function classicTopKOptions(
+  options: RecommendOptions,
+  k: number,
+  minPairSupport: number,
+): ClassicTopKOptions {
+  const onProgress = options.onProgress;
+  return {
+    k,
+    ...(options.minScore !== undefined && { minScore: options.minScore }),
+    ...(options.minSupport !== undefined && { minSupport: options.minSupport }),
+    ...(options.threads !== undefined && { threads: options.threads }),
+    ...(options.kernel !== undefined && { kernel: options.kernel }),
+    ...(minPairSupport > 1 && { minPairSupport }),
+    ...(onProgress && {
+      onProgress: (done: number, total: number) => onProgress({ stage: "topk", done, total }),
+    }),
   };
 }
 

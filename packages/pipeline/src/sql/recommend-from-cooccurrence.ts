@@ -2,9 +2,10 @@ import type { CsrMatrix, TopKResult } from "@cobuy/core-math";
 import {
   type BuildResult,
   categoryIndices,
+  classicTopKOptions,
   type RecommendOptions,
   type SimilarityChoice,
-  type Stage,
+  stageClock,
 } from "../build/build-recommendations.js";
 import type { ProductCatalog } from "../build/product-catalog.js";
 import { PipelineError } from "../errors.js";
@@ -33,8 +34,6 @@ export type CooccurrenceRecommendOptions = Omit<RecommendOptions, "incidence">;
 
 /** Options of {@link buildRecommendationsFromSql}: the SQL source's and the math's. */
 export type SqlBuildOptions = Omit<SqlSourceOptions, "onProgress"> & CooccurrenceRecommendOptions;
-
-const now = () => performance.now() / 1000;
 
 /**
  * The classic method from C itself (counted elsewhere, e.g. in the database): exact cosine top-k
@@ -72,24 +71,7 @@ export async function recommendFromCooccurrence(
     );
   }
   const validate = options.validate ?? true;
-  const seconds: Record<Stage | "total", number> = {
-    ingest: 0,
-    incidence: 0,
-    auto: 0,
-    cooccurrence: 0,
-    topk: 0,
-    validation: 0,
-    total: 0,
-  };
-  const stage = async <T>(name: Stage, run: () => T | Promise<T>): Promise<T> => {
-    options.onStage?.({ stage: name, phase: "start" });
-    const t = now();
-    const out = await run();
-    seconds[name] = now() - t;
-    seconds.total += seconds[name];
-    options.onStage?.({ stage: name, phase: "end", seconds: seconds[name] });
-    return out;
-  };
+  const { seconds, stage } = stageClock(options);
   const k = options.k ?? 5;
   const minPairSupport = options.minPairSupport ?? 1;
   const similarity: SimilarityChoice = {
@@ -97,19 +79,8 @@ export async function recommendFromCooccurrence(
     chosen: "requested",
     minPairSupport,
   };
-  const onProgress = options.onProgress;
   let topk: TopKResult = await stage("topk", () =>
-    classicTopK(c, support, {
-      k,
-      ...(options.minScore !== undefined && { minScore: options.minScore }),
-      ...(options.minSupport !== undefined && { minSupport: options.minSupport }),
-      ...(options.threads !== undefined && { threads: options.threads }),
-      ...(options.kernel !== undefined && { kernel: options.kernel }),
-      ...(minPairSupport > 1 && { minPairSupport }),
-      ...(onProgress && {
-        onProgress: (done: number, total: number) => onProgress({ stage: "topk", done, total }),
-      }),
-    }),
+    classicTopK(c, support, classicTopKOptions(options, k, minPairSupport)),
   );
   let reasons: Uint8Array | null = null;
   if (options.blend) {
