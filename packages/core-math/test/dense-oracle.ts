@@ -1,17 +1,9 @@
+import { mulberry32 as rng } from "@cobuy/test-utils/random";
+
 import { Matrix } from "ml-matrix";
 import type { CsrMatrix } from "../src/index.js";
 
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export interface Lines {
   orders: number;

@@ -1,3 +1,4 @@
+import { xorshift32 as rng } from "@cobuy/test-utils/random";
 import { Matrix } from "ml-matrix";
 import { describe, expect, it } from "vitest";
 import { lineHash } from "../src/measures/downsample.js";
@@ -10,16 +11,6 @@ import {
   pairScore,
 } from "../src/measures/index.js";
 import type { CsrMatrix } from "../src/types.js";
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
 
 /** Orders as lists of [product, count]; builds the CSR the ingest would (sorted columns). */
 function csr(orders: Array<Array<[number, number]>>, products: number): CsrMatrix {

@@ -1,4 +1,5 @@
 import type { CsrMatrix } from "@cobuy/core-math";
+import { xorshift32 as rng } from "@cobuy/test-utils/random";
 import { describe, expect, it } from "vitest";
 import { categoryIndex } from "../src/evaluation/evaluate.js";
 import {
@@ -29,16 +30,6 @@ function csr(orders: number[][], products: number): CsrMatrix {
     rowPtr,
     colIdx: Uint32Array.from(cols),
     values: new Float64Array(cols.length).fill(1),
-  };
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
   };
 }
 

@@ -1,18 +1,7 @@
 import { buildIncidence, type CsrMatrix, cooccurrence, type Incidence } from "@cobuy/core-math";
+import { mulberry32 as rng } from "@cobuy/test-utils/random";
 import { describe, expect, it } from "vitest";
 import { cooccurrenceSql, PairCounts, quoteIdentifier } from "../src/index.js";
-
-/** A small seeded generator (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random order lines, with repeated lines and products that are never paired. */
 function randomLines(seed: number) {

@@ -2,6 +2,7 @@
  * The {@link SalesIndex} and what builds it: the id interning, category votes and line arrays
  * shared by the CSV and the Parquet readers (each reader only decodes its format into byte ranges).
  */
+import type { ProductCatalog } from "../build/product-catalog.js";
 import type { PipelineErrorCode } from "../errors.js";
 import { ByteInterner } from "./byte-interner.js";
 
@@ -58,33 +59,13 @@ export interface CategoryConflict {
  * const category = ix.productCategory ? ix.categories[ix.productCategory[0]!] : undefined;
  * ```
  */
-export interface SalesIndex {
-  /** The path or stream name the rows came from. */
-  readonly source: string;
-  /** Product ids, ascending in byte order: product p is `productIds[p]`. */
-  readonly productIds: readonly string[];
-  /** Category names, ascending in byte order (empty without a category column). */
-  readonly categories: readonly string[];
-  /**
-   * Index into `categories` of each product's category (its most frequent non-empty one), or
-   * {@link NO_CATEGORY} when all its rows have an empty category; null without a category column.
-   */
-  readonly productCategory: Uint32Array | null;
-  /** Rows kept whose category field was empty (0 without a category column). */
-  readonly rowsWithoutCategory: number;
-  /** Distinct order ids. */
-  readonly orders: number;
-  /** Data rows kept (order lines). */
-  readonly rows: number;
+export interface SalesIndex extends ProductCatalog {
+  /** Order index of each kept line. */
   readonly lineOrder: Uint32Array;
+  /** Product index of each kept line. */
   readonly lineProduct: Uint32Array;
   /** Orders holding at least two different products (0 means nothing to recommend). */
   readonly ordersWithPairs: number;
-  /** Products seen with more than one (non-empty) category. */
-  readonly categoryConflicts: number;
-  /** The first few of them. */
-  readonly conflictExamples: readonly CategoryConflict[];
-  readonly badRows: BadRowsReport;
   /** Bytes read from the source (compressed bytes for gzip). */
   readonly bytesRead: number;
   /** Whether the source was gzip. */
