@@ -369,6 +369,12 @@ const scratch = mkdtempSync(path.join(here, "scratch-")); // inside the temp dir
 let workers = 0;
 process.on("worker", () => workers++);
 
+await step("@cobuy/contracts", [], async (m) => {
+  assert.equal(m.makeRunId(new Date("2025-01-31T12:00:00Z"), "packcheck"), "2025-01-31_12-00-00_packcheck");
+  assert.equal(m.checkK(undefined), m.DEFAULT_K);
+  assert.throws(() => m.checkK(0), (e) => e.code === "COBUY_CONTRACT_INVALID");
+});
+
 // orders: {0,1}×3, {0,2}, {2,3}×2, {1,3} → C rows: 0:[0,3,1,0] 1:[3,0,0,1] 2:[1,0,0,2] 3:[0,1,2,0]
 // cosine(0,3) = (3·1 + 1·2) / (√10·√5) = 5/√50; every other pair with 0 is 0 → top-1 of 0 is 3.
 await step("@cobuy/core-math", [], async (m) => {
