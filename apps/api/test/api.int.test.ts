@@ -2,14 +2,14 @@
  * The API contract, on real PostgreSQL and on PGlite: runs built by @cobuy/pipeline, loaded and
  * activated by @cobuy/pg-loader; every answer is checked against the run's own documents.
  */
-import { PG_BACKEND_KINDS } from "@cobuy/test-utils";
+import { describeOnBackend, PG_BACKEND_KINDS } from "@cobuy/test-utils";
 import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createApp, pgLoaderSource, type RecommendationSource } from "../src/index.js";
 import { type Backend, expectedSimilar, openBackend, type RunDocs } from "./helpers/fixture.js";
 
 for (const kind of PG_BACKEND_KINDS) {
-  describe(`API on ${kind}`, () => {
+  describeOnBackend(kind, `API on ${kind}`, () => {
     let backend: Backend;
     let app: FastifyInstance;
     let run: RunDocs;

@@ -3,12 +3,11 @@
  * pick a product, compare the shown list with the API's answer, follow a recommendation, and save
  * screenshots in test-artifacts/.
  */
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromiumPath, launchChromium, PG_BACKEND_KINDS } from "@cobuy/test-utils";
+import { launchChromium, PG_BACKEND_KINDS, requireBrowser, requirePostgres } from "@cobuy/test-utils";
 import type { FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
 import { build } from "vite";
@@ -26,7 +25,9 @@ interface ShownItem {
   reason: string | null;
 }
 
-describe.skipIf(!existsSync(chromiumPath()))("page in Chromium", () => {
+const needs = (what: string) =>
+  requireBrowser(what) && (PG_BACKEND_KINDS[0] !== "postgres" || requirePostgres(what));
+describe.runIf(needs("page in Chromium"))("page in Chromium", () => {
   let backend: Backend;
   let run: RunDocs;
   let app: FastifyInstance;

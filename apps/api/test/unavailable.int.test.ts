@@ -3,7 +3,13 @@
  * connections killed under the app, a closed PGlite. The process keeps answering throughout.
  */
 import { type CobuyDb, migrate, openDatabase } from "@cobuy/pg-loader";
-import { createTestPgDatabase, PG_BACKEND_KINDS, type TestPgDatabase } from "@cobuy/test-utils";
+import {
+  createTestPgDatabase,
+  describeOnBackend,
+  describeWithPostgres,
+  PG_BACKEND_KINDS,
+  type TestPgDatabase,
+} from "@cobuy/test-utils";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/index.js";
@@ -12,7 +18,7 @@ import { type Backend, openBackend, type RunDocs } from "./helpers/fixture.js";
 const errorOf = (res: { json(): unknown }) =>
   (res.json() as { error: { code: string; statusCode: number } }).error;
 
-describe("no run loaded yet", () => {
+describeWithPostgres("no run loaded yet", () => {
   let pg: TestPgDatabase;
   let db: CobuyDb;
   beforeAll(async () => {
@@ -46,7 +52,7 @@ describe("no run loaded yet", () => {
   });
 });
 
-describe("a database nothing was loaded into", () => {
+describeWithPostgres("a database nothing was loaded into", () => {
   it("answers 503 no_active_run (not 500) before the schema exists", async () => {
     const pg = await createTestPgDatabase("cobuy_api_t");
     const db = await openDatabase({ connectionString: pg.connectionString, poolSize: 1 });
@@ -94,7 +100,7 @@ describe("PostgreSQL refusing connections", () => {
 });
 
 for (const kind of PG_BACKEND_KINDS) {
-  describe(`database lost under a running app (${kind})`, () => {
+  describeOnBackend(kind, `database lost under a running app (${kind})`, () => {
     let backend: Backend;
     let run: RunDocs;
     beforeAll(async () => {

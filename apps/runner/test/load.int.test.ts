@@ -4,7 +4,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createS3Client, publishRun, S3Store } from "@cobuy/s3-export";
-import { createTestPgDatabase, type S3rverHandle, startS3rver, type TestPgDatabase } from "@cobuy/test-utils";
+import {
+  createTestPgDatabase,
+  requirePostgres,
+  type S3rverHandle,
+  startS3rver,
+  type TestPgDatabase,
+} from "@cobuy/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolatedEnv, lastJson, runCobuy, s3rverEnv } from "./helpers/cli.js";
 
@@ -12,6 +18,7 @@ const RUNS = ["2026-08-01_00-00-00", "2026-08-02_00-00-00"];
 
 let s3: S3rverHandle;
 let pgdb: TestPgDatabase;
+const withPostgres = requirePostgres("cobuy load/db into postgres");
 let work: string;
 let env: Record<string, string>;
 
@@ -43,7 +50,7 @@ function rich(runId: string, shift: number): string {
 
 beforeAll(async () => {
   s3 = await startS3rver({ buckets: ["cobuy-load"] });
-  pgdb = await createTestPgDatabase("cobuy_runner");
+  if (withPostgres) pgdb = await createTestPgDatabase("cobuy_runner");
   work = mkdtempSync(join(tmpdir(), "cobuy-load-it-"));
   env = { ...s3rverEnv(s3), ...isolatedEnv(work) };
   const client = createS3Client({ endpoint: s3.endpoint, credentials: s3.credentials });
@@ -72,7 +79,7 @@ afterAll(async () => {
 });
 
 for (const kind of ["postgres", "pglite"] as const) {
-  describe(`cobuy load/db into ${kind}`, () => {
+  describe.runIf(kind === "pglite" || withPostgres)(`cobuy load/db into ${kind}`, () => {
     const dbEnv = (): Record<string, string> =>
       kind === "postgres" ? { DATABASE_URL: pgdb.connectionString } : {};
 

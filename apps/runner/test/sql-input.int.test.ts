@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTestPgDatabase, type TestPgDatabase } from "@cobuy/test-utils";
+import { createTestPgDatabase, requirePostgres, type TestPgDatabase } from "@cobuy/test-utils";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolatedEnv, lastJson, runCobuy } from "./helpers/cli.js";
@@ -48,7 +48,7 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe.skipIf(!existsSync(XS))("--input-sql", () => {
+describe.runIf(existsSync(XS) && requirePostgres("--input-sql"))("--input-sql", () => {
   it("cobuy build counts in the database and writes the same documents as from the CSV", async () => {
     const fromCsv = await cobuy(["build", "--input", XS, "--out", "csv", "--json", "--threads", "1"]);
     expect(fromCsv.code, fromCsv.stderr).toBe(0);

@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PG_BACKEND_KINDS, type PgBackend, startPgBackend } from "@cobuy/test-utils";
+import { describeOnBackend, PG_BACKEND_KINDS, type PgBackend, startPgBackend } from "@cobuy/test-utils";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect, sql } from "kysely";
 import pg from "pg";
@@ -38,7 +38,7 @@ function configOf(b: PgBackend, schema?: string): DatabaseConfig {
 const recCount = (r: FixtureRun) => Object.values(r.recs).reduce((a, l) => a + l.length, 0);
 
 for (const kind of PG_BACKEND_KINDS) {
-  describe(`pg-loader on ${kind}`, () => {
+  describeOnBackend(kind, `pg-loader on ${kind}`, () => {
     let stop: () => Promise<void>;
     let backend: PgBackend;
     let db: CobuyDb;

@@ -5,10 +5,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PG_BACKEND_KINDS, type PgBackend, startPgBackend } from "@cobuy/test-utils";
+import { describeOnBackend, PG_BACKEND_KINDS, type PgBackend, startPgBackend } from "@cobuy/test-utils";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   activateRun,
   activeRun,
@@ -152,7 +152,7 @@ async function expectSameAsViews(db: CobuyDb) {
 }
 
 for (const kind of PG_BACKEND_KINDS) {
-  describe(`hot read statements on ${kind}`, () => {
+  describeOnBackend(kind, `hot read statements on ${kind}`, () => {
     let stop: () => Promise<void>;
     let backend: PgBackend;
     let db: CobuyDb;

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import type { CsrMatrix } from "@cobuy/core-math";
-import { launchChromium } from "@cobuy/test-utils";
+import { describeWithBrowser, launchChromium } from "@cobuy/test-utils";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { classicKernel, type EvaluationData, evaluate, sweep } from "../src/evaluation/index.js";
 import { renderReport, writeReport } from "../src/report/index.js";
 
@@ -46,7 +46,7 @@ function shop(): EvaluationData {
   };
 }
 
-describe("report.html in Chromium", () => {
+describeWithBrowser("report.html in Chromium", () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await launchChromium();

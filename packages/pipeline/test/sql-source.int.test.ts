@@ -1,7 +1,7 @@
 import { createReadStream, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { createTestPgDatabase, type TestPgDatabase } from "@cobuy/test-utils";
+import { createTestPgDatabase, requirePostgres, type TestPgDatabase } from "@cobuy/test-utils";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import Cursor from "pg-cursor";
@@ -118,7 +118,9 @@ interface GoldenMetric {
   overall: { products: number; hits: number; micro_ratio: number };
 }
 
-describe.skipIf(!present)("golden sets loaded with COPY", () => {
+const withPostgres = requirePostgres("the SQL source tests (golden sets, hand-made tables)");
+
+describe.runIf(present && withPostgres)("golden sets loaded with COPY", () => {
   for (const set of ["xs", "s"] as const) {
     for (const k of [5, 10]) {
       it(`${set}, k = ${k}: the lists equal the CSV path's and the metric equals metric.json`, async () => {
@@ -199,7 +201,7 @@ describe.skipIf(!present)("golden sets loaded with COPY", () => {
   });
 });
 
-describe("the SQL source on hand-made tables", () => {
+describe.runIf(withPostgres)("the SQL source on hand-made tables", () => {
   // Repeated lines, ids whose byte order differs from a locale's, a category conflict, blank and
   // NULL categories, a product without any category, integer order ids.
   const rows: Array<[number, string, string | null]> = [
