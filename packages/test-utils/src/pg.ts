@@ -1,6 +1,7 @@
 /**
  * PostgreSQL / PGlite test backends: a fresh database per test run on the real server (dropped
- * after), a fresh PGlite data folder (removed after), and a loop that runs one suite on both.
+ * after), a fresh PGlite data folder (removed after), a loop that runs one suite on both, and the
+ * guards that skip such suites (or fail them under CI) when no server answers.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
