@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `cobuy` binary: runs the CLI on process.argv and exits with its code.
 import { commands } from "./commands/index.js";
+import { CLI_ERROR_CODES } from "./errors.js";
 import { main } from "./main.js";
 
 // The AWS SDK warns on every start under Node 20 about its future Node 22 requirement; cobuy supports
@@ -16,7 +17,7 @@ process.once("beforeExit", () => {
   const message = "internal error: the command stopped before finishing (an operation never completed)";
   process.stderr.write(`cobuy: ${message}\n`);
   if (argv.includes("--json")) {
-    const error = { code: "COBUY_DROPPED_PROMISE", message };
+    const error = { code: CLI_ERROR_CODES.droppedPromise, message };
     process.stdout.write(`${JSON.stringify({ ok: false, command: argv[0], exitCode: 1, error })}\n`);
   }
   process.exit(1);

@@ -116,6 +116,18 @@ export function defineCommand<const O extends OptionSpecs>(command: Command<O>):
   return command;
 }
 
+/**
+ * Some flags of a family, in the order given (the order `--help` lists them).
+ * @example
+ * const options = { ...pickOptions(BUILD_OPTIONS, ["k", "threads"]) };
+ */
+export function pickOptions<O extends OptionSpecs, const N extends readonly (keyof O & string)[]>(
+  family: O,
+  names: N,
+): Pick<O, N[number]> {
+  return Object.fromEntries(names.map((n) => [n, family[n]])) as Pick<O, N[number]>;
+}
+
 /** Help text of one command: synopsis, description, options, examples. */
 export function renderCommandHelp(cmd: Command<OptionSpecs>): string {
   const lines: string[] = [`usage: ${cmd.usage}`, "", cmd.summary];

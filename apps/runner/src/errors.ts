@@ -1,8 +1,25 @@
 /**
- * Errors the runner raises itself. Every error carries a stable `code`; the CLI prints
- * `cobuy: <message>` and exits 2 for usage errors, 1 for everything else.
+ * Errors the runner raises itself. Every error carries a stable `code` (`COBUY_CLI_*`, the runner's
+ * area of the repo-wide `COBUY_<AREA>_<REASON>` style); the CLI prints `cobuy: <message>` and exits 2
+ * for usage errors, 1 for everything else.
  * Errors from the libraries (@cobuy/pipeline, …) are recognised by their `code`, never by `instanceof`.
  */
+
+/** The codes of the runner's own failures. */
+export const CLI_ERROR_CODES = {
+  /** Unknown command or flag, missing or malformed value (exit 2). */
+  usage: "COBUY_CLI_USAGE",
+  /** A file or folder the runner itself touches is missing or unusable. */
+  io: "COBUY_CLI_IO",
+  /** `--input-sql`: the database did not accept the connection. */
+  sqlConnect: "COBUY_CLI_SQL_CONNECT",
+  /** The event loop emptied while a command was still awaiting (a library dropped a promise). */
+  droppedPromise: "COBUY_CLI_DROPPED_PROMISE",
+  /** Something without a code of its own was thrown. */
+  internal: "COBUY_CLI_INTERNAL",
+} as const;
+
+export type CliErrorCode = (typeof CLI_ERROR_CODES)[keyof typeof CLI_ERROR_CODES];
 
 /** Base class: a stable `code`, an actionable message, an optional `cause`. */
 export class CobuyCliError extends Error {
@@ -20,14 +37,14 @@ export class CobuyCliError extends Error {
 /** Bad command line: unknown command/flag, missing or malformed value. Exit code 2. */
 export class UsageError extends CobuyCliError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super("USAGE", message, { ...options, exitCode: 2 });
+    super(CLI_ERROR_CODES.usage, message, { ...options, exitCode: 2 });
   }
 }
 
 /** A file or folder the runner itself touches is missing or unusable. */
 export class RunnerIoError extends CobuyCliError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super("RUNNER_IO", message, options);
+    super(CLI_ERROR_CODES.io, message, options);
   }
 }
 
@@ -43,12 +60,13 @@ export function describeError(err: unknown): ErrorReport {
   if (err !== null && typeof err === "object") {
     const e = err as { code?: unknown; message?: unknown; exitCode?: unknown; name?: unknown };
     const message = oneLine(typeof e.message === "string" && e.message ? e.message : String(err));
-    const code = typeof e.code === "string" ? e.code : typeof e.name === "string" ? e.name : "ERROR";
+    const code =
+      typeof e.code === "string" ? e.code : typeof e.name === "string" ? e.name : CLI_ERROR_CODES.internal;
     if (typeof e.exitCode === "number") return { code, message, exitCode: e.exitCode };
-    if (code.startsWith("ERR_PARSE_ARGS_")) return { code: "USAGE", message, exitCode: 2 };
+    if (code.startsWith("ERR_PARSE_ARGS_")) return { code: CLI_ERROR_CODES.usage, message, exitCode: 2 };
     return { code, message, exitCode: 1 };
   }
-  return { code: "ERROR", message: oneLine(String(err)), exitCode: 1 };
+  return { code: CLI_ERROR_CODES.internal, message: oneLine(String(err)), exitCode: 1 };
 }
 
 function oneLine(s: string): string {

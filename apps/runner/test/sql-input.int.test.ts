@@ -137,7 +137,7 @@ describe.runIf(existsSync(XS) && requirePostgres("--input-sql"))("--input-sql", 
     for (const args of cases) {
       const r = await cobuy([...args, "--json"]);
       expect(r.code, args.join(" ")).toBe(2);
-      expect(lastJson(r.stdout).error.code).toBe("USAGE");
+      expect(lastJson(r.stdout).error.code).toBe("COBUY_CLI_USAGE");
       expect(r.stdout + r.stderr).not.toContain(SECRET);
     }
   });

@@ -1,14 +1,14 @@
 /** `cobuy build`: one input file → recs.json, recs.rich.json, validation.json in a folder. */
-import { makeRunId, writeDocuments } from "@cobuy/pipeline";
-import { requireString } from "../args.js";
-import { BUILD_OPTIONS, parseBuildParams } from "../build/options.js";
-import { buildFacts, paramsRecord, runBuild } from "../build/run-build.js";
-import { writeRunReport } from "../build/run-report.js";
-import { parseSqlInput, runSqlBuild, SQL_INPUT_OPTIONS } from "../build/sql-input.js";
-import { buildSummary, printSummary } from "../build/summary.js";
+import { makeRunId } from "@cobuy/contracts";
 import { defineCommand } from "../command.js";
+import { BUILD_OPTIONS, parseBuildParams } from "../flags/build.js";
+import { INPUT_OPTIONS, parseSqlInput, SQL_INPUT_OPTIONS } from "../flags/input.js";
+import { INPUT_S3_OPTIONS } from "../flags/store.js";
+import { requireString } from "../flags/values.js";
+import { type BuildInput, buildFacts, buildFrom, paramsRecord } from "../steps/build.js";
+import { writeBuildDocuments, writeRunReport } from "../steps/documents.js";
+import { buildSummary, printSummary } from "../steps/summary.js";
 import { fmtBytes } from "../ui/format.js";
-import { INPUT_S3_OPTIONS, withSalesInput } from "./input-source.js";
 
 export const build = defineCommand({
   name: "build",
@@ -24,12 +24,7 @@ export const build = defineCommand({
     "every candidate's score) and validation.json, then report.html (the metric per category, readable\n" +
     "offline), into DIR (created if missing).",
   options: {
-    input: {
-      type: "string",
-      short: "i",
-      valueName: "FILE|s3://…",
-      description: "sales file (.csv, .csv.gz or .parquet), or an S3 object s3://bucket/key",
-    },
+    ...INPUT_OPTIONS,
     out: { type: "string", short: "o", valueName: "DIR", description: "folder for the documents" },
     ...INPUT_S3_OPTIONS,
     ...SQL_INPUT_OPTIONS,
@@ -48,26 +43,21 @@ export const build = defineCommand({
     const t0 = performance.now();
     const params = parseBuildParams(values);
     const sql = parseSqlInput(values, params);
-    const input = sql ? sql.label : requireString(values.input, "input");
+    const source: BuildInput = sql
+      ? { kind: "sql", sql }
+      : {
+          kind: "file",
+          input: requireString(values.input, "input"),
+          ...(values["s3-endpoint"] ? { s3Endpoint: values["s3-endpoint"] } : {}),
+        };
+    const input = source.kind === "sql" ? source.sql.label : source.input;
     const out = ctx.resolvePath(requireString(values.out, "out"));
     const runId = makeRunId();
-    const result = sql
-      ? await runSqlBuild(ctx, sql, params)
-      : await withSalesInput(ctx, input, values, (src) =>
-          runBuild(ctx, src.source, params, src.name !== undefined ? { inputName: src.name } : {}),
-        );
-    const files = await ctx.stage("write", async () => {
-      const docs = await writeDocuments(out, {
-        index: result.index,
-        topk: result.topk,
-        validation: result.validation,
-        productSupport: result.productSupport,
-        reasons: result.reasons,
-        runId,
-        params: paramsRecord(input, params, result),
-      });
-      return [...docs, await writeRunReport(out, `cobuy build — ${input}`)];
-    });
+    const result = await buildFrom(ctx, source, params);
+    const files = await ctx.stage("write", async () => [
+      ...(await writeBuildDocuments(out, { result, runId, params: paramsRecord(input, params, result) })),
+      await writeRunReport(out, `cobuy build — ${input}`),
+    ]);
     ctx.log.info(`wrote ${files.map((f) => `${f.name} (${fmtBytes(f.bytes)})`).join(", ")}`, { dir: out });
     const summary = buildSummary(ctx, buildFacts(result), {
       input,

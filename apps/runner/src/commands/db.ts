@@ -2,10 +2,15 @@
  * `cobuy db migrate | runs | activate RUN | prune --keep N | similar PRODUCT`: manage the database
  * the runs are loaded into (same target as `cobuy load`: DATABASE_URL, PG*, else embedded PGlite).
  */
+
+import { DEFAULT_K } from "@cobuy/contracts";
 import { activateRun, listRuns, migrate, pruneRuns, type RunInfo, similarProducts } from "@cobuy/pg-loader";
 import { defineCommand } from "../command.js";
 import { UsageError } from "../errors.js";
-import { DB_OPTIONS, dbTargetFromEnv, openDbTarget } from "./load.js";
+import { DB_OPTIONS, dbTargetFromEnv } from "../flags/db.js";
+import { K_OPTION, kOption } from "../flags/top-k.js";
+import { intOption } from "../flags/values.js";
+import { openDbTarget } from "../steps/database.js";
 
 const SUBCOMMANDS = ["migrate", "runs", "activate", "prune", "similar"] as const;
 const ARGS: Record<(typeof SUBCOMMANDS)[number], number> = {
@@ -26,7 +31,7 @@ export const dbCommand = defineCommand({
     "prune drops the rows of all but the N newest loaded runs; the active run is always kept.",
   options: {
     keep: { type: "string", valueName: "N", description: "prune: loaded runs to keep (newest first)" },
-    k: { type: "string", valueName: "N", description: "similar: how many recommendations (default 10)" },
+    k: { ...K_OPTION, description: `similar: how many recommendations (default ${DEFAULT_K})` },
     category: {
       type: "string",
       valueName: "C",
@@ -61,18 +66,10 @@ export const dbCommand = defineCommand({
     if (s !== "similar" && (values.k !== undefined || values.category !== undefined)) {
       throw new UsageError("--k and --category only apply to `cobuy db similar`");
     }
-    let keep: number | undefined;
-    if (s === "prune") {
-      keep = Number(values.keep);
-      if (values.keep === undefined || !Number.isInteger(keep) || keep < 0)
-        throw new UsageError("cobuy db prune needs --keep N (N ≥ 0)");
-    }
-    let k = 10;
-    if (values.k !== undefined) {
-      k = Number(values.k);
-      if (!Number.isInteger(k) || k < 1 || k > 1000)
-        throw new UsageError(`--k must be an integer in 1..1000 (got "${values.k}")`);
-    }
+    if (s === "prune" && values.keep === undefined)
+      throw new UsageError("cobuy db prune needs --keep N (N ≥ 0)");
+    const keep = intOption(values.keep, "keep", 0, { min: 0 });
+    const k = kOption(values.k);
     const target = dbTargetFromEnv(ctx, values);
     const db = await openDbTarget(target);
     const where = { database: target.label, schema: target.schema };
@@ -109,7 +106,7 @@ export const dbCommand = defineCommand({
         return { ...where, ...r };
       }
       if (s === "prune") {
-        const r = await pruneRuns(db, { keep: keep! });
+        const r = await pruneRuns(db, { keep });
         ctx.print(r.pruned.length ? `pruned: ${r.pruned.join(", ")}` : "nothing to prune");
         ctx.print(`kept:   ${r.kept.join(", ") || "(none)"}`);
         return { ...where, ...r };

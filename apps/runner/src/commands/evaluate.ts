@@ -1,180 +1,18 @@
 /** `cobuy evaluate`: offline evaluation of every similarity measure on held-out orders → evaluation.json + report.html. */
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { availableParallelism } from "node:os";
-import { join } from "node:path";
 import {
   classicKernel,
   type EvaluateOptions,
   evaluate,
   isSimilarityName,
-  type LoadedEvaluationData,
-  loadEvaluationData,
   SIMILARITIES,
   type SimilarityName,
-  type SplitOptions,
-  writeReport,
 } from "@cobuy/pipeline";
-import { intOption, numberOption, requireString } from "../args.js";
-import { parseBlend, parseSimilarity } from "../build/options.js";
-import type { OptionSpecs, OptionValues } from "../command.js";
-import { defineCommand } from "../command.js";
-import type { Context } from "../context.js";
+import { defineCommand, pickOptions } from "../command.js";
 import { UsageError } from "../errors.js";
-import { INPUT_S3_OPTIONS, resolveInputArg, withSalesInput } from "./input-source.js";
-
-/** Flags shared by `cobuy evaluate` and `cobuy sweep`. */
-export const EVAL_OPTIONS = {
-  input: {
-    type: "string",
-    short: "i",
-    valueName: "FILE|s3://…",
-    description:
-      "sales file (.csv, .csv.gz or .parquet), or an S3 object s3://bucket/key (downloaded to a temporary file)",
-  },
-  ...INPUT_S3_OPTIONS,
-  out: {
-    type: "string",
-    short: "o",
-    valueName: "DIR",
-    description: "folder for the results (created if missing)",
-  },
-  holdout: {
-    type: "string",
-    valueName: "F",
-    description: "share of orders held out for testing (default 0.2)",
-  },
-  seed: { type: "string", valueName: "S", description: "seed of the holdout split (default 1)" },
-  "split-by-time": {
-    type: "string",
-    valueName: "COLUMN",
-    description: "hold out the latest orders by this column (numbers or dates) instead of a random holdout",
-  },
-  k: { type: "string", valueName: "K", description: "list length scored (default 5)" },
-  "min-pair-support": {
-    type: "string",
-    valueName: "N",
-    description: "ignore pairs bought together in fewer than N orders (default 1)",
-  },
-  "min-score": {
-    type: "string",
-    valueName: "S",
-    description: "keep only scores strictly above S (default 0)",
-  },
-  "max-products-per-order": {
-    type: "string",
-    valueName: "N",
-    description: "down-sample larger orders to N products (deterministic; core-math measures only)",
-  },
-  "max-orders-per-product": {
-    type: "string",
-    valueName: "N",
-    description: "down-sample products in more orders to N orders (deterministic; core-math measures only)",
-  },
-  threads: {
-    type: "string",
-    valueName: "N",
-    description: "worker threads of the classic kernel (default: cores)",
-  },
-  "order-col": { type: "string", valueName: "NAME", description: "order id column (default order_id)" },
-  "product-col": { type: "string", valueName: "NAME", description: "product id column (default product_id)" },
-  "category-col": { type: "string", valueName: "NAME", description: "category column (default category)" },
-  "skip-bad-rows": { type: "boolean", description: "skip malformed rows instead of failing" },
-} as const satisfies OptionSpecs;
-
-/** The parsed shared flags. */
-export interface EvalParams {
-  /** A local path (absolute) or an s3:// URL. */
-  input: string;
-  /** --s3-endpoint, for an s3:// input. */
-  s3Endpoint?: string;
-  out: string;
-  split:
-    | { method: "holdout"; fraction: number; seed: number }
-    | { method: "time"; fraction: number; column: string };
-  k: number;
-  minPairSupport: number;
-  minScore: number;
-  caps: { maxProductsPerOrder?: number; maxOrdersPerProduct?: number };
-  threads: number;
-  columns: { order: string; product: string; category: string };
-  skipBadRows: boolean;
-}
-
-export function parseEvalParams(ctx: Context, v: OptionValues<typeof EVAL_OPTIONS>): EvalParams {
-  const fraction = numberOption(v.holdout, "holdout", 0.2, { min: 0.001, max: 0.999 });
-  const column = v["split-by-time"];
-  if (column !== undefined && v.seed !== undefined) {
-    throw new UsageError(
-      "--seed applies to the random holdout; a split by time (--split-by-time) needs none",
-    );
-  }
-  const maxProducts = intOption(v["max-products-per-order"], "max-products-per-order", undefined, { min: 1 });
-  const maxOrders = intOption(v["max-orders-per-product"], "max-orders-per-product", undefined, { min: 1 });
-  return {
-    input: resolveInputArg(ctx, requireString(v.input, "input")),
-    ...(v["s3-endpoint"] ? { s3Endpoint: v["s3-endpoint"] } : {}),
-    out: ctx.resolvePath(requireString(v.out, "out")),
-    split:
-      column !== undefined
-        ? { method: "time", fraction, column }
-        : { method: "holdout", fraction, seed: intOption(v.seed, "seed", 1) },
-    k: intOption(v.k, "k", 5, { min: 1, max: 1000 }),
-    minPairSupport: intOption(v["min-pair-support"], "min-pair-support", 1, { min: 1 }),
-    minScore: numberOption(v["min-score"], "min-score", 0),
-    caps: {
-      ...(maxProducts !== undefined ? { maxProductsPerOrder: maxProducts } : {}),
-      ...(maxOrders !== undefined ? { maxOrdersPerProduct: maxOrders } : {}),
-    },
-    threads: intOption(v.threads, "threads", availableParallelism(), { min: 1, max: 256 }),
-    columns: {
-      order: v["order-col"] ?? "order_id",
-      product: v["product-col"] ?? "product_id",
-      category: v["category-col"] ?? "category",
-    },
-    skipBadRows: v["skip-bad-rows"] === true,
-  };
-}
-
-/** Reads the input for evaluation and resolves the split. */
-export async function loadForEvaluation(
-  ctx: Context,
-  p: EvalParams,
-): Promise<{ data: LoadedEvaluationData; split: SplitOptions }> {
-  // An S3 object is downloaded first: a split by time reads the input twice.
-  const data = await withSalesInput(
-    ctx,
-    p.input,
-    { "s3-endpoint": p.s3Endpoint },
-    (src) =>
-      ctx.stage("ingest", () =>
-        loadEvaluationData(src.source as string, {
-          columns: p.columns,
-          skipBadRows: p.skipBadRows,
-          ...(p.split.method === "time" ? { timeColumn: p.split.column } : {}),
-          ...(src.name !== undefined ? { name: src.name } : {}),
-        }),
-      ),
-    { download: true },
-  );
-  ctx.log.info("read sales", {
-    rows: data.rows,
-    orders: data.orderIds.length,
-    products: data.productIds.length,
-    rowsWithoutCategory: data.rowsWithoutCategory,
-    badRows: data.badRows,
-  });
-  const split: SplitOptions = p.split.method === "time" ? { ...p.split, times: data.times! } : p.split;
-  return { data, split };
-}
-
-/** Writes JSON to DIR/name through a temporary file. */
-export async function writeJson(dir: string, name: string, value: unknown): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, name);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
-  return file;
-}
+import { BUILD_OPTIONS, parseBlend, parseSimilarity } from "../flags/build.js";
+import { EVAL_OPTIONS, parseEvalParams } from "../flags/evaluation.js";
+import { writeJson, writeRunReport } from "../steps/documents.js";
+import { loadForEvaluation } from "../steps/evaluation.js";
 
 function parseCompare(value: string | undefined): SimilarityName[] | undefined {
   if (value === undefined) return undefined;
@@ -200,16 +38,7 @@ export const evaluateCommand = defineCommand({
     `DIR/report.html (with DIR/sweep.json's curves when present). Measures: ${SIMILARITIES.join(", ")}.`,
   options: {
     ...EVAL_OPTIONS,
-    similarity: {
-      type: "string",
-      valueName: "M|auto",
-      description: "measure served and reported under metrics (default cooccurrence-cosine, the classic one)",
-    },
-    blend: {
-      type: "string",
-      valueName: "popular:W",
-      description: "mix the category's best sellers into the lists (W=0 tops up short lists only)",
-    },
+    ...pickOptions(BUILD_OPTIONS, ["similarity", "blend"] as const),
     compare: {
       type: "string",
       valueName: "M,M,…",
@@ -224,7 +53,7 @@ export const evaluateCommand = defineCommand({
   async run(ctx, { values }) {
     const t0 = performance.now();
     const p = parseEvalParams(ctx, values);
-    const similarity = parseSimilarity(values.similarity, "similarity");
+    const similarity = parseSimilarity(values.similarity);
     const blend = parseBlend(values.blend);
     const compare = parseCompare(values.compare);
     const { data, split } = await loadForEvaluation(ctx, p);
@@ -241,8 +70,8 @@ export const evaluateCommand = defineCommand({
       onProgress: (e) => ctx.log.debug(`${e.stage} ${e.detail ?? ""}`.trim()),
     };
     const ev = await ctx.stage("evaluate", () => evaluate(data, options));
-    const file = await writeJson(p.out, "evaluation.json", ev);
-    const report = await writeReport(p.out, { title: `cobuy evaluation — ${values.input}` });
+    const file = (await writeJson(p.out, "evaluation.json", ev)).path;
+    const report = (await writeRunReport(p.out, `cobuy evaluation — ${values.input}`)).path;
     ctx.log.info("wrote evaluation.json and report.html", { path: p.out });
 
     const k = ev.k;

@@ -1,10 +1,11 @@
 /** `cobuy fetch [RUN|latest] --to DIR`: download a published run, verifying every sha256. */
 import { fetchRun } from "@cobuy/s3-export";
-import { requireString } from "../args.js";
 import { defineCommand } from "../command.js";
 import { UsageError } from "../errors.js";
+import { STORE_OPTIONS } from "../flags/store.js";
+import { requireString } from "../flags/values.js";
+import { openStoreFromFlags } from "../steps/object-store.js";
 import { fmtBytes } from "../ui/format.js";
-import { openStoreFromFlags, STORE_OPTIONS } from "./store-flags.js";
 
 export const fetchCommand = defineCommand({
   name: "fetch",

@@ -3,11 +3,12 @@
  * Runs are published by `cobuy pipeline` (see @cobuy/s3-export `publishRun`).
  */
 import { listRuns, pruneRuns, readManifest } from "@cobuy/s3-export";
-import { intOption } from "../args.js";
 import { defineCommand } from "../command.js";
 import { UsageError } from "../errors.js";
+import { STORE_OPTIONS } from "../flags/store.js";
+import { intOption } from "../flags/values.js";
+import { openStoreFromFlags } from "../steps/object-store.js";
 import { fmtBytes, fmtCount } from "../ui/format.js";
-import { openStoreFromFlags, STORE_OPTIONS } from "./store-flags.js";
 
 const SUBCOMMANDS = ["list", "show", "prune"] as const;
 

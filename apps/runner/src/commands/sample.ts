@@ -1,7 +1,7 @@
 /** `cobuy sample`: writes a deterministic synthetic sales CSV. */
 import { writeSampleCsv } from "@cobuy/pipeline";
-import { intOption, requireString } from "../args.js";
 import { defineCommand } from "../command.js";
+import { intOption, requireString } from "../flags/values.js";
 import { fmtBytes, fmtCount } from "../ui/format.js";
 
 export const sample = defineCommand({

@@ -5,11 +5,12 @@
  */
 import { existsSync } from "node:fs";
 import { type CreateAppOptions, createApp } from "@cobuy/api";
-import { intOption } from "../args.js";
 import { defineCommand } from "../command.js";
 import { RunnerIoError } from "../errors.js";
+import { DB_OPTIONS, type DbTarget, dbTargetFromEnv } from "../flags/db.js";
+import { intOption } from "../flags/values.js";
+import { openDbTarget } from "../steps/database.js";
 import type { LogFields, Logger } from "../ui/logger.js";
-import { DB_OPTIONS, dbTargetFromEnv, openDbTarget } from "./load.js";
 
 type ApiLogger = NonNullable<CreateAppOptions["loggerInstance"]>;
 
@@ -60,15 +61,11 @@ export const serve = defineCommand({
     const host = values.host ?? ctx.env.HOST ?? "127.0.0.1";
     const runCheckIntervalMs = intOption(values["run-check-ms"], "run-check-ms", 1000, { min: 0 });
     const cacheEntries = intOption(values["cache-entries"], "cache-entries", 100_000, { min: 0 });
-    const target = dbTargetFromEnv(ctx, { ...values, "pool-size": values["pool-size"] ?? "16" });
+    const target = servingTarget(dbTargetFromEnv(ctx, values, { poolSize: 16 }));
     if (target.kind === "pglite" && !existsSync(ctx.home.pglite)) {
       throw new RunnerIoError(
         `no database: DATABASE_URL is not set and the PGlite folder ${ctx.home.pglite} does not exist (run \`pnpm turbo run pipeline\` first, or set DATABASE_URL / COBUY_HOME)`,
       );
-    }
-    if (target.config.kind !== "pglite") {
-      target.config.statementTimeoutMs = target.statementTimeoutMs ?? 5000;
-      target.config.applicationName = "cobuy-serve";
     }
     const db = await openDbTarget(target);
     const where = target.label;
@@ -115,6 +112,19 @@ export const serve = defineCommand({
     return { url: address, database: where, runId, signal };
   },
 });
+
+/** A server's PostgreSQL pool: every query under the statement timeout (default 5 s), its own name. */
+function servingTarget(target: DbTarget): DbTarget {
+  if (target.config.kind === "pglite") return target;
+  return {
+    ...target,
+    config: {
+      ...target.config,
+      statementTimeoutMs: target.statementTimeoutMs ?? 5000,
+      applicationName: "cobuy-serve",
+    },
+  };
+}
 
 /** Fastify's logger interface over the runner's logger (same format, same redaction, stderr). */
 function fastifyLogger(log: Logger, bindings: LogFields = {}): ApiLogger {

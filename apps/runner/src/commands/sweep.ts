@@ -1,24 +1,11 @@
 /** `cobuy sweep`: minimum pair support × minimum score → classic metric, HitRate@k, coverage (sweep.json). */
-import {
-  classicKernel,
-  isSimilarityName,
-  SIMILARITIES,
-  type SimilarityName,
-  sweep,
-  writeReport,
-} from "@cobuy/pipeline";
+import { classicKernel, SIMILARITIES, sweep } from "@cobuy/pipeline";
 import { defineCommand } from "../command.js";
-import { UsageError } from "../errors.js";
-import { EVAL_OPTIONS, loadForEvaluation, parseEvalParams, writeJson } from "./evaluate.js";
-
-function numberList(value: string | undefined, flag: string): number[] | undefined {
-  if (value === undefined) return undefined;
-  const out = value.split(",").map((s) => Number(s.trim()));
-  if (out.length === 0 || out.some((n) => !Number.isFinite(n))) {
-    throw new UsageError(`--${flag} takes comma-separated numbers, e.g. 1,2,5 (got "${value}")`);
-  }
-  return out;
-}
+import { parseMeasure } from "../flags/build.js";
+import { EVAL_OPTIONS, parseEvalParams } from "../flags/evaluation.js";
+import { numberList } from "../flags/values.js";
+import { writeJson, writeRunReport } from "../steps/documents.js";
+import { loadForEvaluation } from "../steps/evaluation.js";
 
 export const sweepCommand = defineCommand({
   name: "sweep",
@@ -55,12 +42,7 @@ export const sweepCommand = defineCommand({
   async run(ctx, { values }) {
     const t0 = performance.now();
     const p = parseEvalParams(ctx, values);
-    const similarity: SimilarityName = (values.similarity ?? "cooccurrence-cosine") as SimilarityName;
-    if (!isSimilarityName(similarity)) {
-      throw new UsageError(
-        `--similarity must be one of ${SIMILARITIES.join(", ")} (got "${values.similarity}")`,
-      );
-    }
+    const similarity = parseMeasure(values.similarity);
     const supports = numberList(values.supports, "supports");
     const scores = numberList(values.scores, "scores");
     const { data, split } = await loadForEvaluation(ctx, p);
@@ -76,8 +58,8 @@ export const sweepCommand = defineCommand({
         onProgress: (e) => ctx.log.debug(`${e.stage} ${e.detail ?? ""}`.trim()),
       }),
     );
-    const file = await writeJson(p.out, "sweep.json", result);
-    const report = await writeReport(p.out, { title: `cobuy evaluation — ${values.input}` });
+    const file = (await writeJson(p.out, "sweep.json", result)).path;
+    const report = (await writeRunReport(p.out, `cobuy evaluation — ${values.input}`)).path;
     ctx.table({
       title: `${similarity}: ${result.split.testOrders} held-out orders`,
       columns: [

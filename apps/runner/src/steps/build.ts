@@ -1,7 +1,8 @@
 /**
- * Runs @cobuy/pipeline's `buildRecommendations` for the runner: its stage events become
- * `ctx.stages` timings and progress bars, bad rows and category conflicts become log lines, and
- * the result's counts become the summary's {@link BuildFacts}.
+ * Runs a build for the runner: @cobuy/pipeline's `buildRecommendations` over an `--input` (or the
+ * SQL build over `--input-sql`), with its stage events as `ctx.stages` timings and progress bars and
+ * bad rows and category conflicts as log lines; and what a build's result becomes: the summary's
+ * {@link BuildFacts} and the recorded `params`.
  */
 import type { Readable } from "node:stream";
 import {
@@ -10,44 +11,50 @@ import {
   type ProductCatalog,
   type SimilarityChoice,
   type Stage,
-  type StageEvent,
 } from "@cobuy/pipeline";
 import type { Context } from "../context.js";
+import { type BuildParams, hasCaps } from "../flags/build.js";
+import type { SqlInput } from "../flags/input.js";
 import type { Progress } from "../ui/progress.js";
-import type { BuildParams } from "./options.js";
+import { logCategoryNotes, stageBars } from "./build-progress.js";
+import { withSalesInput } from "./sales-input.js";
+import { runSqlBuild } from "./sql-build.js";
 import type { BuildFacts } from "./summary.js";
 
 const UNITS: Partial<Record<Stage, string>> = { ingest: "rows", topk: "products" };
 
+/** What a build reads: order lines from a file or object, or pair counts from a database table. */
+export type BuildInput =
+  | { readonly kind: "file"; readonly input: string; readonly s3Endpoint?: string }
+  | { readonly kind: "sql"; readonly sql: SqlInput };
+
 /** What a caller adds to a build beyond its flags. */
 export interface RunBuildExtra {
   /** Keep the order ids (for an evaluation of the same index afterwards). */
-  keepOrderIds?: boolean;
-  /** Name of the input in messages (the `s3://` URL of an object; see commands/input-source.ts). */
-  inputName?: string;
+  readonly keepOrderIds?: boolean;
+  /** Name of the input in messages (the `s3://` URL of an object; see steps/sales-input.ts). */
+  readonly inputName?: string;
 }
 
 /**
- * A build's `onStage`: a progress bar per running stage in `bars` (counting `units[stage]`), and
- * each finished stage's seconds in `ctx.stages`.
+ * The build of either input: the SQL build for `--input-sql`, else the order lines of `--input`
+ * (opened, read and closed).
  * @example
- * const bars = new Map<Stage, Progress>();
- * await buildRecommendations(input, { onStage: stageBars(ctx, bars, { topk: "products" }) });
+ * const result = await buildFrom(ctx, { kind: "file", input: "sales.csv" }, params);
  */
-export function stageBars(
+export async function buildFrom(
   ctx: Context,
-  bars: Map<Stage, Progress>,
-  units: Partial<Record<Stage, string>>,
-): (e: StageEvent) => void {
-  return (e) => {
-    if (e.phase === "start") {
-      ctx.log.debug(`stage ${e.stage} started`);
-      bars.set(e.stage, ctx.progress(e.stage, { unit: units[e.stage] }));
-    } else {
-      bars.get(e.stage)?.done();
-      ctx.recordStage(e.stage, e.seconds);
-    }
-  };
+  input: BuildInput,
+  params: BuildParams,
+  extra: Pick<RunBuildExtra, "keepOrderIds"> = {},
+): Promise<BuildResult<ProductCatalog>> {
+  if (input.kind === "sql") return runSqlBuild(ctx, input.sql, params);
+  return withSalesInput(ctx, input.input, { "s3-endpoint": input.s3Endpoint }, (src) =>
+    runBuild(ctx, src.source, params, {
+      ...extra,
+      ...(src.name !== undefined ? { inputName: src.name } : {}),
+    }),
+  );
 }
 
 /**
@@ -65,9 +72,7 @@ export async function runBuild(
   const result = await buildRecommendations(input, {
     similarity: params.similarity,
     minPairSupport: params.minPairSupport,
-    ...(params.caps.maxProductsPerOrder !== undefined || params.caps.maxOrdersPerProduct !== undefined
-      ? { caps: params.caps }
-      : {}),
+    ...(hasCaps(params.caps) ? { caps: params.caps } : {}),
     ...(params.blend ? { blend: params.blend } : {}),
     ...(extra.keepOrderIds ? { keepOrderIds: true } : {}),
     ...(extra.inputName !== undefined ? { name: extra.inputName } : {}),
@@ -104,23 +109,7 @@ export async function runBuild(
       .join("; ");
     ctx.log.warn(`skipped ${bad.count} bad rows (first: ${first})`, { skippedRows: bad.count });
   }
-  const noCategory = result.index.rowsWithoutCategory;
-  if (noCategory > 0) {
-    const products = result.validation?.productsWithoutCategory ?? 0;
-    ctx.log.info(
-      `${noCategory} rows have an empty category; their products take their most frequent category from other rows` +
-        (products > 0 ? `, ${products} products have none and are left out of the validation` : ""),
-      { rowsWithoutCategory: noCategory, productsWithoutCategory: products },
-    );
-  }
-  if (result.index.categoryConflicts > 0) {
-    const ex = result.index.conflictExamples[0];
-    ctx.log.info(
-      `${result.index.categoryConflicts} products appear with several categories; each keeps its most frequent` +
-        (ex ? ` (e.g. ${ex.productId} → ${ex.chosen})` : ""),
-      { categoryConflicts: result.index.categoryConflicts },
-    );
-  }
+  logCategoryNotes(ctx, result);
   return result;
 }
 
@@ -143,7 +132,7 @@ export function buildFacts(r: BuildResult<ProductCatalog>): BuildFacts {
 }
 
 /** `params.similarity` and the summary's `similarity`: the measure, how it was chosen, auto's candidates. */
-export function similarityRecord(s: SimilarityChoice): Record<string, unknown> {
+function similarityRecord(s: SimilarityChoice): Record<string, unknown> {
   return { ...s };
 }
 

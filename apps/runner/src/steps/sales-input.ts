@@ -1,7 +1,7 @@
 /**
- * `--input` of `build`, `pipeline`, `evaluate` and `sweep`: a local file, or an S3 object
+ * Opens `--input` of `build`, `pipeline`, `evaluate` and `sweep`: a local file, or an S3 object
  * `s3://bucket/key.csv[.gz|.parquet]` read through @cobuy/s3-export's S3 store, with the same
- * `--s3-endpoint` / AWS environment handling as `--store` (see store-flags.ts). Not a command.
+ * `--s3-endpoint` / AWS environment handling as `--store` (see object-store.ts).
  *
  * - CSV (`.csv`, `.csv.gz`, anything not `.parquet`) is streamed straight from the GET into the
  *   parser; messages name the object (`s3://bucket/key.csv:3:4: …`).
@@ -16,15 +16,10 @@ import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { isS3ExportError, parseStoreUrl, S3Store } from "@cobuy/s3-export";
-import type { OptionSpecs } from "../command.js";
 import type { Context } from "../context.js";
 import { CobuyCliError, RunnerIoError, UsageError } from "../errors.js";
-import { STORE_OPTIONS, s3ClientFromFlags } from "./store-flags.js";
-
-/** `--s3-endpoint` for commands that have no `--store` (build, evaluate, sweep). */
-export const INPUT_S3_OPTIONS = {
-  "s3-endpoint": STORE_OPTIONS["s3-endpoint"],
-} as const satisfies OptionSpecs;
+import { isS3Input } from "../flags/input.js";
+import { s3ClientFromFlags } from "./object-store.js";
 
 /** An opened `--input`. */
 export interface SalesInput {
@@ -34,24 +29,6 @@ export interface SalesInput {
   readonly name?: string;
   /** Frees the stream, the temporary file and the client's sockets. */
   close(): Promise<void>;
-}
-
-/**
- * True for `s3://…` inputs.
- * @example
- * isS3Input("s3://bucket/sales.csv"); // true
- */
-export function isS3Input(input: string): boolean {
-  return /^s3:\/\//i.test(input.trim());
-}
-
-/**
- * The `--input` value to keep: an `s3://` URL as given, a local path made absolute.
- * @example
- * resolveInputArg(ctx, "sales.csv"); // "/home/me/sales.csv"
- */
-export function resolveInputArg(ctx: Context, input: string): string {
-  return isS3Input(input) ? input.trim() : ctx.resolvePath(input);
 }
 
 /**

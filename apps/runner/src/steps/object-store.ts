@@ -1,6 +1,7 @@
 /**
- * The `--store` / `--s3-endpoint` flags shared by `runs`, `fetch`, `load` and `pipeline`: one place that
- * turns flags + the standard AWS environment into an object store. Not a command (not registered).
+ * Opens the object store the `--store` / `--s3-endpoint` flags (flags/store.ts) name: one place that
+ * turns flags + the standard AWS environment into an object store (runs, fetch, load, pipeline) or
+ * an S3 client (`--input s3://…`).
  *
  * Configuration read here (libraries never read the environment):
  * - `--store URL`: a folder, `file:///…` or `s3://bucket/prefix`; default `<home>/runs`.
@@ -17,35 +18,16 @@ import {
   parseStoreUrl,
   S3Store,
 } from "@cobuy/s3-export";
-import type { OptionSpecs } from "../command.js";
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
-
-export const STORE_OPTIONS = {
-  store: {
-    type: "string",
-    valueName: "URL",
-    description: "where runs live: a folder, file:///… or s3://bucket/prefix (default: .cobuy/runs)",
-  },
-  "s3-endpoint": {
-    type: "string",
-    valueName: "URL",
-    description:
-      "S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS_ENDPOINT_URL_S3, else AWS)",
-  },
-} as const satisfies OptionSpecs;
-
-export interface StoreFlagValues {
-  store?: string;
-  "s3-endpoint"?: string;
-}
+import type { StoreFlagValues } from "../flags/store.js";
 
 export interface OpenedStore {
-  store: ObjectStore;
+  readonly store: ObjectStore;
   /** What to show the user, e.g. `s3://bucket/prefix (http://127.0.0.1:9000)`. */
-  label: string;
+  readonly label: string;
   /** The folder (absolute) when the store is a local folder; undefined for S3. */
-  folder?: string;
+  readonly folder?: string;
   /** Frees sockets (S3); call when done. */
   close(): void;
 }

@@ -1,0 +1,121 @@
+/**
+ * The one reader of option values (parseArgs gives strings) and of numeric environment variables.
+ * Each throws a {@link UsageError} (exit 2) naming the flag and what is expected.
+ */
+import { UsageError } from "../errors.js";
+
+/** A required string option. */
+export function requireString(value: string | undefined, flag: string): string {
+  if (value === undefined || value === "") throw new UsageError(`missing required option --${flag}`);
+  return value;
+}
+
+export interface NumberBounds {
+  min?: number;
+  max?: number;
+}
+
+/** An integer option (`undefined` when absent and no default). */
+export function intOption(
+  value: string | undefined,
+  flag: string,
+  def: number,
+  bounds?: NumberBounds,
+): number;
+export function intOption(
+  value: string | undefined,
+  flag: string,
+  def?: undefined,
+  bounds?: NumberBounds,
+): number | undefined;
+export function intOption(
+  value: string | undefined,
+  flag: string,
+  def?: number,
+  bounds?: NumberBounds,
+): number | undefined {
+  return parseNumber(value, `--${flag}`, def, bounds, INTEGER);
+}
+
+/** A number option (`undefined` when absent and no default). */
+export function numberOption(
+  value: string | undefined,
+  flag: string,
+  def: number,
+  bounds?: NumberBounds,
+): number;
+export function numberOption(
+  value: string | undefined,
+  flag: string,
+  def?: undefined,
+  bounds?: NumberBounds,
+): number | undefined;
+export function numberOption(
+  value: string | undefined,
+  flag: string,
+  def?: number,
+  bounds?: NumberBounds,
+): number | undefined {
+  return parseNumber(value, `--${flag}`, def, bounds, NUMBER);
+}
+
+/**
+ * An integer environment variable, e.g. `PGPORT` (unset or empty: `undefined`).
+ * @example
+ * intEnv(ctx.env.PGPORT, "PGPORT", { min: 1 }); // 5432 or undefined
+ */
+export function intEnv(value: string | undefined, name: string, bounds?: NumberBounds): number | undefined {
+  return parseNumber(value === "" ? undefined : value, name, undefined, bounds, INTEGER);
+}
+
+/**
+ * A comma-separated list of numbers (`undefined` when absent).
+ * @example
+ * numberList("1,2,5", "supports"); // [1, 2, 5]
+ */
+export function numberList(value: string | undefined, flag: string): number[] | undefined {
+  if (value === undefined) return undefined;
+  const out = value.split(",").map((s) => Number(s.trim()));
+  if (out.length === 0 || out.some((n) => !Number.isFinite(n))) {
+    throw new UsageError(`--${flag} takes comma-separated numbers, e.g. 1,2,5 (got "${value}")`);
+  }
+  return out;
+}
+
+/** One of a fixed set of words. */
+export function choiceOption<T extends string>(
+  value: string | undefined,
+  flag: string,
+  choices: readonly T[],
+  def: T,
+): T {
+  if (value === undefined) return def;
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${flag} must be one of ${choices.join(", ")} (got "${value}")`);
+}
+
+interface NumberKind {
+  accept: (n: number) => boolean;
+  expected: string;
+}
+const INTEGER: NumberKind = { accept: Number.isInteger, expected: "an integer" };
+const NUMBER: NumberKind = { accept: Number.isFinite, expected: "a number" };
+
+// `def` when absent; else a number of `kind`, within bounds. `name` is what messages call it.
+function parseNumber(
+  value: string | undefined,
+  name: string,
+  def: number | undefined,
+  bounds: NumberBounds | undefined,
+  kind: NumberKind,
+): number | undefined {
+  if (value === undefined) return def;
+  const n = Number(value);
+  if (value.trim() === "" || !kind.accept(n))
+    throw new UsageError(`${name} must be ${kind.expected} (got "${value}")`);
+  if (bounds?.min !== undefined && n < bounds.min)
+    throw new UsageError(`${name} must be at least ${bounds.min} (got ${n})`);
+  if (bounds?.max !== undefined && n > bounds.max)
+    throw new UsageError(`${name} must be at most ${bounds.max} (got ${n})`);
+  return n;
+}

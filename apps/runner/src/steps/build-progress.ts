@@ -1,0 +1,55 @@
+/**
+ * What both builds (order lines from a file, pair counts from SQL) tell the user while and after
+ * they run: a progress bar and a timing per stage, and the notes about the product index.
+ */
+import type { BuildResult, ProductCatalog, Stage, StageEvent } from "@cobuy/pipeline";
+import type { Context } from "../context.js";
+import type { Progress } from "../ui/progress.js";
+
+/**
+ * A build's `onStage`: a progress bar per running stage in `bars` (counting `units[stage]`), and
+ * each finished stage's seconds in `ctx.stages`.
+ * @example
+ * const bars = new Map<Stage, Progress>();
+ * await buildRecommendations(input, { onStage: stageBars(ctx, bars, { topk: "products" }) });
+ */
+export function stageBars(
+  ctx: Context,
+  bars: Map<Stage, Progress>,
+  units: Partial<Record<Stage, string>>,
+): (e: StageEvent) => void {
+  return (e) => {
+    if (e.phase === "start") {
+      ctx.log.debug(`stage ${e.stage} started`);
+      bars.set(e.stage, ctx.progress(e.stage, { unit: units[e.stage] }));
+    } else {
+      bars.get(e.stage)?.done();
+      ctx.recordStage(e.stage, e.seconds);
+    }
+  };
+}
+
+/**
+ * Logs rows without a category and products seen with several categories (info lines).
+ * @example
+ * logCategoryNotes(ctx, result);
+ */
+export function logCategoryNotes(ctx: Context, result: BuildResult<ProductCatalog>): void {
+  const { index } = result;
+  if (index.rowsWithoutCategory > 0) {
+    const products = result.validation?.productsWithoutCategory ?? 0;
+    ctx.log.info(
+      `${index.rowsWithoutCategory} rows have an empty category; their products take their most frequent category from other rows` +
+        (products > 0 ? `, ${products} products have none and are left out of the validation` : ""),
+      { rowsWithoutCategory: index.rowsWithoutCategory, productsWithoutCategory: products },
+    );
+  }
+  if (index.categoryConflicts > 0) {
+    const ex = index.conflictExamples[0];
+    ctx.log.info(
+      `${index.categoryConflicts} products appear with several categories; each keeps its most frequent` +
+        (ex ? ` (e.g. ${ex.productId} → ${ex.chosen})` : ""),
+      { categoryConflicts: index.categoryConflicts },
+    );
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Publishing a run (@cobuy/s3-export's `publishRun`): its id in the store, a staging folder for its
+ * documents, the publish itself and where the run can then be found.
+ */
+import { existsSync } from "node:fs";
+import { rm, rmdir } from "node:fs/promises";
+import * as path from "node:path";
+import { MANIFEST_NAME, makeRunId } from "@cobuy/contracts";
+import { joinKey, type PublishRunResult, publishRun, type ServerSideEncryption } from "@cobuy/s3-export";
+import type { Context } from "../context.js";
+import type { OpenedStore } from "./object-store.js";
+
+/**
+ * The run id of `at`, suffixed `_2`, `_3`, … if the store already holds a run (or a folder) with that id.
+ * @example
+ * const runId = await uniqueRunId(opened, new Date()); // "2026-11-29_09-36-01"
+ */
+export async function uniqueRunId(opened: OpenedStore, at: Date): Promise<string> {
+  const taken = async (id: string) =>
+    (opened.folder !== undefined && existsSync(path.join(opened.folder, id))) ||
+    (await opened.store.head(joinKey(id, MANIFEST_NAME))) !== undefined;
+  let id = makeRunId(at);
+  for (let n = 2; await taken(id); n++) id = makeRunId(at, String(n));
+  return id;
+}
+
+/**
+ * Runs `fn` with `<home>/staging/<runId>/` (where documents wait to be published), removed
+ * afterwards, with `staging/` itself when it is left empty.
+ * @example
+ * await withStagingFolder(ctx, runId, async (dir) => { ... });
+ */
+export async function withStagingFolder<T>(
+  ctx: Context,
+  runId: string,
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = path.join(ctx.home.root, "staging", runId);
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await rmdir(path.dirname(dir)).catch(() => {}); // only when empty
+  }
+}
+
+/** What is published. */
+export interface RunToPublish {
+  readonly runId: string;
+  readonly createdAt: Date;
+  readonly files: readonly { readonly name: string; readonly path: string }[];
+  readonly params: Record<string, unknown>;
+  readonly counts: Record<string, number>;
+  readonly gzip: boolean;
+  readonly sse?: ServerSideEncryption;
+  readonly classicKey?: string;
+}
+
+/** A published run and where it is, for the user. */
+export interface PublishedRun {
+  readonly published: PublishRunResult;
+  /** The run: a folder, or the run's URL in the store. */
+  readonly location: string;
+  /** latest.json: a path, or its URL. */
+  readonly latest: string;
+}
+
+/**
+ * Stage "publish": documents, manifest, then latest.json into the store.
+ * @example
+ * const { location } = await publishToStore(ctx, opened, { runId, createdAt, files, params, counts, gzip: false });
+ */
+export async function publishToStore(
+  ctx: Context,
+  opened: OpenedStore,
+  run: RunToPublish,
+): Promise<PublishedRun> {
+  const published = await ctx.stage("publish", () =>
+    publishRun(opened.store, {
+      runId: run.runId,
+      createdAt: run.createdAt,
+      files: run.files.map((d) => ({
+        name: d.name,
+        path: d.path,
+        ...(d.name.endsWith(".html") ? { contentType: "text/html; charset=utf-8" } : {}),
+      })),
+      params: run.params,
+      counts: run.counts,
+      gzip: run.gzip,
+      ...(run.sse !== undefined ? { sse: run.sse } : {}),
+      ...(run.classicKey !== undefined ? { classicKey: run.classicKey } : {}),
+    }),
+  );
+  ctx.log.info(`published run ${run.runId}`, {
+    store: published.store,
+    latest: published.latestKey,
+    ...(published.classicKey !== undefined ? { classicKey: published.classicKey } : {}),
+  });
+  if (opened.folder !== undefined) {
+    return {
+      published,
+      location: path.join(opened.folder, run.runId),
+      latest: path.join(opened.folder, published.latestKey),
+    };
+  }
+  const base = published.store.replace(/\/+$/, "");
+  return { published, location: `${base}/${run.runId}/`, latest: `${base}/${published.latestKey}` };
+}
