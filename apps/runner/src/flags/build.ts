@@ -72,7 +72,7 @@ export const BUILD_OPTIONS = {
   "category-col": { type: "string", valueName: "NAME", description: "category column (default category)" },
   "skip-bad-rows": {
     type: "boolean",
-    description: "skip malformed rows (count and first examples are reported) instead of failing",
+    description: "skip malformed rows instead of failing (the count is reported)",
   },
 } as const satisfies OptionSpecs;
 
