@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MAX_K } from "@cobuy/contracts";
 import { buildIncidence, countPairs, measureTopK } from "@cobuy/core-math";
 import { readSales, SIMILARITIES } from "@cobuy/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -65,6 +66,31 @@ describe("help and usage errors", () => {
     const bad = await cobuy(["build", "--input", salesCsv, "--out", join(work, "x"), "--k", "five"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('cobuy: --k must be an integer (got "five")\n');
+  });
+
+  it("gives --k one range in every command that takes it (that of @cobuy/contracts)", async () => {
+    const out = join(work, "k-range");
+    const tooLong = [
+      ["build", "--input", salesCsv, "--out", out],
+      ["pipeline", "--input", salesCsv, "--no-load"],
+      ["evaluate", "--input", salesCsv, "--out", out],
+      ["sweep", "--input", salesCsv, "--out", out],
+      ["db", "similar", "P1"],
+    ];
+    for (const args of tooLong) {
+      const r = await cobuy([...args, "--k", String(MAX_K + 1), "--json"], {
+        COBUY_HOME: join(work, "k-home"),
+      });
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(oneJson(r.stdout)).toMatchObject({
+        ok: false,
+        error: {
+          code: "COBUY_CLI_USAGE",
+          message: `--k must be an integer from 1 to ${MAX_K} (got ${MAX_K + 1})`,
+        },
+      });
+    }
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -109,7 +109,11 @@ describe("main", () => {
   it("reports a usage error as JSON under --json", async () => {
     const io = memIo();
     expect(await main(["hello", "--json", "--nope"], io, list)).toBe(2);
-    expect(JSON.parse(io.out())).toMatchObject({ ok: false, exitCode: 2, error: { code: "COBUY_CLI_USAGE" } });
+    expect(JSON.parse(io.out())).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      error: { code: "COBUY_CLI_USAGE" },
+    });
   });
 
   it("validates --log-format", async () => {

@@ -2,10 +2,10 @@
 import { makeRunId } from "@cobuy/contracts";
 import { defineCommand } from "../command.js";
 import { BUILD_OPTIONS, parseBuildParams } from "../flags/build.js";
-import { INPUT_OPTIONS, parseSqlInput, SQL_INPUT_OPTIONS } from "../flags/input.js";
+import { buildInputLabel, INPUT_OPTIONS, parseBuildInput, SQL_INPUT_OPTIONS } from "../flags/input.js";
 import { INPUT_S3_OPTIONS } from "../flags/store.js";
-import { requireString } from "../flags/values.js";
-import { type BuildInput, buildFacts, buildFrom, paramsRecord } from "../steps/build.js";
+import { missingOption, requireString } from "../flags/values.js";
+import { buildFacts, buildFrom, paramsRecord } from "../steps/build.js";
 import { writeBuildDocuments, writeRunReport } from "../steps/documents.js";
 import { buildSummary, printSummary } from "../steps/summary.js";
 import { fmtBytes } from "../ui/format.js";
@@ -42,15 +42,8 @@ export const build = defineCommand({
   async run(ctx, { values }) {
     const t0 = performance.now();
     const params = parseBuildParams(values);
-    const sql = parseSqlInput(values, params);
-    const source: BuildInput = sql
-      ? { kind: "sql", sql }
-      : {
-          kind: "file",
-          input: requireString(values.input, "input"),
-          ...(values["s3-endpoint"] ? { s3Endpoint: values["s3-endpoint"] } : {}),
-        };
-    const input = source.kind === "sql" ? source.sql.label : source.input;
+    const source = parseBuildInput(values, params) ?? missingOption("input");
+    const input = buildInputLabel(source);
     const out = ctx.resolvePath(requireString(values.out, "out"));
     const runId = makeRunId();
     const result = await buildFrom(ctx, source, params);

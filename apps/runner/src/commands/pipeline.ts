@@ -6,17 +6,24 @@
  *
  * The stages are steps of src/steps/; this file parses the flags, calls them in order and prints.
  */
-import type { BuildResult, Evaluation, ProductCatalog, WrittenDocument } from "@cobuy/pipeline";
+import type { BuildResult, Evaluation, ProductCatalog } from "@cobuy/pipeline";
 import { defineCommand } from "../command.js";
 import type { Context } from "../context.js";
 import { BUILD_OPTIONS, type BuildParams, parseBuildParams } from "../flags/build.js";
 import { DB_OPTIONS, dbTargetFromEnv } from "../flags/db.js";
-import { INPUT_OPTIONS, parseSqlInput, resolveInputArg, SQL_INPUT_OPTIONS } from "../flags/input.js";
+import {
+  type BuildInput,
+  buildInputLabel,
+  INPUT_OPTIONS,
+  parseBuildInput,
+  resolveInputArg,
+  SQL_INPUT_OPTIONS,
+} from "../flags/input.js";
 import { PUBLISH_OPTIONS, parsePublishFlags, STORE_OPTIONS } from "../flags/store.js";
-import { type BuildInput, buildFacts, buildFrom, paramsRecord } from "../steps/build.js";
+import { buildFacts, buildFrom, manifestCounts, paramsRecord } from "../steps/build.js";
 import { howToQuery, type LoadedRun, loadSummary, loadWithProgress } from "../steps/database.js";
-import { writeBuildDocuments, writeJson, writeRunReport } from "../steps/documents.js";
-import { BUILD_EVALUATION_SPLIT, evaluateBuild, headlineMetrics } from "../steps/evaluation.js";
+import { writeRunDocuments } from "../steps/documents.js";
+import { BUILD_EVALUATION_SPLIT, headlineMetrics } from "../steps/evaluation.js";
 import { openStoreFromFlags } from "../steps/object-store.js";
 import { type PublishedRun, publishToStore, uniqueRunId, withStagingFolder } from "../steps/publish.js";
 import { publishedRunSource } from "../steps/run-source.js";
@@ -68,52 +75,35 @@ export const pipeline = defineCommand({
     const t0 = performance.now();
     const createdAt = new Date();
     const params = parseBuildParams(values);
-    const sql = parseSqlInput(values, params);
+    const given = parseBuildInput(values, params);
     const publishing = parsePublishFlags(values);
-    const withEvaluation = values.evaluate === true;
+    const evaluate = values.evaluate === true ? params : undefined;
     const store = openStoreFromFlags(ctx, values);
     try {
       const runId = await uniqueRunId(store, createdAt);
       ctx.log.info(`run ${runId}`, { home: ctx.home.root, store: store.label });
-      const outcome = await withStagingFolder(ctx, runId, async (staging) => {
-        const source: BuildInput = sql
-          ? { kind: "sql", sql }
-          : {
-              kind: "file",
-              input: values.input ? resolveInputArg(ctx, values.input) : await sampleDataSet(ctx),
-              ...(values["s3-endpoint"] ? { s3Endpoint: values["s3-endpoint"] } : {}),
-            };
-        const input = source.kind === "sql" ? source.sql.label : source.input;
-        const result = await buildFrom(ctx, source, params, { keepOrderIds: withEvaluation });
+      const outcome = await withStagingFolder(ctx, runId, async (staging): Promise<PipelineOutcome> => {
+        const source: BuildInput =
+          given?.kind === "file"
+            ? { ...given, input: resolveInputArg(ctx, given.input) }
+            : (given ?? { kind: "file", input: await sampleDataSet(ctx) });
+        const input = buildInputLabel(source);
+        const result = await buildFrom(ctx, source, params, { keepOrderIds: evaluate !== undefined });
         const recorded = paramsRecord(input, params, result);
-        const title = `cobuy run ${runId}`;
-        const docs = () => writeBuildDocuments(staging, { result, runId, createdAt, params: recorded });
-        let documents: WrittenDocument[];
-        let evaluation: Evaluation | undefined;
-        if (withEvaluation) {
-          // evaluation.json before report.html: the report shows its charts.
-          const written = await ctx.stage("write", docs);
-          evaluation = await evaluateBuild(ctx, result, params);
-          const evaluationDoc = await writeJson(staging, "evaluation.json", evaluation);
-          const report = await ctx.stage("report", () => writeRunReport(staging, title));
-          documents = [...written, evaluationDoc, report];
-        } else {
-          documents = await ctx.stage("write", async () => [
-            ...(await docs()),
-            await writeRunReport(staging, title),
-          ]);
-        }
+        const { documents, evaluation } = await writeRunDocuments(ctx, staging, {
+          result,
+          runId,
+          createdAt,
+          params: recorded,
+          title: `cobuy run ${runId}`,
+          ...(evaluate ? { evaluate } : {}),
+        });
         const published = await publishToStore(ctx, store, {
           runId,
           createdAt,
           files: documents,
           params: recorded,
-          counts: {
-            rows: result.stats.rows,
-            orders: result.stats.orders,
-            products: result.stats.products,
-            nonzerosC: result.stats.nnzC,
-          },
+          counts: manifestCounts(result),
           ...publishing,
         });
         const loaded =

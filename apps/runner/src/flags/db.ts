@@ -9,8 +9,7 @@
 import type { DatabaseConfig } from "@cobuy/pg-loader";
 import type { OptionSpecs, OptionValues } from "../command.js";
 import type { Context } from "../context.js";
-import { UsageError } from "../errors.js";
-import { intEnv, intOption } from "./values.js";
+import { intEnv, intOption, postgresUrl } from "./values.js";
 
 export const DB_OPTIONS = {
   schema: {
@@ -59,15 +58,7 @@ export function dbTargetFromEnv(
   const env = ctx.env;
   const url = env.DATABASE_URL?.trim();
   if (url) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new UsageError("DATABASE_URL is not a URL (expected postgres://user:password@host:5432/db)");
-    }
-    if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-      throw new UsageError(`DATABASE_URL must start with postgres:// (got ${parsed.protocol}//…)`);
-    }
+    const parsed = postgresUrl(url, "DATABASE_URL", "postgres://user:password@host:5432/db");
     parsed.password = "";
     return {
       config: { connectionString: url, poolSize, schema, applicationName: "cobuy" },

@@ -7,6 +7,7 @@ import type { OptionSpecs } from "../command.js";
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
 import type { BuildParams } from "./build.js";
+import { postgresUrl } from "./values.js";
 
 export const INPUT_OPTIONS = {
   input: {
@@ -60,6 +61,31 @@ export interface SqlInput {
   readonly schema?: string;
 }
 
+/** What a build reads: order lines from a file or object, or pair counts from a database table. */
+export type BuildInput =
+  | { readonly kind: "file"; readonly input: string; readonly s3Endpoint?: string }
+  | { readonly kind: "sql"; readonly sql: SqlInput };
+
+/**
+ * `--input` (with `--s3-endpoint`) or `--input-sql`/`--table`; undefined when neither is given.
+ * @example
+ * parseBuildInput({ input: "sales.csv" }, params); // { kind: "file", input: "sales.csv" }
+ */
+export function parseBuildInput(
+  v: { input?: string; "s3-endpoint"?: string; "input-sql"?: string; table?: string; evaluate?: boolean },
+  params: Pick<BuildParams, "similarity">,
+): BuildInput | undefined {
+  const sql = parseSqlInput(v, params);
+  if (sql) return { kind: "sql", sql };
+  if (v.input === undefined || v.input === "") return undefined;
+  return { kind: "file", input: v.input, ...(v["s3-endpoint"] ? { s3Endpoint: v["s3-endpoint"] } : {}) };
+}
+
+/** The input as messages, the summary and `params.input` name it (a database table without its password). */
+export function buildInputLabel(input: BuildInput): string {
+  return input.kind === "sql" ? input.sql.label : input.input;
+}
+
 /**
  * `--input-sql` and `--table` (undefined without `--input-sql`); usage errors for a missing or
  * extra flag, a URL that is not postgres://, and the options that need the order lines.
@@ -80,15 +106,7 @@ export function parseSqlInput(
   if (v.table === undefined || v.table === "") {
     throw new UsageError("--input-sql needs --table [SCHEMA.]NAME: the table holding the order lines");
   }
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError("--input-sql is not a URL (expected postgres://user@host:5432/db)");
-  }
-  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
-    throw new UsageError(`--input-sql must start with postgres:// (got ${parsed.protocol}//…)`);
-  }
+  const parsed = postgresUrl(url, "--input-sql", "postgres://user@host:5432/db");
   const parts = v.table.split(".");
   if (parts.length > 2) throw new UsageError(`--table must be NAME or SCHEMA.NAME (got "${v.table}")`);
   const [schema, table] = parts.length === 2 ? [parts[0], parts[1]!] : [undefined, parts[0]!];

@@ -6,8 +6,13 @@ import { UsageError } from "../errors.js";
 
 /** A required string option. */
 export function requireString(value: string | undefined, flag: string): string {
-  if (value === undefined || value === "") throw new UsageError(`missing required option --${flag}`);
+  if (value === undefined || value === "") return missingOption(flag);
   return value;
+}
+
+/** The usage error of a required option that is absent. */
+export function missingOption(flag: string): never {
+  throw new UsageError(`missing required option --${flag}`);
 }
 
 export interface NumberBounds {
@@ -80,6 +85,25 @@ export function numberList(value: string | undefined, flag: string): number[] | 
     throw new UsageError(`--${flag} takes comma-separated numbers, e.g. 1,2,5 (got "${value}")`);
   }
   return out;
+}
+
+/**
+ * A `postgres://` (or `postgresql://`) connection string, e.g. `--input-sql` or `DATABASE_URL`.
+ * `name` is what messages call it, `example` what it should look like.
+ * @example
+ * postgresUrl("postgres://me@db/shop", "--input-sql", "postgres://user@host:5432/db").host; // "db"
+ */
+export function postgresUrl(value: string, name: string, example: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new UsageError(`${name} is not a URL (expected ${example})`);
+  }
+  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
+    throw new UsageError(`${name} must start with postgres:// (got ${parsed.protocol}//…)`);
+  }
+  return parsed;
 }
 
 /** One of a fixed set of words. */

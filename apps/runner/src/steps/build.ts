@@ -14,7 +14,7 @@ import {
 } from "@cobuy/pipeline";
 import type { Context } from "../context.js";
 import { type BuildParams, hasCaps } from "../flags/build.js";
-import type { SqlInput } from "../flags/input.js";
+import type { BuildInput } from "../flags/input.js";
 import type { Progress } from "../ui/progress.js";
 import { logCategoryNotes, stageBars } from "./build-progress.js";
 import { withSalesInput } from "./sales-input.js";
@@ -22,11 +22,6 @@ import { runSqlBuild } from "./sql-build.js";
 import type { BuildFacts } from "./summary.js";
 
 const UNITS: Partial<Record<Stage, string>> = { ingest: "rows", topk: "products" };
-
-/** What a build reads: order lines from a file or object, or pair counts from a database table. */
-export type BuildInput =
-  | { readonly kind: "file"; readonly input: string; readonly s3Endpoint?: string }
-  | { readonly kind: "sql"; readonly sql: SqlInput };
 
 /** What a caller adds to a build beyond its flags. */
 export interface RunBuildExtra {
@@ -111,6 +106,11 @@ export async function runBuild(
   }
   logCategoryNotes(ctx, result);
   return result;
+}
+
+/** The counts a published run's manifest records. */
+export function manifestCounts(r: BuildResult<ProductCatalog>): Record<string, number> {
+  return { rows: r.stats.rows, orders: r.stats.orders, products: r.stats.products, nonzerosC: r.stats.nnzC };
 }
 
 /** The summary facts of a build result. */

@@ -7,11 +7,15 @@ import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import {
   type BuildResult,
+  type Evaluation,
   type ProductCatalog,
   type WrittenDocument,
   writeDocuments,
   writeReport,
 } from "@cobuy/pipeline";
+import type { Context } from "../context.js";
+import type { BuildParams } from "../flags/build.js";
+import { evaluateBuild } from "./evaluation.js";
 
 /** What a build's documents are made of. */
 export interface BuildDocuments {
@@ -39,6 +43,32 @@ export function writeBuildDocuments(dir: string, d: BuildDocuments): Promise<Wri
     ...(d.createdAt !== undefined ? { createdAt: d.createdAt } : {}),
     params: d.params,
   });
+}
+
+/**
+ * Stage "write": a build's documents and report.html into `dir`. Given `evaluate` (the build's
+ * params), evaluation.json comes between them (stages "evaluate" and "report"): the report then
+ * shows its charts.
+ * @example
+ * const { documents } = await writeRunDocuments(ctx, staging, { result, runId, params, title: "cobuy run …" });
+ */
+export async function writeRunDocuments(
+  ctx: Context,
+  dir: string,
+  d: BuildDocuments & { readonly title: string; readonly evaluate?: BuildParams },
+): Promise<{ documents: WrittenDocument[]; evaluation?: Evaluation }> {
+  if (d.evaluate === undefined) {
+    const documents = await ctx.stage("write", async () => [
+      ...(await writeBuildDocuments(dir, d)),
+      await writeRunReport(dir, d.title),
+    ]);
+    return { documents };
+  }
+  const written = await ctx.stage("write", () => writeBuildDocuments(dir, d));
+  const evaluation = await evaluateBuild(ctx, d.result, d.evaluate);
+  const evaluationDoc = await writeJson(dir, "evaluation.json", evaluation);
+  const report = await ctx.stage("report", () => writeRunReport(dir, d.title));
+  return { documents: [...written, evaluationDoc, report], evaluation };
 }
 
 /**
