@@ -11,7 +11,7 @@
  * - never pass secrets to the logger; URL credentials and secret-named fields are redacted anyway.
  */
 import * as path from "node:path";
-import { UsageError } from "./errors.js";
+import { choiceSetting } from "./flags/values.js";
 import { createLogger, type LogFormat, type Logger, type LogLevel } from "./ui/logger.js";
 import { createProgress, NO_PROGRESS, type Progress } from "./ui/progress.js";
 import { renderTable, type TableSpec } from "./ui/table.js";
@@ -122,9 +122,9 @@ const LEVELS = ["debug", "info", "warn", "error"] as const;
 export function createContext(io: Io, opts: ContextOptions): Context {
   const json = opts.json ?? false;
   const format =
-    parseChoice<LogFormat>("--log-format", opts.logFormat, ["human", "json"]) ?? (json ? "json" : "human");
+    choiceSetting<LogFormat>(opts.logFormat, "--log-format", ["human", "json"]) ?? (json ? "json" : "human");
   const level =
-    parseChoice<LogLevel>("--log-level", opts.logLevel ?? io.env.COBUY_LOG_LEVEL, LEVELS) ?? "info";
+    choiceSetting<LogLevel>(opts.logLevel ?? io.env.COBUY_LOG_LEVEL, "--log-level", LEVELS) ?? "info";
   const log = createLogger({ format, level, write: (l) => io.stderr.write(l) });
   const drawProgress = !json && opts.progress !== false && io.stderr.isTTY === true;
   const stages: StageTiming[] = [];
@@ -169,14 +169,4 @@ export function createContext(io: Io, opts: ContextOptions): Context {
     },
     peakRssBytes: () => process.resourceUsage().maxRSS * 1024,
   };
-}
-
-function parseChoice<T extends string>(
-  flag: string,
-  value: string | undefined,
-  choices: readonly T[],
-): T | undefined {
-  if (value === undefined || value === "") return undefined;
-  if ((choices as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`${flag} must be one of ${choices.join(", ")} (got "${value}")`);
 }

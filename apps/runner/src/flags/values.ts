@@ -113,9 +113,26 @@ export function choiceOption<T extends string>(
   choices: readonly T[],
   def: T,
 ): T {
-  if (value === undefined) return def;
+  return value === undefined ? def : parseChoice(value, `--${flag}`, choices);
+}
+
+/**
+ * One of a fixed set of words where empty means unset (a flag that may also come from the
+ * environment, e.g. `--log-level` / `COBUY_LOG_LEVEL`); `name` is what messages call it.
+ * @example
+ * choiceSetting(env.COBUY_LOG_LEVEL, "--log-level", ["debug", "info"]); // "info" or undefined
+ */
+export function choiceSetting<T extends string>(
+  value: string | undefined,
+  name: string,
+  choices: readonly T[],
+): T | undefined {
+  return value === undefined || value === "" ? undefined : parseChoice(value, name, choices);
+}
+
+function parseChoice<T extends string>(value: string, name: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`--${flag} must be one of ${choices.join(", ")} (got "${value}")`);
+  throw new UsageError(`${name} must be one of ${choices.join(", ")} (got "${value}")`);
 }
 
 interface NumberKind {
