@@ -1,4 +1,28 @@
 export { ContractError, type ContractErrorCode } from "./errors.js";
 export { LATEST_FORMAT, LATEST_KEY, MANIFEST_FORMAT, MANIFEST_NAME, RICH_FORMAT } from "./formats.js";
-export { makeRunId, RUN_ID_PATTERN } from "./run-id.js";
+export {
+  checkSchemaName,
+  identifierProblem,
+  MAX_IDENTIFIER_BYTES,
+  quoteIdentifier,
+  schemaNameProblem,
+} from "./identifiers.js";
+export {
+  findManifestFile,
+  type LatestPointer,
+  type ManifestFile,
+  parseLatest,
+  parseManifest,
+  type RunManifest,
+} from "./manifest.js";
+export type {
+  RecReason,
+  RichCounts,
+  RichParams,
+  RichProduct,
+  RichRecItem,
+  RichRecsDocument,
+  RichSimilarityParams,
+} from "./rich-document.js";
+export { checkRunId, makeRunId, RUN_ID_PATTERN, runIdProblem } from "./run-id.js";
 export { checkK, DEFAULT_K, kProblem, MAX_K } from "./top-k.js";

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { checkK, DEFAULT_K, kProblem, MAX_K, makeRunId, RUN_ID_PATTERN } from "../src/index.js";
+import {
+  checkK,
+  checkRunId,
+  DEFAULT_K,
+  kProblem,
+  MAX_K,
+  makeRunId,
+  RUN_ID_PATTERN,
+  runIdProblem,
+} from "../src/index.js";
 
 describe("k", () => {
   it("defaults to 5 and accepts 1..MAX_K", () => {
@@ -21,8 +30,42 @@ describe("run ids", () => {
     expect(RUN_ID_PATTERN.test(makeRunId(at, "b1"))).toBe(true);
     expect(RUN_ID_PATTERN.test("latest")).toBe(false);
   });
-  it("refuses an unsafe suffix and an invalid date", () => {
+  it("refuses an unsafe suffix, a too long one and an invalid date", () => {
     expect(() => makeRunId(new Date(0), "a/b")).toThrow(/may only hold/);
+    expect(() => makeRunId(new Date(0), "x".repeat(109))).toThrow(/at most 128/);
+    expect(makeRunId(new Date(0), "x".repeat(108))).toHaveLength(128);
     expect(() => makeRunId(new Date(Number.NaN))).toThrow(/valid date/);
+  });
+  // The ids the pipeline's and the store's makeRunId used to make: one rule accepts them all.
+  it.each([
+    "2026-11-29_06-53-07",
+    "2026-11-29_06-53-07_b2",
+    "2026-11-29_06-53-07_a.b-c",
+    "2026-11-29_06-53-07_a_b",
+  ])("accepts %s", (id) => {
+    expect(runIdProblem(id)).toBeUndefined();
+    expect(checkRunId(id)).toBe(id);
+    expect(makeRunId(new Date("2026-11-29T06:53:07Z"), id.slice(20) || undefined)).toBe(id);
+  });
+  it.each([
+    "latest",
+    "",
+    "../x",
+    "a/b",
+    ".hidden",
+    "x.json",
+    "2026-11-29_06-53",
+    "2026-11-29_06-53-07_",
+    "2026-11-29_06-53-07/x",
+    7,
+  ])("refuses %s", (id) => {
+    expect(runIdProblem(id)).toMatch(/^invalid run id .*YYYY-MM-DD_HH-MM-SS/);
+    expect(() => checkRunId(id as string)).toThrow(
+      expect.objectContaining({ code: "COBUY_CONTRACT_INVALID" }),
+    );
+  });
+  it("sort chronologically as strings", () => {
+    const ids = ["2026-11-29_06-53-07", "2026-01-02_00-00-00", "2026-11-29_06-53-07_b"];
+    expect([...ids].sort()).toEqual(["2026-01-02_00-00-00", "2026-11-29_06-53-07", "2026-11-29_06-53-07_b"]);
   });
 });
