@@ -373,6 +373,8 @@ await step("@cobuy/contracts", [], async (m) => {
   assert.equal(m.makeRunId(new Date("2025-01-31T12:00:00Z"), "packcheck"), "2025-01-31_12-00-00_packcheck");
   assert.equal(m.checkK(undefined), m.DEFAULT_K);
   assert.throws(() => m.checkK(0), (e) => e.code === "COBUY_CONTRACT_INVALID");
+  assert.throws(() => m.parseManifest({ format: m.MANIFEST_FORMAT, runId: "latest" }), /invalid run id/);
+  assert.equal(m.quoteIdentifier("order_id", "order column"), '"order_id"');
 });
 
 // orders: {0,1}×3, {0,2}, {2,3}×2, {1,3} → C rows: 0:[0,3,1,0] 1:[3,0,0,1] 2:[1,0,0,2] 3:[0,1,2,0]
@@ -452,7 +454,9 @@ import {
   writeDocuments,
 } from "@cobuy/pipeline";
 import { type LoadResult, loadRun, migrate, openDatabase, type SimilarProducts, similarProducts } from "@cobuy/pg-loader";
-import { LocalFolderStore, type ObjectStore, openStore, publishRun, readManifest, type RunManifest } from "@cobuy/s3-export";
+import { LocalFolderStore, type ObjectStore, openStore, publishRun, readManifest } from "@cobuy/s3-export";
+import { makeRunId, parseManifest, RICH_FORMAT, type RichRecsDocument, type RunManifest } from "@cobuy/contracts";
+import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 
 export async function consume(dir: string): Promise<[TopKResult, RunManifest, LoadResult, SimilarProducts | null]> {
@@ -460,11 +464,14 @@ export async function consume(dir: string): Promise<[TopKResult, RunManifest, Lo
   const top: TopKResult = await cosineTopK(cooccurrence(a), [1, 1], { k: 1, threads: 2 });
   const index: SalesIndex = await readSales(Readable.from(["order_id,product_id\\n1,A\\n1,B\\n"]));
   const built: BuildResult = await recommendFromIndex(index, { k: 1 });
-  const written: WrittenDocument[] = await writeDocuments(\`\${dir}/out\`, { ...built, runId: "2025-01-31_12-00-00" });
+  const runId: string = makeRunId(new Date("2025-01-31T12:00:00Z"));
+  const written: WrittenDocument[] = await writeDocuments(\`\${dir}/out\`, { ...built, runId });
+  const rich: RichRecsDocument = JSON.parse(readFileSync(\`\${dir}/out/recs.rich.json\`, "utf8"));
+  if (rich.format !== RICH_FORMAT) throw new Error(rich.format);
   const store: ObjectStore = openStore(\`\${dir}/bucket\`);
   const local: LocalFolderStore = new LocalFolderStore(\`\${dir}/bucket\`);
-  await publishRun(store, { runId: "2025-01-31_12-00-00", files: written.map((w) => ({ name: w.name, path: w.path })) });
-  const manifest: RunManifest = await readManifest(local, "latest");
+  await publishRun(store, { runId, files: written.map((w) => ({ name: w.name, path: w.path })) });
+  const manifest: RunManifest = parseManifest(await readManifest(local, "latest"));
   const db = await openDatabase({ kind: "pglite", dataDir: \`\${dir}/pglite\` });
   const { error } = await migrate(db);
   if (error) throw error;

@@ -137,7 +137,7 @@ describe("cobuy build --input s3://…", () => {
       "--json",
     ]);
     expect(pq.code).toBe(1);
-    expect(lastJson(pq.stdout).error.code).toBe("E_OBJECT_NOT_FOUND");
+    expect(lastJson(pq.stdout).error.code).toBe("COBUY_STORE_OBJECT_NOT_FOUND");
   });
 
   it("a bad row names the object, line and column", async () => {

@@ -91,7 +91,7 @@ describe("cobuy runs / fetch", () => {
     expect(readFileSync(join(to, "recs.json"), "utf8")).toBe('{\n  "P1": "P2"\n}\n');
   });
 
-  it("fetch refuses a corrupted object with exit 1 and E_CHECKSUM_MISMATCH", async () => {
+  it("fetch refuses a corrupted object with exit 1 and COBUY_STORE_CHECKSUM_MISMATCH", async () => {
     await s3.corruptObject("cobuy-it", "team/runs/2026-07-03_00-00-00/recs.json", 10);
     const r = await cobuy([
       "fetch",
@@ -102,7 +102,7 @@ describe("cobuy runs / fetch", () => {
       "--json",
     ]);
     expect(r.code).toBe(1);
-    expect(lastJson(r.stdout).error.code).toBe("E_CHECKSUM_MISMATCH");
+    expect(lastJson(r.stdout).error.code).toBe("COBUY_STORE_CHECKSUM_MISMATCH");
   });
 
   it("runs prune keeps N plus latest", async () => {

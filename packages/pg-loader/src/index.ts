@@ -47,11 +47,5 @@ export {
   searchProducts,
   similarProducts,
 } from "./query/queries.js";
-export {
-  MANIFEST,
-  type ManifestFile,
-  parseManifest,
-  type RunManifest,
-  readManifest,
-} from "./source/manifest.js";
+export { MANIFEST, readManifest } from "./source/manifest.js";
 export { localRunSource, type RunSource } from "./source/run-source.js";

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MANIFEST_FORMAT } from "@cobuy/contracts";
 
 export interface FixtureRec {
   id: string;
@@ -84,14 +85,23 @@ export async function writeRunDir(
   await writeFile(join(dir, "recs.rich.json"), rich);
   await writeFile(join(dir, "validation.json"), validation);
   if (options.manifest !== false) {
-    const files = [
-      { name: "recs.rich.json", size: Buffer.byteLength(rich), sha256: sha256(rich) },
-      { name: "validation.json", size: Buffer.byteLength(validation), sha256: sha256(validation) },
-    ];
-    await writeFile(
-      join(dir, "manifest.json"),
-      JSON.stringify({ runId: run.runId, createdAt: run.createdAt, files }),
+    // As s3-export publishes it (format v1, see @cobuy/contracts).
+    const files = Object.entries({ "recs.rich.json": rich, "validation.json": validation }).map(
+      ([name, body]) => {
+        const size = Buffer.byteLength(body);
+        const key = `${run.runId}/${name}`;
+        return { name, key, size, sha256: sha256(body), contentType: "application/json", storedSize: size };
+      },
     );
+    const manifest = {
+      format: MANIFEST_FORMAT,
+      runId: run.runId,
+      createdAt: run.createdAt,
+      files,
+      params: {},
+      counts: {},
+    };
+    await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
   }
   return dir;
 }

@@ -1,7 +1,16 @@
+import { rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { MANIFEST_FORMAT } from "@cobuy/contracts";
 import { describe, expect, it } from "vitest";
 import { parseCopyLine } from "../src/dialect/kysely/backend.js";
-import { copyEscape, parseManifest, RichRecsParser, validateSchemaName } from "../src/index.js";
-import { makeRun, richJson } from "./fixtures.js";
+import {
+  copyEscape,
+  localRunSource,
+  RichRecsParser,
+  readManifest,
+  validateSchemaName,
+} from "../src/index.js";
+import { makeRun, richJson, tempRoot } from "./fixtures.js";
 
 function parseAll(text: string, chunk = 1 << 20, opts: { expectedRunId?: string } = {}) {
   const p = new RichRecsParser("recs.rich.json", opts);
@@ -106,16 +115,51 @@ describe("RichRecsParser", () => {
 });
 
 describe("manifest, identifiers, COPY text", () => {
-  it("accepts files as an array or a map, sha256 as hex or base64", () => {
+  it("reads manifest.json strictly as format v1: no aliases, no base64 sha256", async () => {
+    const dir = await tempRoot();
     const hex = "ab".repeat(32);
-    const a = parseManifest({ runId: "r", files: [{ path: "runs/r/recs.rich.json", size: 3, sha256: hex }] });
-    expect(a.files.get("recs.rich.json")).toEqual({ name: "recs.rich.json", size: 3, sha256: hex });
-    const b = parseManifest({
-      files: { "validation.json": { bytes: 2, sha256: Buffer.from(hex, "hex").toString("base64") } },
-    });
-    expect(b.files.get("validation.json")?.sha256).toBe(hex);
-    expect(() => parseManifest({ files: [{ name: "x", sha256: "nope" }] })).toThrow(/neither 64 hex/);
-    expect(() => parseManifest([])).toThrow(/JSON object/);
+    const file = {
+      name: "recs.rich.json",
+      key: "x/recs.rich.json",
+      size: 3,
+      sha256: hex,
+      contentType: "application/json",
+      storedSize: 3,
+    };
+    const v1 = {
+      format: MANIFEST_FORMAT,
+      runId: "2025-01-31_12-00-00",
+      createdAt: "2025-01-31T12:00:00Z",
+      files: [file],
+      params: {},
+      counts: {},
+    };
+    const read = async (manifest: unknown) => {
+      await writeFile(join(dir, "manifest.json"), JSON.stringify(manifest));
+      return readManifest(localRunSource(dir));
+    };
+    expect(await readManifest(localRunSource(dir))).toBeUndefined();
+    expect((await read(v1))?.files).toEqual([file]);
+    const aliases: [unknown, RegExp][] = [
+      [
+        { ...v1, files: [{ ...file, size: undefined, bytes: 3 }] },
+        /files\[0\]\.size must be a non-negative integer/,
+      ],
+      [{ ...v1, files: [{ ...file, sha256: undefined, checksum: hex }] }, /files\[0\]\.sha256 must be/],
+      [
+        { ...v1, files: [{ ...file, sha256: Buffer.from(hex, "hex").toString("base64") }] },
+        /64 lower-case hex/,
+      ],
+      [{ ...v1, runId: undefined, run_id: v1.runId }, /runId: invalid run id/],
+      [{ ...v1, files: { "recs.rich.json": file } }, /files must be an array/],
+      [[], /must be a JSON object/],
+    ];
+    for (const [manifest, message] of aliases) {
+      const err = await read(manifest).catch((e: unknown) => e);
+      expect(err, JSON.stringify(manifest)).toMatchObject({ code: "PGL_FORMAT", file: "manifest.json" });
+      expect((err as Error).message).toMatch(message);
+    }
+    await rm(dir, { recursive: true, force: true });
   });
 
   it("validates schema names", () => {

@@ -2,7 +2,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildRecommendations, makeRunId, writeDocuments, writeSampleCsv } from "@cobuy/pipeline";
+import { makeRunId } from "@cobuy/contracts";
+import { buildRecommendations, writeDocuments, writeSampleCsv } from "@cobuy/pipeline";
 
 const out = process.argv[2] ?? mkdtempSync(join(tmpdir(), "cobuy-quickstart-"));
 const input = join(out, "sample.csv");

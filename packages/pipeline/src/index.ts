@@ -11,13 +11,7 @@ export {
   type StageEvent,
 } from "./build/build-recommendations.js";
 export { isSalesIndex, type ProductCatalog } from "./build/product-catalog.js";
-export { makeRunId, RUN_ID_PATTERN } from "./build/run-id.js";
-export {
-  type DocumentsInput,
-  RICH_FORMAT,
-  type WrittenDocument,
-  writeDocuments,
-} from "./documents/write-documents.js";
+export { type DocumentsInput, type WrittenDocument, writeDocuments } from "./documents/write-documents.js";
 export { type InputPosition, isPipelineError, PipelineError, type PipelineErrorCode } from "./errors.js";
 export * from "./evaluation/index.js";
 export {

@@ -2,17 +2,11 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
+import { makeRunId, RICH_FORMAT } from "@cobuy/contracts";
 import type { TopKLists } from "@cobuy/core-math";
 import { describe, expect, it } from "vitest";
 import { ChunkedWriter } from "../src/documents/chunked-writer.js";
-import {
-  buildRecommendations,
-  makeRunId,
-  NO_CATEGORY,
-  RICH_FORMAT,
-  RUN_ID_PATTERN,
-  writeDocuments,
-} from "../src/index.js";
+import { buildRecommendations, NO_CATEGORY, writeDocuments } from "../src/index.js";
 import { chunked, rejection, tempDir } from "./helpers.js";
 
 const dir = tempDir();
@@ -282,16 +276,5 @@ describe("ChunkedWriter", () => {
     // Backpressure: never much more than one chunk above the stream's high-water mark.
     expect(maxBuffered).toBeLessThanOrEqual(16 * 1024 + 4096 + 64);
     expect(w.bytes).toBe(sizes.reduce((x, y) => x + y, 0));
-  });
-});
-
-describe("makeRunId", () => {
-  it("formats the UTC time with seconds and an optional suffix", () => {
-    const at = new Date("2025-03-04T05:06:07.890Z");
-    expect(makeRunId(at)).toBe("2025-03-04_05-06-07");
-    expect(makeRunId(at, "b2")).toBe("2025-03-04_05-06-07_b2");
-    expect(RUN_ID_PATTERN.test(makeRunId())).toBe(true);
-    expect(() => makeRunId(at, "a/b")).toThrow(expect.objectContaining({ code: "COBUY_PIPELINE_OPTION" }));
-    expect(() => makeRunId(new Date(Number.NaN))).toThrow(/valid date/);
   });
 });

@@ -1,7 +1,7 @@
 import { buildIncidence, type CsrMatrix, cooccurrence, type Incidence } from "@cobuy/core-math";
 import { mulberry32 as rng } from "@cobuy/test-utils/random";
 import { describe, expect, it } from "vitest";
-import { cooccurrenceSql, PairCounts, quoteIdentifier } from "../src/index.js";
+import { cooccurrenceSql, PairCounts } from "../src/index.js";
 
 /** Random order lines, with repeated lines and products that are never paired. */
 function randomLines(seed: number) {
@@ -91,11 +91,11 @@ describe("PairCounts: C from the database's pair counts", () => {
   });
 });
 
-describe("SQL identifiers", () => {
+describe("SQL identifiers (the rule of @cobuy/contracts)", () => {
   it("quotes plain names and rejects anything else before a query is built", () => {
-    expect(quoteIdentifier("order_id", "order column")).toBe('"order_id"');
-    expect(quoteIdentifier("Ventes_2024$", "table")).toBe('"Ventes_2024$"');
-    expect(quoteIdentifier("bestellung_größe", "table")).toBe('"bestellung_größe"');
+    expect(cooccurrenceSql({ table: "Ventes_2024$", schema: "bestellung_größe" }).pairs).toContain(
+      '"bestellung_größe"."Ventes_2024$"',
+    );
     for (const bad of [
       "",
       'x"; DROP TABLE sales; --',
@@ -106,8 +106,11 @@ describe("SQL identifiers", () => {
       "x\u0000",
       "a".repeat(64),
     ]) {
-      expect(() => quoteIdentifier(bad, "table"), bad).toThrow(
-        expect.objectContaining({ code: "COBUY_SQL_IDENTIFIER" }),
+      expect(() => cooccurrenceSql({ table: bad }), bad).toThrow(
+        expect.objectContaining({
+          code: "COBUY_SQL_IDENTIFIER",
+          message: expect.stringContaining("table name"),
+        }),
       );
     }
     expect(() => cooccurrenceSql({ table: "sales", columns: { order: "o;--" } })).toThrow(

@@ -5,28 +5,28 @@
  * @example
  * ```ts
  * try { await fetchRun(store, "latest", "./out"); }
- * catch (e) { if (isS3ExportError(e, "E_CHECKSUM_MISMATCH")) process.exitCode = 2; else throw e; }
+ * catch (e) { if (isS3ExportError(e, "COBUY_STORE_CHECKSUM_MISMATCH")) process.exitCode = 2; else throw e; }
  * ```
  */
 
 /** Every stable error code this package throws. */
 export type S3ExportErrorCode =
-  | "E_INVALID_STORE_URL"
-  | "E_INVALID_KEY"
-  | "E_INVALID_ARGUMENT"
-  | "E_STORE_NOT_FOUND"
-  | "E_OBJECT_NOT_FOUND"
-  | "E_ACCESS_DENIED"
-  | "E_BAD_CREDENTIALS"
-  | "E_ENDPOINT_UNREACHABLE"
-  | "E_NETWORK"
-  | "E_WRONG_REGION"
-  | "E_STORE_REQUEST_FAILED"
-  | "E_VERIFY_FAILED"
-  | "E_CHECKSUM_MISMATCH"
-  | "E_INVALID_MANIFEST"
-  | "E_RUN_NOT_FOUND"
-  | "E_RUN_EXISTS";
+  | "COBUY_STORE_INVALID_URL"
+  | "COBUY_STORE_INVALID_KEY"
+  | "COBUY_STORE_INVALID_ARGUMENT"
+  | "COBUY_STORE_NOT_FOUND"
+  | "COBUY_STORE_OBJECT_NOT_FOUND"
+  | "COBUY_STORE_ACCESS_DENIED"
+  | "COBUY_STORE_BAD_CREDENTIALS"
+  | "COBUY_STORE_ENDPOINT_UNREACHABLE"
+  | "COBUY_STORE_NETWORK"
+  | "COBUY_STORE_WRONG_REGION"
+  | "COBUY_STORE_REQUEST_FAILED"
+  | "COBUY_STORE_VERIFY_FAILED"
+  | "COBUY_STORE_CHECKSUM_MISMATCH"
+  | "COBUY_STORE_INVALID_MANIFEST"
+  | "COBUY_STORE_RUN_NOT_FOUND"
+  | "COBUY_STORE_RUN_EXISTS";
 
 /** Where an error happened; every field is safe to print (no secrets). */
 export interface ErrorLocation {
@@ -77,7 +77,7 @@ function where(loc: ErrorLocation): string {
 export class InvalidStoreUrlError extends S3ExportError {
   constructor(url: string, why: string) {
     super(
-      "E_INVALID_STORE_URL",
+      "COBUY_STORE_INVALID_URL",
       `invalid store "${url}": ${why} (use a folder path, file:///abs/path or s3://bucket/prefix)`,
     );
   }
@@ -86,14 +86,14 @@ export class InvalidStoreUrlError extends S3ExportError {
 /** An object key that is empty, absolute or climbs out of the store (`..`). */
 export class InvalidKeyError extends S3ExportError {
   constructor(key: string, why: string) {
-    super("E_INVALID_KEY", `invalid object key "${key}": ${why}`, { location: { key } });
+    super("COBUY_STORE_INVALID_KEY", `invalid object key "${key}": ${why}`, { location: { key } });
   }
 }
 
 /** A caller passed an unusable argument (bad run id, unknown file name, keep < 0, …). */
 export class InvalidArgumentError extends S3ExportError {
   constructor(message: string) {
-    super("E_INVALID_ARGUMENT", message);
+    super("COBUY_STORE_INVALID_ARGUMENT", message);
   }
 }
 
@@ -108,14 +108,14 @@ export class StoreNotFoundError extends S3ExportError {
       loc.bucket !== undefined
         ? "create the bucket, or check --store, AWS_REGION and --s3-endpoint"
         : "publish a run into it first, or check --store";
-    super("E_STORE_NOT_FOUND", `${what} (${hint})`, { cause, location: loc });
+    super("COBUY_STORE_NOT_FOUND", `${what} (${hint})`, { cause, location: loc });
   }
 }
 
 /** The object does not exist in the store. */
 export class ObjectNotFoundError extends S3ExportError {
   constructor(loc: ErrorLocation, cause?: unknown) {
-    super("E_OBJECT_NOT_FOUND", `object not found: ${where(loc)}`, { cause, location: loc });
+    super("COBUY_STORE_OBJECT_NOT_FOUND", `object not found: ${where(loc)}`, { cause, location: loc });
   }
 }
 
@@ -123,7 +123,7 @@ export class ObjectNotFoundError extends S3ExportError {
 export class AccessDeniedError extends S3ExportError {
   constructor(operation: string, loc: ErrorLocation, cause?: unknown) {
     super(
-      "E_ACCESS_DENIED",
+      "COBUY_STORE_ACCESS_DENIED",
       `access denied for ${operation} (${where(loc)}): the credentials in use lack permission ` +
         "(check the IAM/bucket policy, AWS_PROFILE, and that the bucket belongs to this account)",
       { cause, location: loc },
@@ -135,7 +135,7 @@ export class AccessDeniedError extends S3ExportError {
 export class BadCredentialsError extends S3ExportError {
   constructor(operation: string, detail: string, loc: ErrorLocation, cause?: unknown) {
     super(
-      "E_BAD_CREDENTIALS",
+      "COBUY_STORE_BAD_CREDENTIALS",
       `bad credentials for ${operation} (${where(loc)}): ${detail} ` +
         "(check AWS_PROFILE / AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the shared config)",
       { cause, location: loc },
@@ -147,7 +147,7 @@ export class BadCredentialsError extends S3ExportError {
 export class EndpointUnreachableError extends S3ExportError {
   constructor(operation: string, detail: string, loc: ErrorLocation, cause?: unknown) {
     super(
-      "E_ENDPOINT_UNREACHABLE",
+      "COBUY_STORE_ENDPOINT_UNREACHABLE",
       `cannot reach ${loc.endpoint ?? "the S3 endpoint"} for ${operation} (${where(loc)}): ${detail} ` +
         "(check --s3-endpoint / AWS_ENDPOINT_URL_S3, AWS_REGION and the network)",
       { cause, location: loc },
@@ -159,7 +159,7 @@ export class EndpointUnreachableError extends S3ExportError {
 export class NetworkError extends S3ExportError {
   constructor(operation: string, detail: string, loc: ErrorLocation, cause?: unknown) {
     super(
-      "E_NETWORK",
+      "COBUY_STORE_NETWORK",
       `network failure during ${operation} (${where(loc)}): ${detail}; retries exhausted, nothing was published past this point`,
       { cause, location: loc },
     );
@@ -170,7 +170,7 @@ export class NetworkError extends S3ExportError {
 export class WrongRegionError extends S3ExportError {
   constructor(operation: string, loc: ErrorLocation, cause?: unknown) {
     super(
-      "E_WRONG_REGION",
+      "COBUY_STORE_WRONG_REGION",
       `bucket "${loc.bucket}" is not in the configured region (${operation}); set AWS_REGION to the bucket's region`,
       { cause, location: loc },
     );
@@ -180,7 +180,7 @@ export class WrongRegionError extends S3ExportError {
 /** Any other provider failure (after the SDK's retries). */
 export class StoreRequestError extends S3ExportError {
   constructor(operation: string, detail: string, loc: ErrorLocation, cause?: unknown) {
-    super("E_STORE_REQUEST_FAILED", `${operation} failed (${where(loc)}): ${detail}`, {
+    super("COBUY_STORE_REQUEST_FAILED", `${operation} failed (${where(loc)}): ${detail}`, {
       cause,
       location: loc,
     });
@@ -190,9 +190,13 @@ export class StoreRequestError extends S3ExportError {
 /** An upload reported success but the stored object does not match what was sent. */
 export class VerifyFailedError extends S3ExportError {
   constructor(loc: ErrorLocation, detail: string) {
-    super("E_VERIFY_FAILED", `uploaded object does not match what was sent (${where(loc)}): ${detail}`, {
-      location: loc,
-    });
+    super(
+      "COBUY_STORE_VERIFY_FAILED",
+      `uploaded object does not match what was sent (${where(loc)}): ${detail}`,
+      {
+        location: loc,
+      },
+    );
   }
 }
 
@@ -202,7 +206,7 @@ export class ChecksumMismatchError extends S3ExportError {
   readonly actual: string;
   constructor(loc: ErrorLocation, expected: string, actual: string) {
     super(
-      "E_CHECKSUM_MISMATCH",
+      "COBUY_STORE_CHECKSUM_MISMATCH",
       `checksum mismatch for ${where(loc)}: manifest says ${expected}, stored object gives ${actual} ` +
         "(the object is corrupted or was overwritten; republish the run or fetch another one)",
       { location: loc },
@@ -215,7 +219,7 @@ export class ChecksumMismatchError extends S3ExportError {
 /** manifest.json or latest.json is not valid JSON of the expected format. */
 export class InvalidManifestError extends S3ExportError {
   constructor(loc: ErrorLocation, why: string, cause?: unknown) {
-    super("E_INVALID_MANIFEST", `invalid run metadata in ${where(loc)}: ${why}`, {
+    super("COBUY_STORE_INVALID_MANIFEST", `invalid run metadata in ${where(loc)}: ${why}`, {
       cause,
       location: loc,
     });
@@ -229,7 +233,7 @@ export class RunNotFoundError extends S3ExportError {
       runId === "latest"
         ? `no latest.json in ${loc.store ?? "the store"}: no run has been published there yet`
         : `run "${runId}" not found (or incomplete: no manifest.json) in ${loc.store ?? "the store"}`;
-    super("E_RUN_NOT_FOUND", `${what} (list runs with \`cobuy runs list --store …\`)`, {
+    super("COBUY_STORE_RUN_NOT_FOUND", `${what} (list runs with \`cobuy runs list --store …\`)`, {
       location: loc,
     });
   }
@@ -239,7 +243,7 @@ export class RunNotFoundError extends S3ExportError {
 export class RunExistsError extends S3ExportError {
   constructor(runId: string, loc: ErrorLocation) {
     super(
-      "E_RUN_EXISTS",
+      "COBUY_STORE_RUN_EXISTS",
       `run "${runId}" already exists in ${loc.store ?? "the store"} (runs are immutable: use a new run id or pass overwrite: true)`,
       { location: loc },
     );
@@ -252,7 +256,7 @@ export class RunExistsError extends S3ExportError {
  *
  * @example
  * ```ts
- * if (isS3ExportError(err, "E_STORE_NOT_FOUND")) console.error("create the bucket first");
+ * if (isS3ExportError(err, "COBUY_STORE_NOT_FOUND")) console.error("create the bucket first");
  * ```
  */
 export function isS3ExportError(
@@ -261,6 +265,6 @@ export function isS3ExportError(
 ): err is S3ExportError & { code: S3ExportErrorCode } {
   if (typeof err !== "object" || err === null) return false;
   const c = (err as { code?: unknown }).code;
-  if (typeof c !== "string" || !c.startsWith("E_") || !("location" in err)) return false;
+  if (typeof c !== "string" || !c.startsWith("COBUY_STORE_") || !("location" in err)) return false;
   return code === undefined || c === code;
 }

@@ -4,7 +4,8 @@
  *
  * @example
  * ```ts
- * import { openStore, publishRun, fetchRun, makeRunId } from "@cobuy/s3-export";
+ * import { makeRunId } from "@cobuy/contracts";
+ * import { openStore, publishRun, fetchRun } from "@cobuy/s3-export";
  * const store = openStore("s3://my-bucket/cobuy", { s3: { region: "eu-west-1" } });
  * await publishRun(store, { runId: makeRunId(), files: [{ name: "recs.json", path: "out/recs.json" }] });
  * await fetchRun(store, "latest", "./copy");
@@ -19,13 +20,6 @@ export {
   type OpenRunFile,
   openRunFile,
 } from "./runs/fetch-run.js";
-export {
-  LATEST_KEY,
-  type LatestPointer,
-  MANIFEST_NAME,
-  type ManifestFile,
-  type RunManifest,
-} from "./runs/manifest.js";
 export { type PruneRunsOptions, type PruneRunsResult, pruneRuns } from "./runs/prune-runs.js";
 export {
   type PublishFile,
@@ -35,7 +29,7 @@ export {
   publishRun,
 } from "./runs/publish-run.js";
 export { listRuns, type RunSummary, readLatest, readManifest, resolveRunId } from "./runs/read-runs.js";
-export { assertRunId, classicKeyFor, makeRunId } from "./runs/run-id.js";
+export { classicKeyFor } from "./runs/run-id.js";
 export { LocalFolderStore, type LocalFolderStoreOptions } from "./store/local-folder-store.js";
 export {
   assertValidKey,

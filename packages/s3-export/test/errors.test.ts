@@ -9,43 +9,48 @@ const loc = { bucket: "b", key: "runs/x.json", endpoint: "http://127.0.0.1:9" };
 
 describe("normalizeS3Error", () => {
   const cases: [string, unknown, boolean, string][] = [
-    ["NoSuchBucket by name", sdk("NoSuchBucket", 404), false, "E_STORE_NOT_FOUND"],
+    ["NoSuchBucket by name", sdk("NoSuchBucket", 404), false, "COBUY_STORE_NOT_FOUND"],
     [
       "NoSuchBucket only under Code",
       Object.assign(sdk("Error", 404), { Code: "NoSuchBucket" }),
       false,
-      "E_STORE_NOT_FOUND",
+      "COBUY_STORE_NOT_FOUND",
     ],
-    ["NoSuchKey", sdk("NoSuchKey", 404), false, "E_OBJECT_NOT_FOUND"],
-    ["HEAD 404 NotFound on an object", sdk("NotFound", 404), true, "E_OBJECT_NOT_FOUND"],
-    ["AccessDenied", sdk("AccessDenied", 403), false, "E_ACCESS_DENIED"],
-    ["bare 403", sdk("Forbidden", 403), true, "E_ACCESS_DENIED"],
-    ["InvalidAccessKeyId", sdk("InvalidAccessKeyId", 403), false, "E_BAD_CREDENTIALS"],
-    ["SignatureDoesNotMatch", sdk("SignatureDoesNotMatch", 403), false, "E_BAD_CREDENTIALS"],
-    ["ExpiredToken", sdk("ExpiredToken", 400), false, "E_BAD_CREDENTIALS"],
+    ["NoSuchKey", sdk("NoSuchKey", 404), false, "COBUY_STORE_OBJECT_NOT_FOUND"],
+    ["HEAD 404 NotFound on an object", sdk("NotFound", 404), true, "COBUY_STORE_OBJECT_NOT_FOUND"],
+    ["AccessDenied", sdk("AccessDenied", 403), false, "COBUY_STORE_ACCESS_DENIED"],
+    ["bare 403", sdk("Forbidden", 403), true, "COBUY_STORE_ACCESS_DENIED"],
+    ["InvalidAccessKeyId", sdk("InvalidAccessKeyId", 403), false, "COBUY_STORE_BAD_CREDENTIALS"],
+    ["SignatureDoesNotMatch", sdk("SignatureDoesNotMatch", 403), false, "COBUY_STORE_BAD_CREDENTIALS"],
+    ["ExpiredToken", sdk("ExpiredToken", 400), false, "COBUY_STORE_BAD_CREDENTIALS"],
     [
       "no credentials",
       Object.assign(new Error("Could not load credentials"), { name: "CredentialsProviderError" }),
       false,
-      "E_BAD_CREDENTIALS",
+      "COBUY_STORE_BAD_CREDENTIALS",
     ],
-    ["PermanentRedirect", sdk("PermanentRedirect", 301), false, "E_WRONG_REGION"],
-    ["ECONNREFUSED", sys("ECONNREFUSED"), false, "E_ENDPOINT_UNREACHABLE"],
+    ["PermanentRedirect", sdk("PermanentRedirect", 301), false, "COBUY_STORE_WRONG_REGION"],
+    ["ECONNREFUSED", sys("ECONNREFUSED"), false, "COBUY_STORE_ENDPOINT_UNREACHABLE"],
     [
       "ENOTFOUND nested in AggregateError",
       new AggregateError([sys("ENOTFOUND")], "x"),
       false,
-      "E_ENDPOINT_UNREACHABLE",
+      "COBUY_STORE_ENDPOINT_UNREACHABLE",
     ],
     [
       "ECONNRESET as cause",
       Object.assign(new Error("outer"), { cause: sys("ECONNRESET") }),
       false,
-      "E_NETWORK",
+      "COBUY_STORE_NETWORK",
     ],
-    ["socket hang up", new Error("socket hang up"), false, "E_NETWORK"],
-    ["TimeoutError", Object.assign(new Error("timed"), { name: "TimeoutError" }), false, "E_NETWORK"],
-    ["InternalError after retries", sdk("InternalError", 500), false, "E_STORE_REQUEST_FAILED"],
+    ["socket hang up", new Error("socket hang up"), false, "COBUY_STORE_NETWORK"],
+    [
+      "TimeoutError",
+      Object.assign(new Error("timed"), { name: "TimeoutError" }),
+      false,
+      "COBUY_STORE_NETWORK",
+    ],
+    ["InternalError after retries", sdk("InternalError", 500), false, "COBUY_STORE_REQUEST_FAILED"],
   ];
   for (const [what, err, objectOp, code] of cases) {
     it(`${what} → ${code}`, () => {
@@ -67,7 +72,7 @@ describe("normalizeS3Error", () => {
     expect(normalizeS3Error(c, "x", loc, false)).toBe(c);
   });
   it("isS3ExportError checks shape and code, not the class", () => {
-    expect(isS3ExportError({ code: "E_NETWORK", location: {} }, "E_NETWORK")).toBe(true);
+    expect(isS3ExportError({ code: "COBUY_STORE_NETWORK", location: {} }, "COBUY_STORE_NETWORK")).toBe(true);
     expect(isS3ExportError(sys("ECONNRESET"))).toBe(false);
     expect(isS3ExportError(null)).toBe(false);
   });

@@ -65,7 +65,7 @@ describe("faults against s3rver behind a fault proxy", () => {
     proxy.clear();
     expect((await readLatest(store))?.runId).toBe(previous);
     expect((await readManifest(store, "latest")).runId).toBe(previous);
-    expect(await codeOf(readManifest(store, failedRunId))).toBe("E_RUN_NOT_FOUND");
+    expect(await codeOf(readManifest(store, failedRunId))).toBe("COBUY_STORE_RUN_NOT_FOUND");
     expect(await allKeys(store, `${failedRunId}/`)).toEqual([]);
     const runs = await listRuns(store);
     expect(runs.find((r) => r.runId === failedRunId)).toBeUndefined();
@@ -93,7 +93,7 @@ describe("faults against s3rver behind a fault proxy", () => {
     const err = await publishRun(store, { runId: "2026-05-04_00-00-00", files: docs }).catch(
       (e: unknown) => e,
     );
-    expect((err as { code?: string }).code).toBe("E_STORE_REQUEST_FAILED");
+    expect((err as { code?: string }).code).toBe("COBUY_STORE_REQUEST_FAILED");
     expect((err as Error).message).toContain("validation.json");
     expect(proxy.log.filter((e) => e.fault === "status").length).toBe(4); // maxAttempts
     await assertPreviousRunIntact("2026-05-04_00-00-00", "2026-05-03_00-00-00");
@@ -105,7 +105,7 @@ describe("faults against s3rver behind a fault proxy", () => {
       runId: "2026-05-05_00-00-00",
       files: [...docs, bigDoc],
     }).catch((e: unknown) => e);
-    expect((err as { code?: string }).code).toBe("E_NETWORK");
+    expect((err as { code?: string }).code).toBe("COBUY_STORE_NETWORK");
     expect((err as Error).message).toContain(`cobuy/2026-05-05_00-00-00/recs.rich.json`);
     expect((err as Error).message).toContain(proxy.endpoint);
     expect(proxy.log.some((e) => e.fault === "drop")).toBe(true);
@@ -119,7 +119,7 @@ describe("faults against s3rver behind a fault proxy", () => {
       (r) => r.method === "PUT" && r.url.split("?")[0]?.endsWith("/latest.json") === true,
     );
     expect(await codeOf(publishRun(store, { runId: "2026-05-06_00-00-00", files: docs }))).toBe(
-      "E_STORE_REQUEST_FAILED",
+      "COBUY_STORE_REQUEST_FAILED",
     );
     proxy.clear();
     expect((await readLatest(store))?.runId).toBe("2026-05-03_00-00-00");
@@ -127,29 +127,29 @@ describe("faults against s3rver behind a fault proxy", () => {
     expect(run).toMatchObject({ complete: true, latest: false });
   });
 
-  it("missing bucket: E_STORE_NOT_FOUND naming bucket and endpoint; nothing written", async () => {
+  it("missing bucket: COBUY_STORE_NOT_FOUND naming bucket and endpoint; nothing written", async () => {
     const missing = new S3Store({ client, bucket: "no-such-bucket", prefix: "cobuy" });
     const err = await publishRun(missing, { runId: "2026-05-07_00-00-00", files: docs }).catch(
       (e: unknown) => e,
     );
-    expect((err as { code?: string }).code).toBe("E_STORE_NOT_FOUND");
+    expect((err as { code?: string }).code).toBe("COBUY_STORE_NOT_FOUND");
     expect((err as Error).message).toContain('bucket "no-such-bucket"');
     expect((err as Error).message).toContain(proxy.endpoint);
-    expect(await codeOf(listRuns(missing))).toBe("E_STORE_NOT_FOUND");
+    expect(await codeOf(listRuns(missing))).toBe("COBUY_STORE_NOT_FOUND");
     expect((await readLatest(store))?.runId).toBe("2026-05-03_00-00-00");
   });
 
-  it("a stored object corrupted on the server (bit flip): fetch refuses with E_CHECKSUM_MISMATCH", async () => {
+  it("a stored object corrupted on the server (bit flip): fetch refuses with COBUY_STORE_CHECKSUM_MISMATCH", async () => {
     await publishRun(store, { runId: "2026-05-08_00-00-00", files: docs });
     await s3.corruptObject(BUCKET, "cobuy/2026-05-08_00-00-00/validation.json", 3);
     const to = path.join(work, "fetched-corrupt");
     const err = await fetchRun(store, "latest", to).catch((e: unknown) => e);
-    expect((err as { code?: string }).code).toBe("E_CHECKSUM_MISMATCH");
+    expect((err as { code?: string }).code).toBe("COBUY_STORE_CHECKSUM_MISMATCH");
     expect((err as Error).message).toContain("2026-05-08_00-00-00/validation.json");
     expect(await fs.readdir(to)).toEqual([]);
   });
 
-  it("bad credentials: an unknown key id is E_BAD_CREDENTIALS (s3rver checks key ids)", async () => {
+  it("bad credentials: an unknown key id is COBUY_STORE_BAD_CREDENTIALS (s3rver checks key ids)", async () => {
     const bad = createS3Client({
       endpoint: s3.endpoint,
       credentials: { accessKeyId: "NOT-A-KEY", secretAccessKey: "sup3r-s3cret-value" },
@@ -159,37 +159,37 @@ describe("faults against s3rver behind a fault proxy", () => {
     const err = await publishRun(badStore, { runId: "2026-05-09_00-00-00", files: docs }).catch(
       (e: unknown) => e,
     );
-    expect((err as { code?: string }).code).toBe("E_BAD_CREDENTIALS");
+    expect((err as { code?: string }).code).toBe("COBUY_STORE_BAD_CREDENTIALS");
     expect((err as Error).message).toContain("access key id is unknown");
     expect((err as Error).message).not.toContain("sup3r-s3cret-value");
-    expect(await codeOf(listRuns(badStore))).toBe("E_BAD_CREDENTIALS");
+    expect(await codeOf(listRuns(badStore))).toBe("COBUY_STORE_BAD_CREDENTIALS");
     bad.destroy();
   });
 
   it("bad credentials: a wrong secret (SignatureDoesNotMatch, injected: s3rver skips SigV4 checks)", async () => {
     proxy.addRule({ kind: "status", status: 403, code: "SignatureDoesNotMatch" });
     const err = await listRuns(store).catch((e: unknown) => e);
-    expect((err as { code?: string }).code).toBe("E_BAD_CREDENTIALS");
+    expect((err as { code?: string }).code).toBe("COBUY_STORE_BAD_CREDENTIALS");
     expect((err as Error).message).toContain("secret access key does not match");
-    expect(await codeOf(readLatest(store))).toBe("E_BAD_CREDENTIALS");
+    expect(await codeOf(readLatest(store))).toBe("COBUY_STORE_BAD_CREDENTIALS");
     // HEAD carries no error body: the store asks again with a 1-byte GET to tell why.
-    expect(await codeOf(store.head("latest.json"))).toBe("E_BAD_CREDENTIALS");
+    expect(await codeOf(store.head("latest.json"))).toBe("COBUY_STORE_BAD_CREDENTIALS");
   });
 
-  it("access denied (403 AccessDenied) is E_ACCESS_DENIED and not retried", async () => {
+  it("access denied (403 AccessDenied) is COBUY_STORE_ACCESS_DENIED and not retried", async () => {
     proxy.failNext(1000, 403);
     const err = await listRuns(store).catch((e: unknown) => e);
-    expect((err as { code?: string }).code).toBe("E_ACCESS_DENIED");
+    expect((err as { code?: string }).code).toBe("COBUY_STORE_ACCESS_DENIED");
     expect(proxy.log.filter((e) => e.fault === "status").length).toBe(1);
   });
 
-  it("unreachable endpoint: E_ENDPOINT_UNREACHABLE naming the endpoint", async () => {
+  it("unreachable endpoint: COBUY_STORE_ENDPOINT_UNREACHABLE naming the endpoint", async () => {
     const dead = await startFaultProxy(s3.endpoint);
     const deadEndpoint = dead.endpoint;
     await dead.stop();
     const c = createS3Client({ endpoint: deadEndpoint, credentials: s3.credentials, maxAttempts: 2 });
     const err = await listRuns(new S3Store({ client: c, bucket: BUCKET })).catch((e: unknown) => e);
-    expect((err as { code?: string }).code).toBe("E_ENDPOINT_UNREACHABLE");
+    expect((err as { code?: string }).code).toBe("COBUY_STORE_ENDPOINT_UNREACHABLE");
     expect((err as Error).message).toContain(deadEndpoint);
     c.destroy();
   });

@@ -22,7 +22,7 @@ describe("LocalFolderStore", () => {
     expect(await fs.readFile(path.join(dir, "bucket", "run", "recs.json"), "utf8")).toBe("{}");
     expect(await allKeys(store)).toEqual(["run/recs.json"]);
     expect((await store.head("run/recs.json"))?.metadata).toEqual({ a: "1" });
-    expect(await codeOf(store.put(".cobuy-store/x", "x"))).toBe("E_STORE_REQUEST_FAILED");
+    expect(await codeOf(store.put(".cobuy-store/x", "x"))).toBe("COBUY_STORE_REQUEST_FAILED");
   });
 
   it("never exposes a half-written file: the target appears only after the whole body", async () => {
@@ -50,7 +50,7 @@ describe("LocalFolderStore", () => {
     const { dir } = await fresh();
     expect(await allKeys(new LocalFolderStore(path.join(dir, "none")))).toEqual([]);
     expect(await codeOf(allKeys(new LocalFolderStore(path.join(dir, "none"), { createRoot: false })))).toBe(
-      "E_STORE_NOT_FOUND",
+      "COBUY_STORE_NOT_FOUND",
     );
   });
 
@@ -73,14 +73,16 @@ describe("LocalFolderStore", () => {
     expect(await fs.readFile(out.files[0]?.path ?? "", "utf8")).toBe('{"P1":"P2"}');
   });
 
-  it("a truncated stored object fails fetch with E_CHECKSUM_MISMATCH", async () => {
+  it("a truncated stored object fails fetch with COBUY_STORE_CHECKSUM_MISMATCH", async () => {
     const { dir, store } = await fresh();
     await publishRun(store, {
       runId: "2026-06-02_00-00-00",
       files: [{ name: "recs.json", body: '{"P1":"P2;P3"}' }],
     });
     await fs.truncate(path.join(dir, "bucket", "2026-06-02_00-00-00", "recs.json"), 5);
-    expect(await codeOf(fetchRun(store, "latest", path.join(dir, "out")))).toBe("E_CHECKSUM_MISMATCH");
+    expect(await codeOf(fetchRun(store, "latest", path.join(dir, "out")))).toBe(
+      "COBUY_STORE_CHECKSUM_MISMATCH",
+    );
   });
 
   it("a corrupted gzip object is a checksum mismatch, not a zlib error", async () => {
@@ -95,6 +97,8 @@ describe("LocalFolderStore", () => {
     const bytes = await fs.readFile(file);
     bytes[20] = (bytes[20] ?? 0) ^ 0xff;
     await fs.writeFile(file, bytes);
-    expect(await codeOf(fetchRun(store, "latest", path.join(dir, "out")))).toBe("E_CHECKSUM_MISMATCH");
+    expect(await codeOf(fetchRun(store, "latest", path.join(dir, "out")))).toBe(
+      "COBUY_STORE_CHECKSUM_MISMATCH",
+    );
   });
 });

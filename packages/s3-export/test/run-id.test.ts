@@ -1,20 +1,36 @@
-import { describe, expect, it } from "vitest";
-import { assertRunId, classicKeyFor, makeRunId } from "../src/index.js";
-import { codeOf } from "./helpers.js";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { makeRunId } from "@cobuy/contracts";
+import { afterAll, describe, expect, it } from "vitest";
+import { classicKeyFor, LocalFolderStore, publishRun, resolveRunId } from "../src/index.js";
+import { allKeys, codeOf, tempDir } from "./helpers.js";
 
-describe("run ids", () => {
-  it("are the UTC start time to the second, optionally suffixed", () => {
-    const d = new Date("2026-11-29T06:53:07.900Z");
-    expect(makeRunId(d)).toBe("2026-11-29_06-53-07");
-    expect(makeRunId(d, "b2")).toBe("2026-11-29_06-53-07_b2");
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await fs.rm(d, { recursive: true, force: true });
+});
+
+describe("run ids (the rule of @cobuy/contracts)", () => {
+  it("are refused as 'latest', path tricks, empty or not a start time, before anything is written", async () => {
+    const dir = await tempDir("run-id");
+    dirs.push(dir);
+    const store = new LocalFolderStore(path.join(dir, "bucket"));
+    for (const bad of ["", "../x", "a/b", ".hidden", "x.json", "nightly", "2026-11-29_06-53"]) {
+      expect(await codeOf(resolveRunId(store, bad)), bad).toBe("COBUY_STORE_INVALID_ARGUMENT");
+      expect(
+        await codeOf(publishRun(store, { runId: bad, files: [{ name: "a.json", body: "{}" }] })),
+        bad,
+      ).toBe("COBUY_STORE_INVALID_ARGUMENT");
+    }
+    expect(await allKeys(store)).toEqual([]);
   });
-  it("sort chronologically as strings", () => {
-    const ids = ["2026-11-29_06-53-07", "2026-01-02_00-00-00", "2026-11-29_06-53-07_b"];
-    expect([...ids].sort()).toEqual(["2026-01-02_00-00-00", "2026-11-29_06-53-07", "2026-11-29_06-53-07_b"]);
-  });
-  it("refuse 'latest', path tricks and empty ids", async () => {
-    for (const bad of ["latest", "", "../x", "a/b", ".hidden", "x.json"]) {
-      expect(await codeOf((async () => assertRunId(bad))()), bad).toBe("E_INVALID_ARGUMENT");
+  it("made by makeRunId, suffixed or not, are accepted", async () => {
+    const dir = await tempDir("run-id");
+    dirs.push(dir);
+    const store = new LocalFolderStore(path.join(dir, "bucket"));
+    const at = new Date("2026-11-29T06:53:07.900Z");
+    for (const id of [makeRunId(at), makeRunId(at, "b2"), makeRunId(at, "a_b.c-d")]) {
+      expect(await resolveRunId(store, id)).toBe(id);
     }
   });
 });

@@ -152,19 +152,19 @@ for (const target of targets) {
       await publish(store, "2026-11-29_10-00-00");
       expect((await readLatest(store))?.runId).toBe("2026-11-29_10-00-00");
       expect((await readManifest(store, "2026-11-29_09-00-00")).runId).toBe("2026-11-29_09-00-00");
-      expect(await codeOf(publish(store, "2026-11-29_09-00-00"))).toBe("E_RUN_EXISTS");
+      expect(await codeOf(publish(store, "2026-11-29_09-00-00"))).toBe("COBUY_STORE_RUN_EXISTS");
       const runs = await listRuns(store);
       expect(runs.map((r) => [r.runId, r.complete, r.latest])).toEqual([
         ["2026-11-29_10-00-00", true, true],
         ["2026-11-29_09-00-00", true, false],
       ]);
-      expect(await codeOf(readManifest(store, "2026-01-01_00-00-00"))).toBe("E_RUN_NOT_FOUND");
+      expect(await codeOf(readManifest(store, "2026-01-01_00-00-00"))).toBe("COBUY_STORE_RUN_NOT_FOUND");
     });
 
     it("readManifest('latest') on an empty store says no run was published", async () => {
       const store = await started.fresh();
       await store.put("unrelated.txt", "x");
-      expect(await codeOf(readManifest(store, "latest"))).toBe("E_RUN_NOT_FOUND");
+      expect(await codeOf(readManifest(store, "latest"))).toBe("COBUY_STORE_RUN_NOT_FOUND");
       expect(await listRuns(store)).toEqual([]);
     });
 
@@ -189,10 +189,10 @@ for (const target of targets) {
       const zero = await pruneRuns(store, { keep: 0 });
       expect(zero.deleted).toEqual(["2026-01-03_00-00-01"]);
       expect((await readLatest(store))?.runId).toBe("2026-01-01_12-00-00");
-      expect(await codeOf(pruneRuns(store, { keep: -1 }))).toBe("E_INVALID_ARGUMENT");
+      expect(await codeOf(pruneRuns(store, { keep: -1 }))).toBe("COBUY_STORE_INVALID_ARGUMENT");
     });
 
-    it("a corrupted stored document: fetch refuses (E_CHECKSUM_MISMATCH) and leaves nothing", async () => {
+    it("a corrupted stored document: fetch refuses (COBUY_STORE_CHECKSUM_MISMATCH) and leaves nothing", async () => {
       const store = await started.fresh();
       await publish(store, "2026-03-01_00-00-00");
       const key = "2026-03-01_00-00-00/recs.rich.json";
@@ -200,7 +200,7 @@ for (const target of targets) {
       await store.put(key, RICH.replace("0.9", "0.8"), { contentType: "application/json" });
       const to = path.join(work, "fetched-corrupt");
       const err = await fetchRun(store, "latest", to).catch((e: unknown) => e);
-      expect((err as { code?: string }).code).toBe("E_CHECKSUM_MISMATCH");
+      expect((err as { code?: string }).code).toBe("COBUY_STORE_CHECKSUM_MISMATCH");
       expect((err as Error).message).toContain(key);
       expect(await fs.readdir(to)).toEqual([]);
       const { stream } = await openRunFile(store, "latest", "recs.rich.json");
@@ -212,15 +212,15 @@ for (const target of targets) {
             }
           })(),
         ),
-      ).toBe("E_CHECKSUM_MISMATCH");
+      ).toBe("COBUY_STORE_CHECKSUM_MISMATCH");
       // The untouched documents of the run still verify.
       await fetchRun(store, "latest", path.join(work, "fetched-partial"), { names: ["recs.json"] });
     });
 
     it("refuses bad input before writing anything", async () => {
       const store = await started.fresh();
-      expect(await codeOf(publish(store, "latest"))).toBe("E_INVALID_ARGUMENT");
-      expect(await codeOf(publish(store, "../x"))).toBe("E_INVALID_ARGUMENT");
+      expect(await codeOf(publish(store, "latest"))).toBe("COBUY_STORE_INVALID_ARGUMENT");
+      expect(await codeOf(publish(store, "../x"))).toBe("COBUY_STORE_INVALID_ARGUMENT");
       expect(
         await codeOf(
           publishRun(store, {
@@ -228,7 +228,7 @@ for (const target of targets) {
             files: [{ name: "x.json", path: path.join(work, "nope.json") }],
           }),
         ),
-      ).toBe("E_INVALID_ARGUMENT");
+      ).toBe("COBUY_STORE_INVALID_ARGUMENT");
       expect(
         await codeOf(
           publishRun(store, {
@@ -237,7 +237,7 @@ for (const target of targets) {
             classicKey: "recs/key{ts}.json",
           }),
         ),
-      ).toBe("E_INVALID_ARGUMENT");
+      ).toBe("COBUY_STORE_INVALID_ARGUMENT");
       expect(await allKeys(store)).toEqual([]);
     });
   });

@@ -21,7 +21,7 @@ describe("parseStoreUrl", () => {
     expect(parseStoreUrl("./out/bucket")).toEqual({ kind: "folder", path: "./out/bucket" });
     expect(parseStoreUrl("C-drive-like/path")).toEqual({ kind: "folder", path: "C-drive-like/path" });
   });
-  it("refuses bad buckets, schemes and prefixes with E_INVALID_STORE_URL", async () => {
+  it("refuses bad buckets, schemes and prefixes with COBUY_STORE_INVALID_URL", async () => {
     for (const bad of [
       "",
       "s3://",
@@ -31,7 +31,7 @@ describe("parseStoreUrl", () => {
       "s3://bucket/../x",
       "file://host/share",
     ]) {
-      expect(await codeOf((async () => parseStoreUrl(bad))()), bad).toBe("E_INVALID_STORE_URL");
+      expect(await codeOf((async () => parseStoreUrl(bad))()), bad).toBe("COBUY_STORE_INVALID_URL");
     }
   });
   it("openStore builds the matching store", () => {

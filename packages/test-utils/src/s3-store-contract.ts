@@ -159,9 +159,9 @@ export function describeObjectStoreContract(targets: ContractTarget[]): void {
         expect(await text((await store.get("a/over.txt")).body)).toBe("second");
       });
 
-      it("reports missing objects: head → undefined, get → E_OBJECT_NOT_FOUND", async () => {
+      it("reports missing objects: head → undefined, get → COBUY_STORE_OBJECT_NOT_FOUND", async () => {
         expect(await store.head("nope/missing.json")).toBeUndefined();
-        expect(await codeOf(store.get("nope/missing.json"))).toBe("E_OBJECT_NOT_FOUND");
+        expect(await codeOf(store.get("nope/missing.json"))).toBe("COBUY_STORE_OBJECT_NOT_FOUND");
       });
 
       it("lists by prefix in key order, nested keys included", async () => {
@@ -201,17 +201,17 @@ export function describeObjectStoreContract(targets: ContractTarget[]): void {
         expect(await keys(store, "f/")).toEqual(["f/keep.bin"]);
       });
 
-      it("rejects unsafe keys with E_INVALID_KEY", async () => {
+      it("rejects unsafe keys with COBUY_STORE_INVALID_KEY", async () => {
         for (const bad of ["../escape.json", "/abs.json", "a//b.json", "a/./b", ""]) {
-          expect(await codeOf(store.put(bad, "x"))).toBe("E_INVALID_KEY");
+          expect(await codeOf(store.put(bad, "x"))).toBe("COBUY_STORE_INVALID_KEY");
         }
       });
 
-      it("a missing bucket/folder fails with E_STORE_NOT_FOUND", async () => {
-        expect(await codeOf(keys(missing, ""))).toBe("E_STORE_NOT_FOUND");
-        expect(await codeOf(missing.head("x.json"))).toBe("E_STORE_NOT_FOUND");
-        expect(await codeOf(missing.get("x.json"))).toBe("E_STORE_NOT_FOUND");
-        expect(await codeOf(missing.put("x.json", "x"))).toBe("E_STORE_NOT_FOUND");
+      it("a missing bucket/folder fails with COBUY_STORE_NOT_FOUND", async () => {
+        expect(await codeOf(keys(missing, ""))).toBe("COBUY_STORE_NOT_FOUND");
+        expect(await codeOf(missing.head("x.json"))).toBe("COBUY_STORE_NOT_FOUND");
+        expect(await codeOf(missing.get("x.json"))).toBe("COBUY_STORE_NOT_FOUND");
+        expect(await codeOf(missing.put("x.json", "x"))).toBe("COBUY_STORE_NOT_FOUND");
       });
     });
   }

@@ -14,7 +14,7 @@ export const fetchCommand = defineCommand({
   description:
     "Reads the run's manifest.json, downloads each document (decompressing gzip), and checks its\n" +
     "size and sha256 against the manifest. Documents are renamed into DIR only once all of them\n" +
-    "verified: a corrupted object fails the command (E_CHECKSUM_MISMATCH) and leaves DIR as it was.",
+    "verified: a corrupted object fails the command (COBUY_STORE_CHECKSUM_MISMATCH) and leaves DIR as it was.",
   options: {
     ...STORE_OPTIONS,
     to: {

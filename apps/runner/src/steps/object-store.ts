@@ -47,7 +47,7 @@ export function openStoreFromFlags(
   try {
     target = parseStoreUrl(explicit ? (values.store as string) : ctx.home.runs);
   } catch (err) {
-    if (isS3ExportError(err, "E_INVALID_STORE_URL")) throw new UsageError(err.message, { cause: err });
+    if (isS3ExportError(err, "COBUY_STORE_INVALID_URL")) throw new UsageError(err.message, { cause: err });
     throw err;
   }
   if (target.kind === "folder") {

@@ -6,7 +6,7 @@ import type { Json } from "../db/types.js";
 import { ChecksumError, FormatError, LoadError, PgLoaderError, SourceError } from "../errors.js";
 import { migrate } from "../migrations/migrate.js";
 import { copyEscape, RichRecsParser } from "../parse/rich-recs-parser.js";
-import { type ManifestFile, type RunManifest, readManifest } from "../source/manifest.js";
+import { type ManifestFile, manifestEntry, type RunManifest, readManifest } from "../source/manifest.js";
 import { localRunSource, type RunSource, readSmallFile } from "../source/run-source.js";
 import { lockSchema } from "./lock.js";
 
@@ -95,7 +95,7 @@ export async function loadRun(
       );
     }
     const knownRunId = src.runId ?? manifest?.runId;
-    const recsEntry = manifest?.files.get(RICH_RECS);
+    const recsEntry = manifestEntry(manifest, RICH_RECS);
     if (manifest && !recsEntry) throw new SourceError(`${src.uri}manifest.json does not list ${RICH_RECS}`);
     try {
       return await db.backend.transaction((session) =>
@@ -171,7 +171,7 @@ async function loadInTransaction(
     await createPartition(session, db.schema, "products", prodTable, key);
 
     phase = `streaming ${RICH_RECS}`;
-    const recsEntry = manifest?.files.get(RICH_RECS);
+    const recsEntry = manifestEntry(manifest, RICH_RECS);
     const stream = await src.open(RICH_RECS);
     if (stream === undefined) throw new SourceError(`${src.uri}${RICH_RECS} is missing`);
     const parser = new RichRecsParser(RICH_RECS, { expectedRunId: knownRunId });
@@ -214,7 +214,7 @@ async function loadInTransaction(
     }
 
     phase = `reading ${VALIDATION}`;
-    const validation = await readValidation(src, manifest?.files.get(VALIDATION));
+    const validation = await readValidation(src, manifestEntry(manifest, VALIDATION));
 
     phase = "copying products";
     const productStats = parser.hasProducts ? "document" : "derived";

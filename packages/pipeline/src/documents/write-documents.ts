@@ -3,22 +3,13 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
+import { type RecReason, RICH_FORMAT, type RichRecsDocument } from "@cobuy/contracts";
 import type { TopKLists } from "@cobuy/core-math";
 import { isPipelineError, PipelineError } from "../errors.js";
 import { REASONS } from "../evaluation/lists.js";
 import { NO_CATEGORY } from "../ingest/read-sales.js";
 import type { ValidationResult } from "../validation/validate.js";
 import { ChunkedWriter } from "./chunked-writer.js";
-
-/**
- * The `format` field of `recs.rich.json`.
- *
- * @example
- * ```ts
- * if (JSON.parse(text).format !== RICH_FORMAT) throw new Error("not a cobuy recs document");
- * ```
- */
-export const RICH_FORMAT = "cobuy.recs.v1";
 
 /** What the documents are written from. */
 export interface DocumentsInput {
@@ -47,12 +38,12 @@ export interface DocumentsInput {
   readonly reasons?: ArrayLike<number> | null;
   /** Written as `validation.json` when given. */
   readonly validation?: ValidationResult | null;
-  /** The run id (see `makeRunId`). */
+  /** The run id (see `makeRunId` of @cobuy/contracts). */
   readonly runId: string;
   /** Default: now. */
   readonly createdAt?: Date;
   /** The parameters of the run, recorded in `recs.rich.json` (k, minScore, incidence, input, ...). */
-  readonly params?: Readonly<Record<string, unknown>>;
+  readonly params?: Readonly<RichRecsDocument["params"]>;
 }
 
 /** One written file. */
@@ -65,8 +56,9 @@ export interface WrittenDocument {
 
 /**
  * Writes `recs.json` (classic: id → recommended ids joined by `;`, pretty-printed),
- * `recs.rich.json` (format `cobuy.recs.v1`: runId, createdAt, params, counts, and per product its
- * list of `{id, score, support}` (plus `reason` with `reasons`); every product present; then, with `productSupport`, the
+ * `recs.rich.json` (`RichRecsDocument` of @cobuy/contracts, format `cobuy.recs.v1`: runId, createdAt,
+ * params, counts, and per product its list of `{id, score, support}` (plus `reason` with `reasons`);
+ * every product present; then, with `productSupport`, the
  * `products` section `{"P1": {"category": "C01" | null, "support": 12}}`) and `validation.json` into `dir`
  * (created if missing). Each file is streamed chunk by chunk with backpressure, written under a
  * temporary name and renamed when complete. Scores are shortest round-trip JS numbers.
@@ -164,7 +156,8 @@ function quotedInner(q: string): string {
 async function writeRich(w: ChunkedWriter, quoted: readonly string[], input: DocumentsInput): Promise<void> {
   const { topk, index } = input;
   const P = quoted.length;
-  const head = {
+  // Everything but "recs" and "products", which stream after it.
+  const head: Omit<RichRecsDocument, "recs" | "products"> = {
     format: RICH_FORMAT,
     runId: input.runId,
     createdAt: (input.createdAt ?? new Date()).toISOString(),
@@ -183,7 +176,7 @@ async function writeRich(w: ChunkedWriter, quoted: readonly string[], input: Doc
     );
   }
   // JSON of every reason, made once.
-  const reasonText = REASONS.map((r) => `,"reason":${JSON.stringify(r)}`);
+  const reasonText = REASONS.map((r: RecReason) => `,"reason":${JSON.stringify(r)}`);
   for (let p = 0; p < P; p++) {
     let line = `    ${quoted[p]}: [`;
     for (let i = 0; i < length[p]!; i++) {

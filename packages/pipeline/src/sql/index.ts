@@ -1,5 +1,4 @@
 export { cursorQuery, type SqlCursor } from "./cursor-query.js";
-export { quoteIdentifier } from "./identifiers.js";
 export { PairCounts } from "./pair-counts.js";
 export {
   type CooccurrenceSql,

@@ -1,10 +1,19 @@
+import { quoteIdentifier as quoteChecked } from "@cobuy/contracts";
 import type { CsrMatrix, Incidence } from "@cobuy/core-math";
 import type { StageEvent } from "../build/build-recommendations.js";
 import type { ProductCatalog } from "../build/product-catalog.js";
 import { isPipelineError, PipelineError } from "../errors.js";
 import { type CategoryConflict, NO_CATEGORY, type SalesColumns } from "../ingest/read-sales.js";
-import { quoteIdentifier } from "./identifiers.js";
 import { PairCounts } from "./pair-counts.js";
+
+/** The identifier rule of @cobuy/contracts; a refused name is `COBUY_SQL_IDENTIFIER`, before any query. */
+function quoteIdentifier(name: string, role: string): string {
+  try {
+    return quoteChecked(name, role);
+  } catch (e) {
+    throw new PipelineError("COBUY_SQL_IDENTIFIER", (e as Error).message, { cause: e });
+  }
+}
 
 /** One batch of result rows, each row an array of column values in SELECT order. */
 export type SqlRows = readonly (readonly unknown[])[];

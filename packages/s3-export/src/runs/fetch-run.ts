@@ -5,9 +5,9 @@ import * as path from "node:path";
 import { pipeline, Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline as pipelineAsync } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
+import { findManifestFile, MANIFEST_NAME, type ManifestFile, type RunManifest } from "@cobuy/contracts";
 import { ChecksumMismatchError, InvalidArgumentError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
-import type { ManifestFile, RunManifest } from "./manifest.js";
 import { readManifest } from "./read-runs.js";
 
 /** Checks bytes against a manifest entry while they stream; errors instead of ending on mismatch. */
@@ -72,13 +72,13 @@ async function openVerified(store: ObjectStore, file: ManifestFile): Promise<Rea
 export interface OpenRunFile {
   manifest: RunManifest;
   file: ManifestFile;
-  /** Uncompressed bytes; errors with `E_CHECKSUM_MISMATCH` instead of ending if they differ. */
+  /** Uncompressed bytes; errors with `COBUY_STORE_CHECKSUM_MISMATCH` instead of ending if they differ. */
   stream: Readable;
 }
 
 /**
  * Opens one document of a run as a stream for loaders: decompressed, and checked against the
- * manifest's sha256 as it flows — the stream errors (`E_CHECKSUM_MISMATCH`) rather than ending,
+ * manifest's sha256 as it flows — the stream errors (`COBUY_STORE_CHECKSUM_MISMATCH`) rather than ending,
  * so consume it inside a transaction and roll back on error.
  *
  * @example
@@ -89,7 +89,7 @@ export interface OpenRunFile {
  */
 export async function openRunFile(store: ObjectStore, run: string, name: string): Promise<OpenRunFile> {
   const manifest = await readManifest(store, run);
-  const file = manifest.files.find((f) => f.name === name);
+  const file = findManifestFile(manifest, name);
   if (file === undefined) {
     throw new InvalidArgumentError(
       `run "${manifest.runId}" has no document "${name}" (it has: ${manifest.files.map((f) => f.name).join(", ")})`,
@@ -119,7 +119,7 @@ export interface FetchRunResult {
 /**
  * Downloads a run into `toDir`, verifying every document's sha256 and size against the manifest.
  * Documents land in temp files and are renamed into place only once all of them verified, so a
- * corrupted object (`E_CHECKSUM_MISMATCH`) leaves nothing behind. Also writes `manifest.json`.
+ * corrupted object (`COBUY_STORE_CHECKSUM_MISMATCH`) leaves nothing behind. Also writes `manifest.json`.
  *
  * @example
  * ```ts
@@ -135,7 +135,7 @@ export async function fetchRun(
   const manifest = await readManifest(store, run);
   let wanted = manifest.files;
   if (options.names !== undefined) {
-    const missing = options.names.filter((n) => !manifest.files.some((f) => f.name === n));
+    const missing = options.names.filter((n) => findManifestFile(manifest, n) === undefined);
     if (missing.length > 0) {
       throw new InvalidArgumentError(`run "${manifest.runId}" has no document(s): ${missing.join(", ")}`);
     }
@@ -155,7 +155,7 @@ export async function fetchRun(
       options.onProgress?.({ phase: "verified", name: f.name, path: final, size: f.size });
     }
     for (const t of temps) await fs.rename(t.tmp, t.final);
-    await fs.writeFile(path.join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    await fs.writeFile(path.join(dir, MANIFEST_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
     return { runId: manifest.runId, dir, manifest, files };
   } catch (err) {
     for (const t of temps) await fs.rm(t.tmp, { force: true });

@@ -1,6 +1,6 @@
+import { MANIFEST_NAME } from "@cobuy/contracts";
 import { InvalidArgumentError } from "../errors.js";
 import type { ObjectStore } from "../store/object-store.js";
-import { MANIFEST_NAME } from "./manifest.js";
 import { listRuns } from "./read-runs.js";
 
 /** Options of {@link pruneRuns}. */

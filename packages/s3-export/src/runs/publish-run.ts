@@ -2,10 +2,6 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { pipeline, Readable } from "node:stream";
 import { createGzip } from "node:zlib";
-import { InvalidArgumentError, RunExistsError, VerifyFailedError } from "../errors.js";
-import type { ObjectStore, ServerSideEncryption } from "../store/object-store.js";
-import { joinKey } from "../store/object-store.js";
-import { HashingStream } from "../util/hash-stream.js";
 import {
   LATEST_FORMAT,
   LATEST_KEY,
@@ -14,7 +10,11 @@ import {
   MANIFEST_NAME,
   type ManifestFile,
   type RunManifest,
-} from "./manifest.js";
+} from "@cobuy/contracts";
+import { InvalidArgumentError, RunExistsError, VerifyFailedError } from "../errors.js";
+import type { ObjectStore, ServerSideEncryption } from "../store/object-store.js";
+import { joinKey } from "../store/object-store.js";
+import { HashingStream } from "../util/hash-stream.js";
 import { assertRunId, classicKeyFor } from "./run-id.js";
 
 /** One document to publish: from a file on disk (`path`) or from memory (`body`). */

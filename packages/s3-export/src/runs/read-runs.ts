@@ -1,5 +1,3 @@
-import { InvalidManifestError, isS3ExportError, RunNotFoundError } from "../errors.js";
-import type { ObjectStore } from "../store/object-store.js";
 import {
   LATEST_KEY,
   type LatestPointer,
@@ -7,7 +5,9 @@ import {
   parseLatest,
   parseManifest,
   type RunManifest,
-} from "./manifest.js";
+} from "@cobuy/contracts";
+import { type ErrorLocation, InvalidManifestError, isS3ExportError, RunNotFoundError } from "../errors.js";
+import type { ObjectStore } from "../store/object-store.js";
 import { assertRunId } from "./run-id.js";
 
 /** One run found in a store by {@link listRuns}. */
@@ -47,6 +47,15 @@ export async function readJson(store: ObjectStore, key: string): Promise<unknown
   }
 }
 
+/** `parse(json)`, with a contract violation reported as `COBUY_STORE_INVALID_MANIFEST` at `loc`. */
+function parseAt<T>(parse: (json: unknown) => T, json: unknown, loc: ErrorLocation): T {
+  try {
+    return parse(json);
+  } catch (e) {
+    throw new InvalidManifestError(loc, (e as Error).message, e);
+  }
+}
+
 /**
  * Reads `latest.json`, or `undefined` when no run has been published yet.
  *
@@ -60,10 +69,10 @@ export async function readLatest(store: ObjectStore): Promise<LatestPointer | un
   try {
     json = await readJson(store, LATEST_KEY);
   } catch (e) {
-    if (isS3ExportError(e, "E_OBJECT_NOT_FOUND")) return undefined;
+    if (isS3ExportError(e, "COBUY_STORE_OBJECT_NOT_FOUND")) return undefined;
     throw e;
   }
-  return parseLatest(json, { store: store.description, key: LATEST_KEY });
+  return parseAt(parseLatest, json, { store: store.description, key: LATEST_KEY });
 }
 
 /**
@@ -100,12 +109,12 @@ export async function readManifest(store: ObjectStore, run: string): Promise<Run
   try {
     json = await readJson(store, key);
   } catch (e) {
-    if (isS3ExportError(e, "E_OBJECT_NOT_FOUND")) {
+    if (isS3ExportError(e, "COBUY_STORE_OBJECT_NOT_FOUND")) {
       throw new RunNotFoundError(runId, { store: store.description, key });
     }
     throw e;
   }
-  const m = parseManifest(json, { store: store.description, key });
+  const m = parseAt(parseManifest, json, { store: store.description, key });
   if (m.runId !== runId) {
     throw new InvalidManifestError(
       { store: store.description, key },

@@ -1,33 +1,12 @@
+import { makeRunId, runIdProblem } from "@cobuy/contracts";
 import { InvalidArgumentError } from "../errors.js";
 
-const RUN_ID_RE = /^[0-9A-Za-z][0-9A-Za-z._-]{0,127}$/;
 const TS_RE = /^(\d{4})-(\d{2})-(\d{2})_(\d{2})-(\d{2})(?:-(\d{2}))?/;
 
-/**
- * A run id from a UTC start time: `YYYY-MM-DD_HH-MM-SS`, optionally suffixed (`…_a1`).
- *
- * @example
- * ```ts
- * makeRunId(new Date("2026-11-29T06:53:07Z")); // "2026-11-29_06-53-07"
- * ```
- */
-export function makeRunId(date: Date = new Date(), suffix?: string): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  const id =
-    `${date.getUTCFullYear()}-${p(date.getUTCMonth() + 1)}-${p(date.getUTCDate())}_` +
-    `${p(date.getUTCHours())}-${p(date.getUTCMinutes())}-${p(date.getUTCSeconds())}`;
-  const full = suffix === undefined || suffix === "" ? id : `${id}_${suffix}`;
-  assertRunId(full);
-  return full;
-}
-
-/** Throws `E_INVALID_ARGUMENT` unless `runId` is usable as one key segment (and not `latest`). */
+/** Throws `COBUY_STORE_INVALID_ARGUMENT` unless `runId` follows the run-id rule of @cobuy/contracts. */
 export function assertRunId(runId: string): void {
-  if (!RUN_ID_RE.test(runId) || runId === "latest" || runId.endsWith(".json")) {
-    throw new InvalidArgumentError(
-      `invalid run id "${runId}": use letters, digits, ".", "_" and "-" (e.g. 2026-11-29_06-53-07), not "latest"`,
-    );
-  }
+  const problem = runIdProblem(runId);
+  if (problem !== undefined) throw new InvalidArgumentError(problem);
 }
 
 /**

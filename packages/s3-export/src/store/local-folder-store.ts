@@ -21,7 +21,7 @@ interface StoredMeta {
 export interface LocalFolderStoreOptions {
   /**
    * Create the root folder on first write, and read a missing root as an empty store (default
-   * true). With false, a missing root fails with `E_STORE_NOT_FOUND` (use it for read commands).
+   * true). With false, a missing root fails with `COBUY_STORE_NOT_FOUND` (use it for read commands).
    */
   createRoot?: boolean;
   /** fsync files and folders before renaming (default true; tests may turn it off). */

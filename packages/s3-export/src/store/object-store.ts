@@ -58,7 +58,7 @@ export interface ObjectStore {
   readonly description: string;
   /** Writes the whole object or nothing: a failed put never leaves a partial object visible. */
   put(key: string, body: PutBody, options?: PutOptions): Promise<void>;
-  /** Opens an object; throws `E_OBJECT_NOT_FOUND` when missing. */
+  /** Opens an object; throws `COBUY_STORE_OBJECT_NOT_FOUND` when missing. */
   get(key: string): Promise<GetResult>;
   /** Object info, or `undefined` when missing. */
   head(key: string): Promise<ObjectInfo | undefined>;
@@ -68,7 +68,7 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
 }
 
-/** Throws `E_INVALID_KEY` unless `key` is a safe relative key. */
+/** Throws `COBUY_STORE_INVALID_KEY` unless `key` is a safe relative key. */
 export function assertValidKey(key: string): void {
   if (key.length === 0) throw new InvalidKeyError(key, "empty");
   if (key.startsWith("/")) throw new InvalidKeyError(key, "must not start with /");

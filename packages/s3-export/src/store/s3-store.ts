@@ -161,7 +161,7 @@ export class S3Store implements ObjectStore {
       };
     } catch (err) {
       const e = await this.fail(err, "download", key, false);
-      if (e.code === "E_OBJECT_NOT_FOUND") await this.assertBucket(key);
+      if (e.code === "COBUY_STORE_OBJECT_NOT_FOUND") await this.assertBucket(key);
       throw e;
     }
   }
@@ -181,12 +181,12 @@ export class S3Store implements ObjectStore {
       };
     } catch (err) {
       const e = await this.fail(err, "head", key, true);
-      if (e.code === "E_ACCESS_DENIED" && e.location.providerCode !== "AccessDenied") {
+      if (e.code === "COBUY_STORE_ACCESS_DENIED" && e.location.providerCode !== "AccessDenied") {
         // HEAD responses carry no error code: a 403 may be bad credentials as well as a policy
         // denial. A one-byte GET (same permission) returns the server's real error code.
         throw await this.diagnose403(key, e);
       }
-      if (e.code !== "E_OBJECT_NOT_FOUND") throw e;
+      if (e.code !== "COBUY_STORE_OBJECT_NOT_FOUND") throw e;
       // HEAD has no error body: a 404 may mean "no such bucket" as well as "no such key".
       await this.assertBucket(key);
       return undefined;
@@ -202,7 +202,7 @@ export class S3Store implements ObjectStore {
       return original;
     } catch (err) {
       const e = await this.fail(err, "head", key, true);
-      return e.code === "E_OBJECT_NOT_FOUND" ? original : e;
+      return e.code === "COBUY_STORE_OBJECT_NOT_FOUND" ? original : e;
     }
   }
 
@@ -215,7 +215,7 @@ export class S3Store implements ObjectStore {
     } catch (err) {
       const e = await this.fail(err, "head bucket", key, false);
       const status = e.location.httpStatus;
-      if (e.code === "E_STORE_REQUEST_FAILED" && status === 404) {
+      if (e.code === "COBUY_STORE_REQUEST_FAILED" && status === 404) {
         throw new StoreNotFoundError(e.location, err);
       }
       throw e;
@@ -256,7 +256,7 @@ export class S3Store implements ObjectStore {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
     } catch (err) {
       const e = await this.fail(err, "delete", key, true);
-      if (e.code !== "E_OBJECT_NOT_FOUND") throw e;
+      if (e.code !== "COBUY_STORE_OBJECT_NOT_FOUND") throw e;
     }
   }
 }
