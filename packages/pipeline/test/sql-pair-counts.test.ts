@@ -96,16 +96,8 @@ describe("SQL identifiers (the rule of @cobuy/contracts)", () => {
     expect(cooccurrenceSql({ table: "Ventes_2024$", schema: "bestellung_größe" }).pairs).toContain(
       '"bestellung_größe"."Ventes_2024$"',
     );
-    for (const bad of [
-      "",
-      'x"; DROP TABLE sales; --',
-      "a.b",
-      "two words",
-      "1abc",
-      "$x",
-      "x\u0000",
-      "a".repeat(64),
-    ]) {
+    // Every name the rule refuses is listed in contracts' tests; here: refused as this package's code.
+    for (const bad of ['x"; DROP TABLE sales; --', "a.b", "1abc"]) {
       expect(() => cooccurrenceSql({ table: bad }), bad).toThrow(
         expect.objectContaining({
           code: "COBUY_SQL_IDENTIFIER",
