@@ -227,7 +227,7 @@ for (const kind of PG_BACKEND_KINDS) {
       expect((await similarProducts(db, "P03"))?.runId).toBe(RUN_A.runId);
       expect(await similarProducts(db, "P39")).toBeNull(); // B's product, A is active
       await expect(activateRun(db, "1999-01-01_00-00-00")).rejects.toMatchObject({
-        code: "PGL_RUN_NOT_FOUND",
+        code: "COBUY_PG_RUN_NOT_FOUND",
       });
       const runs = await listRuns(db);
       expect(runs.map((x) => [x.id, x.active])).toEqual([
@@ -260,11 +260,11 @@ for (const kind of PG_BACKEND_KINDS) {
       expect(s.runs.find((r) => r.id === RUN_B.runId)?.status).toBe("pruned");
       expect(s.rows).toBe(recCount(RUN_A) + recCount(RUN_C));
       expect(s.tables.filter((t) => t.startsWith("recommendations_r"))).toHaveLength(2);
-      await expect(activateRun(db, RUN_B.runId)).rejects.toMatchObject({ code: "PGL_RUN_NOT_FOUND" });
+      await expect(activateRun(db, RUN_B.runId)).rejects.toMatchObject({ code: "COBUY_PG_RUN_NOT_FOUND" });
       const again = await loadRun(db, dirs[RUN_B.runId]!, { activate: false });
       expect(again).toMatchObject({ status: "loaded", recommendations: recCount(RUN_B) });
       expect((await pruneRuns(db, { keep: 0 })).kept).toEqual([RUN_A.runId]);
-      await expect(pruneRuns(db, { keep: -1 })).rejects.toMatchObject({ code: "PGL_CONFIG" });
+      await expect(pruneRuns(db, { keep: -1 })).rejects.toMatchObject({ code: "COBUY_PG_CONFIG" });
       for (const r of [RUN_B, RUN_C]) await loadRun(db, dirs[r.runId]!, { activate: false });
     });
 
@@ -280,7 +280,7 @@ for (const kind of PG_BACKEND_KINDS) {
         const run = makeRun("2025-02-01_00-00-00", { seed: 4 });
         const text = richJson(run);
         const dir = await writeRunDir(root, run, { rich: text.slice(0, Math.floor(text.length * 0.8)) });
-        await expectUntouched(() => loadRun(db, dir), "PGL_FORMAT");
+        await expectUntouched(() => loadRun(db, dir), "COBUY_PG_FORMAT");
       });
 
       it("format violation late in the document, after rows were copied", async () => {
@@ -291,7 +291,7 @@ for (const kind of PG_BACKEND_KINDS) {
         );
         expect(text).toContain('"score": "');
         const dir = await writeRunDir(root, run, { rich: text });
-        await expectUntouched(() => loadRun(db, dir), "PGL_FORMAT");
+        await expectUntouched(() => loadRun(db, dir), "COBUY_PG_FORMAT");
         await expect(loadRun(db, dir)).rejects.toThrow(/recs\.rich\.json:\d+:\d+: "score" must be a number/);
       });
 
@@ -301,7 +301,7 @@ for (const kind of PG_BACKEND_KINDS) {
         const file = join(dir, "recs.rich.json");
         const text = await readFile(file, "utf8");
         await writeFile(file, text.replace('"score": 0.9', '"score": 0.8')); // same size, valid JSON, other bytes
-        await expectUntouched(() => loadRun(db, dir), "PGL_CHECKSUM");
+        await expectUntouched(() => loadRun(db, dir), "COBUY_PG_CHECKSUM");
       });
 
       it("a missing recs.rich.json and a manifest naming another run", async () => {
@@ -309,10 +309,10 @@ for (const kind of PG_BACKEND_KINDS) {
         const dir = await writeRunDir(root, run);
         await expectUntouched(
           () => loadRun(db, localRunSource(dir, { runId: "2025-09-09_00-00-00" })),
-          "PGL_FORMAT",
+          "COBUY_PG_FORMAT",
         );
         await rm(join(dir, "recs.rich.json"));
-        await expectUntouched(() => loadRun(db, dir), "PGL_SOURCE");
+        await expectUntouched(() => loadRun(db, dir), "COBUY_PG_SOURCE");
       });
 
       it("the source stream fails midway (e.g. a store's own checksum check)", async () => {
@@ -335,7 +335,7 @@ for (const kind of PG_BACKEND_KINDS) {
             })();
           },
         };
-        await expectUntouched(() => loadRun(db, failing), "PGL_SOURCE");
+        await expectUntouched(() => loadRun(db, failing), "COBUY_PG_SOURCE");
         await expect(loadRun(db, failing)).rejects.toThrow(/E_CHECKSUM_MISMATCH/);
       });
 
@@ -374,7 +374,7 @@ for (const kind of PG_BACKEND_KINDS) {
           killed = rows.filter((r) => r.ok).length;
         }
         expect(killed).toBe(1);
-        await expect(load).rejects.toMatchObject({ code: "PGL_LOAD_FAILED" });
+        await expect(load).rejects.toMatchObject({ code: "COBUY_PG_LOAD_FAILED" });
         expect(await snapshot()).toEqual(before);
         expect((await similarProducts(db, "P03"))?.runId).toBe(RUN_A.runId);
         // The pool recovers: the same handle loads the run afterwards.
@@ -403,7 +403,7 @@ for (const kind of PG_BACKEND_KINDS) {
 
       // PGlite has one connection: loads simply queue behind each other.
       it.skipIf(kind !== "postgres")(
-        "a load that cannot get the lock in time fails with PGL_BUSY and changes nothing",
+        "a load that cannot get the lock in time fails with COBUY_PG_BUSY and changes nothing",
         async () => {
           if (backend.kind !== "postgres") return;
           const run = makeRun("2025-02-07_00-00-00", { seed: 10 });
@@ -413,7 +413,7 @@ for (const kind of PG_BACKEND_KINDS) {
           try {
             await holder.query("BEGIN");
             await holder.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [0x636f6279, db.schema]);
-            await expectUntouched(() => loadRun(db, dir, { lockTimeoutMs: 200 }), "PGL_BUSY");
+            await expectUntouched(() => loadRun(db, dir, { lockTimeoutMs: 200 }), "COBUY_PG_BUSY");
           } finally {
             await holder.query("ROLLBACK");
             await holder.end();
@@ -455,7 +455,7 @@ for (const kind of PG_BACKEND_KINDS) {
       await expect(
         openDatabase({ ...configOf(backend), schema: 'x"; DROP SCHEMA cobuy; --' } as DatabaseConfig),
       ).rejects.toMatchObject({
-        code: "PGL_CONFIG",
+        code: "COBUY_PG_CONFIG",
       });
     });
   });

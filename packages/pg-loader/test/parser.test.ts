@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { validateSchemaName } from "../src/db/identifiers.js";
 import { parseCopyLine } from "../src/dialect/kysely/backend.js";
-import { copyEscape, parseManifest, RichRecsParser, validateSchemaName } from "../src/index.js";
+import { copyEscape } from "../src/parse/copy-encoder.js";
+import { RichRecsParser } from "../src/parse/rich-recs-parser.js";
+import { parseManifest } from "../src/source/manifest.js";
 import { makeRun, richJson } from "./fixtures.js";
 
 function parseAll(text: string, chunk = 1 << 20, opts: { expectedRunId?: string } = {}) {
@@ -88,7 +91,7 @@ describe("RichRecsParser", () => {
     try {
       parseAll(doc, 3, { expectedRunId: doc.includes("other") ? "r1" : undefined });
     } catch (err) {
-      expect((err as { code: string }).code).toBe("PGL_FORMAT");
+      expect((err as { code: string }).code).toBe("COBUY_PG_FORMAT");
     }
   });
 
@@ -99,7 +102,7 @@ describe("RichRecsParser", () => {
       parseAll(doc, 4);
       expect.unreachable();
     } catch (err) {
-      expect(err).toMatchObject({ code: "PGL_FORMAT", file: "recs.rich.json", line: 4, column: 35 });
+      expect(err).toMatchObject({ code: "COBUY_PG_FORMAT", file: "recs.rich.json", line: 4, column: 35 });
       expect((err as Error).message).toMatch(/^recs\.rich\.json:4:35: "score" must not be null/);
     }
   });
@@ -121,7 +124,7 @@ describe("manifest, identifiers, COPY text", () => {
   it("validates schema names", () => {
     expect(validateSchemaName("cobuy_2")).toBe("cobuy_2");
     for (const bad of ["", "Cobuy", "a-b", 'x"; drop table y; --', "pg_catalog", "1abc", "a".repeat(64)]) {
-      expect(() => validateSchemaName(bad)).toThrow(expect.objectContaining({ code: "PGL_CONFIG" }));
+      expect(() => validateSchemaName(bad)).toThrow(expect.objectContaining({ code: "COBUY_PG_CONFIG" }));
     }
   });
 
