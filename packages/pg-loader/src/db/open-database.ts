@@ -155,11 +155,6 @@ function poolConfig(input: PostgresConfig): pg.PoolConfig {
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 0)) {
     throw new ConfigError(`statementTimeoutMs must be a non-negative integer, got ${timeout}`);
   }
-  if (input.connectionString === undefined && input.host === undefined) {
-    throw new ConfigError(
-      "no PostgreSQL connection given: pass connectionString (postgres://user@host:5432/db), host, or pool",
-    );
-  }
   let url: pg.ClientConfig = {};
   if (input.connectionString !== undefined) {
     try {
