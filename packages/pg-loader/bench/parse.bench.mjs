@@ -28,7 +28,8 @@ function documentBytes() {
     parts.push(`${line}]${p + 1 < P ? "," : ""}\n`);
   }
   parts.push('},"products":{');
-  for (let p = 0; p < P; p++) parts.push(`${p ? "," : ""}"${id(p)}":{"category":"C${p % 40}","support":${10 + (p % 997)}}`);
+  for (let p = 0; p < P; p++)
+    parts.push(`${p ? "," : ""}"${id(p)}":{"category":"C${p % 40}","support":${10 + (p % 997)}}`);
   parts.push("}}\n");
   return Buffer.from(parts.join(""));
 }
@@ -73,4 +74,5 @@ for (const [name] of contenders) {
     `${name.padEnd(8)} median ${fmt((P * K) / secs)} rows/s, ${(doc.length / 1e6 / secs).toFixed(0)} MB/s (${secs.toFixed(3)} s; COPY text ${(bytesOut.get(name) / 1e6).toFixed(1)} MB)`,
   );
 }
-if (bytesOut.size > 1 && new Set(bytesOut.values()).size !== 1) throw new Error("the parsers wrote different COPY text sizes");
+if (bytesOut.size > 1 && new Set(bytesOut.values()).size !== 1)
+  throw new Error("the parsers wrote different COPY text sizes");

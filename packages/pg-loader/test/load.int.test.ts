@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   activateRun,
   activeRun,
+  activeRunId,
   type CobuyDb,
   type DatabaseConfig,
   listCategories,
@@ -16,6 +17,7 @@ import {
   localRunSource,
   migrate,
   openDatabase,
+  ping,
   popularInCategory,
   productInfo,
   pruneRuns,
@@ -449,6 +451,91 @@ for (const kind of PG_BACKEND_KINDS) {
         await foreign.destroy();
         if (backend.kind === "pglite") db = await openDatabase(configOf(backend));
       }
+    });
+
+    it("loads a run without a manifest once: a second load is unchanged and leaves nothing behind", async () => {
+      const run = makeRun("2025-03-01_00-00-00", { seed: 12 });
+      const dir = await writeRunDir(root, run, { manifest: false });
+      const first = await loadRun(db, dir, { activate: false });
+      expect(first).toMatchObject({ status: "loaded", checksums: "unverified", runId: run.runId });
+      const before = await snapshot();
+      // The run id is only known once the document is streamed: the copy is undone, not committed.
+      const again = await loadRun(db, dir, { activate: false });
+      expect(again).toMatchObject({ status: "unchanged", runId: run.runId, recommendations: recCount(run) });
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it.skipIf(kind !== "postgres")(
+      "reads no PG* variables: the connection is what the config says",
+      async () => {
+        if (backend.kind !== "postgres") return;
+        const url = new URL(backend.connectionString);
+        const database = url.pathname.slice(1);
+        const names = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"] as const;
+        const saved = names.map((n) => process.env[n]);
+        Object.assign(process.env, {
+          PGHOST: "nowhere.invalid",
+          PGPORT: "1",
+          PGUSER: "nobody",
+          PGPASSWORD: "wrong",
+          PGDATABASE: "nowhere",
+        });
+        try {
+          await expect(openDatabase({ poolSize: 1 })).rejects.toMatchObject({ code: "COBUY_PG_CONFIG" });
+          const bare = `postgres://${url.host}/`;
+          await expect(openDatabase({ connectionString: bare })).rejects.toMatchObject({
+            code: "COBUY_PG_CONFIG",
+          });
+          // What the URL leaves out comes from the fields (pg alone would take PGUSER and PGDATABASE).
+          const filled = await openDatabase({
+            connectionString: bare,
+            user: url.username,
+            database,
+            poolSize: 1,
+          });
+          try {
+            expect(await activeRunId(filled)).toBe(await activeRunId(db));
+          } finally {
+            await filled.close();
+          }
+        } finally {
+          names.forEach((n, i) => {
+            if (saved[i] === undefined) delete process.env[n];
+            else process.env[n] = saved[i];
+          });
+        }
+      },
+    );
+
+    it.skipIf(kind !== "postgres")("loads through a pool the caller owns and leaves it open", async () => {
+      if (backend.kind !== "postgres") return;
+      const pool = new pg.Pool({ connectionString: backend.connectionString, max: 2 });
+      try {
+        const mine = await openDatabase({ pool });
+        expect(mine.kind).toBe("postgres");
+        const run = makeRun("2025-03-02_00-00-00", { seed: 13 });
+        const r = await loadRun(mine, await writeRunDir(root, run), { activate: false });
+        expect(r).toMatchObject({ status: "loaded", recommendations: recCount(run) });
+        await mine.close();
+        expect((await pool.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it.skipIf(kind !== "postgres")("reports an unreachable server as COBUY_PG_UNAVAILABLE", async () => {
+      const down = await openDatabase({
+        connectionString: "postgres://postgres@127.0.0.1:1/test",
+        poolSize: 1,
+      });
+      try {
+        await expect(ping(down)).rejects.toMatchObject({ code: "COBUY_PG_UNAVAILABLE" });
+        await expect(activeRunId(down)).rejects.toMatchObject({ code: "COBUY_PG_UNAVAILABLE" });
+        await expect(similarProducts(down, "P1")).rejects.toThrow(/ECONNREFUSED/);
+      } finally {
+        await down.close();
+      }
+      await expect(ping(db)).resolves.toBeUndefined();
     });
 
     it("rejects a schema name that is not a plain identifier before connecting", async () => {
