@@ -1,9 +1,10 @@
 // Parse benchmark: recs.rich.json → COPY text through RichRecsParser alone (tokenizer → document
 // walker → COPY encoder), no database, in 1 MB chunks as a file stream delivers them. Reports the
-// median of REPS passes in rows/s and MB/s. With COBUY_BENCH_BASELINE=<path to another build's
-// dist/parse/rich-recs-parser.js>, the two parsers alternate pass by pass (A/B on the same input).
+// median of REPS passes in rows/s and MB/s. COBUY_BENCH_PARSER=<another build's
+// dist/parse/rich-recs-parser.js> times that build instead: for an A/B, alternate runs of the two
+// (one parser per process: two in one process bias each other's JIT and GC).
 // Usage: pnpm --filter @cobuy/pg-loader build && node bench/parse.bench.mjs
-//        (env: COBUY_BENCH_PRODUCTS (50000), COBUY_BENCH_K (20), COBUY_BENCH_REPS (7), COBUY_BENCH_BASELINE)
+//        (env: COBUY_BENCH_PRODUCTS (50000), COBUY_BENCH_K (20), COBUY_BENCH_REPS (7), COBUY_BENCH_PARSER)
 import { pathToFileURL } from "node:url";
 
 const P = Number(process.env.COBUY_BENCH_PRODUCTS ?? 50_000);
@@ -52,27 +53,19 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 
 const doc = documentBytes();
-const current = (await import("../dist/parse/rich-recs-parser.js")).RichRecsParser;
-const contenders = [["current", current]];
-if (process.env.COBUY_BENCH_BASELINE) {
-  const url = pathToFileURL(process.env.COBUY_BENCH_BASELINE).href;
-  contenders.push(["baseline", (await import(url)).RichRecsParser]);
-}
-console.log(`${fmt(P * K)} rows, ${(doc.length / 1e6).toFixed(1)} MB JSON, ${REPS} passes each (1 warm-up)`);
-const times = new Map(contenders.map(([name]) => [name, []]));
-const bytesOut = new Map();
+const where = process.env.COBUY_BENCH_PARSER
+  ? pathToFileURL(process.env.COBUY_BENCH_PARSER).href
+  : new URL("../dist/parse/rich-recs-parser.js", import.meta.url).href;
+const { RichRecsParser } = await import(where);
+console.log(`${fmt(P * K)} rows, ${(doc.length / 1e6).toFixed(1)} MB JSON, ${REPS} passes (1 warm-up)`);
+const times = [];
+let out = 0;
 for (let rep = -1; rep < REPS; rep++) {
-  for (const [name, Parser] of rep % 2 === 0 ? contenders : [...contenders].reverse()) {
-    const { secs, out } = pass(Parser, doc);
-    bytesOut.set(name, out);
-    if (rep >= 0) times.get(name).push(secs);
-  }
+  const r = pass(RichRecsParser, doc);
+  out = r.out;
+  if (rep >= 0) times.push(r.secs);
 }
-for (const [name] of contenders) {
-  const secs = median(times.get(name));
-  console.log(
-    `${name.padEnd(8)} median ${fmt((P * K) / secs)} rows/s, ${(doc.length / 1e6 / secs).toFixed(0)} MB/s (${secs.toFixed(3)} s; COPY text ${(bytesOut.get(name) / 1e6).toFixed(1)} MB)`,
-  );
-}
-if (bytesOut.size > 1 && new Set(bytesOut.values()).size !== 1)
-  throw new Error("the parsers wrote different COPY text sizes");
+const secs = median(times);
+console.log(
+  `median ${fmt((P * K) / secs)} rows/s, ${(doc.length / 1e6 / secs).toFixed(0)} MB/s (${secs.toFixed(3)} s; COPY text ${(out / 1e6).toFixed(1)} MB)`,
+);
