@@ -193,7 +193,7 @@ function poolConfig(input: PostgresConfig): pg.PoolConfig {
 
 /**
  * The open handle seen from inside one of its transactions: the query API run on `session` reads
- * what the transaction sees (and its own writes).
+ * what the transaction sees (and its own writes). Its `transaction` runs in that same session.
  */
 export function inSession(db: CobuyDb, session: Session): CobuyDb {
   return {

@@ -162,7 +162,10 @@ async function loadInTransaction(ctx: LoadContext): Promise<LoadOutcome> {
     return unchanged({ runId: plan.runId, run: named, previous, plan });
 
   // Without a run id up front, the document names its run only once streamed.
-  const undo = plan.runId === undefined ? await savepoint(session) : undefined;
+  const undo =
+    plan.runId === undefined
+      ? await inPhase("creating the run's partitions", () => savepoint(session))
+      : undefined;
   const { key, tables } = await inPhase("creating the run's partitions", async () => {
     const k = named?.key ?? (await newRunKey({ session, schema }));
     return { key: k, tables: await createPartitions({ session, schema, key: k }) };
