@@ -1,27 +1,29 @@
+import { hasCode } from "@cobuy/pg-loader";
+
 /**
  * Errors of the HTTP API. Every error that reaches a client is JSON of one stable shape:
- * `{"error": {"code": "product_not_found", "message": "...", "statusCode": 404, "requestId": "req-1"}}`.
+ * `{"error": {"code": "COBUY_API_PRODUCT_NOT_FOUND", "message": "...", "statusCode": 404, "requestId": "req-1"}}`.
  * Check errors by `code`, not `instanceof` (several copies of a package can be loaded).
  */
 
 /** Stable error codes that clients may branch on. */
 export type ApiErrorCode =
-  | "invalid_request"
-  | "product_not_found"
-  | "route_not_found"
-  | "no_active_run"
-  | "database_unavailable"
-  | "shutting_down"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "internal_error";
+  | "COBUY_API_INVALID_REQUEST"
+  | "COBUY_API_PRODUCT_NOT_FOUND"
+  | "COBUY_API_ROUTE_NOT_FOUND"
+  | "COBUY_API_NO_ACTIVE_RUN"
+  | "COBUY_API_DATABASE_UNAVAILABLE"
+  | "COBUY_API_SHUTTING_DOWN"
+  | "COBUY_API_PAYLOAD_TOO_LARGE"
+  | "COBUY_API_UNSUPPORTED_MEDIA_TYPE"
+  | "COBUY_API_INTERNAL_ERROR";
 
 /**
  * An error with an HTTP status and a stable `code`, rendered as the API's JSON error body.
  *
  * @example
  * ```ts
- * throw new ApiError("product_not_found", 404, `product "P9" is not in run 2025-01-01_00-00-00`);
+ * throw new ApiError("COBUY_API_PRODUCT_NOT_FOUND", 404, `product "P9" is not in run 2025-01-01_00-00-00`);
  * ```
  */
 export class ApiError extends Error {
@@ -48,7 +50,7 @@ export class DatabaseUnavailableError extends ApiError {
   override readonly name: string = "DatabaseUnavailableError";
   constructor(what: string, cause: unknown) {
     super(
-      "database_unavailable",
+      "COBUY_API_DATABASE_UNAVAILABLE",
       503,
       `database unavailable while reading ${what}: ${describe(cause)} (check DATABASE_URL and that the server is up; retry later)`,
       { cause },
@@ -61,22 +63,9 @@ export interface ErrorBody {
   error: { code: ApiErrorCode; message: string; statusCode: number; requestId?: string };
 }
 
-const UNAVAILABLE_SYSCALL = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-]);
-
 /**
- * True when `err` says the database is down or unreachable rather than that a query is wrong:
- * socket errors, Postgres classes 08 (connection), 53 (resources), 57P0x (shutdown/terminated),
- * 57014 (statement timeout),
- * pg's "Connection terminated", pool timeouts and a closed PGlite.
+ * True when pg-loader reported the database down, unreachable or too slow
+ * (`COBUY_PG_UNAVAILABLE`): pg-loader maps driver and PostgreSQL errors at its boundary.
  *
  * @example
  * ```ts
@@ -84,28 +73,14 @@ const UNAVAILABLE_SYSCALL = new Set([
  * ```
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
-    const o = e as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-    const code = typeof o.code === "string" ? o.code : "";
-    if (UNAVAILABLE_SYSCALL.has(code)) return true;
-    // 08 connection, 53 resources, 57P0x shutdown, 57014 statement timeout (the server is too slow).
-    if (/^(08|53|57P0|57014)/.test(code)) return true;
-    const message = typeof o.message === "string" ? o.message : "";
-    if (
-      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|PGlite is closed|pool.*(ended|destroyed)|Cannot use a pool after calling end|driver has already been destroyed|connect ECONNREFUSED/i.test(
-        message,
-      )
-    ) {
-      return true;
-    }
-    // AggregateError from net.connect when every address family is refused.
-    if (Array.isArray(o.errors) && o.errors.some((x) => isDatabaseUnavailable(x))) return true;
-    e = o.cause;
-  }
-  return false;
+  return hasCode(err, "COBUY_PG_UNAVAILABLE");
 }
 
+// pg-loader's COBUY_PG_UNAVAILABLE carries the driver's error as its cause: that says what happened.
 function describe(err: unknown): string {
+  if (isDatabaseUnavailable(err) && (err as { cause?: unknown }).cause !== undefined) {
+    return describe((err as { cause?: unknown }).cause);
+  }
   if (err && typeof err === "object") {
     const o = err as { code?: unknown; message?: unknown };
     const msg = typeof o.message === "string" && o.message ? o.message : String(err);

@@ -145,29 +145,29 @@ for (const kind of PG_BACKEND_KINDS) {
       };
       const notFound = await get("/v1/products/no-such-product/similar");
       expect(notFound.statusCode).toBe(404);
-      shape(notFound, 404, "product_not_found");
+      shape(notFound, 404, "COBUY_API_PRODUCT_NOT_FOUND");
       expect(notFound.json().error.message).toContain("no-such-product");
       for (const bad of ["k=0", "k=101", "k=abc", "k=1.5", "category=", "backfill=brand", "x=1"]) {
         const res = await get(`/v1/products/${encodeURIComponent(run.richest)}/similar?${bad}`);
         expect(res.statusCode, bad).toBe(400);
-        shape(res, 400, "invalid_request");
+        shape(res, 400, "COBUY_API_INVALID_REQUEST");
       }
       const longId = await get(`/v1/products/${"x".repeat(129)}/similar`);
       expect(longId.statusCode).toBe(400);
-      shape(longId, 400, "invalid_request");
+      shape(longId, 400, "COBUY_API_INVALID_REQUEST");
       const accented = await get(`/v1/products/${"%C3%A9".repeat(129)}/similar`);
       expect(accented.statusCode).toBe(400);
       const huge = await get(`/v1/products/${"y".repeat(5000)}/similar`);
       expect([400, 404]).toContain(huge.statusCode);
-      expect(huge.json().error.code).toMatch(/^(invalid_request|route_not_found)$/);
+      expect(huge.json().error.code).toMatch(/^(COBUY_API_INVALID_REQUEST|COBUY_API_ROUTE_NOT_FOUND)$/);
       const control = await get("/v1/products/a%00b/similar");
       expect(control.statusCode).toBe(400);
       const badEscape = await get("/v1/products/%E0%A4%A/similar");
       expect(badEscape.statusCode).toBe(400);
-      shape(badEscape, 400, "invalid_request");
+      shape(badEscape, 400, "COBUY_API_INVALID_REQUEST");
       const route = await get("/v2/nothing");
       expect(route.statusCode).toBe(404);
-      shape(route, 404, "route_not_found");
+      shape(route, 404, "COBUY_API_ROUTE_NOT_FOUND");
     });
 
     it("POST /v1/similar sums scores over the cart and excludes the cart's products", async () => {
@@ -218,7 +218,7 @@ for (const kind of PG_BACKEND_KINDS) {
         headers: { "content-type": "application/json" },
       });
       expect(badJson.statusCode).toBe(400);
-      expect(badJson.json().error.code).toBe("invalid_request");
+      expect(badJson.json().error.code).toBe("COBUY_API_INVALID_REQUEST");
       const text = await app.inject({
         method: "POST",
         url: "/v1/similar",
@@ -226,10 +226,10 @@ for (const kind of PG_BACKEND_KINDS) {
         headers: { "content-type": "application/xml" },
       });
       expect(text.statusCode).toBe(415);
-      expect(text.json().error.code).toBe("unsupported_media_type");
+      expect(text.json().error.code).toBe("COBUY_API_UNSUPPORTED_MEDIA_TYPE");
       const big = await post("/v1/similar", { ids: [run.richest], pad: "x".repeat(20_000) });
       expect(big.statusCode).toBe(413);
-      expect(big.json().error.code).toBe("payload_too_large");
+      expect(big.json().error.code).toBe("COBUY_API_PAYLOAD_TOO_LARGE");
     });
 
     it("GET /v1/products pages through the ids with a prefix, in byte order", async () => {

@@ -32,35 +32,35 @@ describeWithPostgres("no run loaded yet", () => {
     await pg?.drop();
   });
 
-  it("answers 503 no_active_run for recommendations, 404 for the run, 200 healthz, 503 readyz", async () => {
+  it("answers 503 COBUY_API_NO_ACTIVE_RUN for recommendations, 404 for the run, 200 healthz, 503 readyz", async () => {
     const app = await createApp({ db, publicDir: false });
     const similar = await app.inject("/v1/products/P1/similar");
     expect(similar.statusCode).toBe(503);
-    expect(errorOf(similar).code).toBe("no_active_run");
+    expect(errorOf(similar).code).toBe("COBUY_API_NO_ACTIVE_RUN");
     expect(
       (await app.inject({ method: "POST", url: "/v1/similar", payload: { ids: ["P1"] } })).statusCode,
     ).toBe(503);
     expect((await app.inject("/v1/products?query=P")).statusCode).toBe(503);
     const run = await app.inject("/v1/runs/active");
     expect(run.statusCode).toBe(404);
-    expect(errorOf(run).code).toBe("no_active_run");
+    expect(errorOf(run).code).toBe("COBUY_API_NO_ACTIVE_RUN");
     expect((await app.inject("/healthz")).statusCode).toBe(200);
     const ready = await app.inject("/readyz");
     expect(ready.statusCode).toBe(503);
-    expect(errorOf(ready).code).toBe("no_active_run");
+    expect(errorOf(ready).code).toBe("COBUY_API_NO_ACTIVE_RUN");
     await app.close();
   });
 });
 
 describeWithPostgres("a database nothing was loaded into", () => {
-  it("answers 503 no_active_run (not 500) before the schema exists", async () => {
+  it("answers 503 COBUY_API_NO_ACTIVE_RUN (not 500) before the schema exists", async () => {
     const pg = await createTestPgDatabase("cobuy_api_t");
     const db = await openDatabase({ connectionString: pg.connectionString, poolSize: 1 });
     const app = await createApp({ db, publicDir: false });
     try {
       const similar = await app.inject("/v1/products/P1/similar");
       expect(similar.statusCode).toBe(503);
-      expect(errorOf(similar).code).toBe("no_active_run");
+      expect(errorOf(similar).code).toBe("COBUY_API_NO_ACTIVE_RUN");
       expect((await app.inject("/v1/runs/active")).statusCode).toBe(404);
       expect((await app.inject("/healthz")).statusCode).toBe(200);
     } finally {
@@ -72,7 +72,7 @@ describeWithPostgres("a database nothing was loaded into", () => {
 });
 
 describe("PostgreSQL refusing connections", () => {
-  it("answers 503 database_unavailable on every data route and keeps serving", async () => {
+  it("answers 503 COBUY_API_DATABASE_UNAVAILABLE on every data route and keeps serving", async () => {
     // Port 1 on loopback: nothing listens, the kernel refuses at once.
     const db = await openDatabase({ connectionString: "postgres://postgres@127.0.0.1:1/none", poolSize: 1 });
     const app = await createApp({ db, publicDir: false });
@@ -86,7 +86,7 @@ describe("PostgreSQL refusing connections", () => {
       ]) {
         const res = await app.inject(url);
         expect(res.statusCode, url).toBe(503);
-        expect(errorOf(res), url).toMatchObject({ code: "database_unavailable", statusCode: 503 });
+        expect(errorOf(res), url).toMatchObject({ code: "COBUY_API_DATABASE_UNAVAILABLE", statusCode: 503 });
         expect(res.headers["cache-control"]).toBe("no-store");
       }
       const cart = await app.inject({ method: "POST", url: "/v1/similar", payload: { ids: ["P1"] } });
@@ -153,7 +153,7 @@ for (const kind of PG_BACKEND_KINDS) {
         // The pool may hand out a killed connection once: that request is a 503, never a crash.
         const during = await app.inject(url);
         expect([200, 503]).toContain(during.statusCode);
-        if (during.statusCode === 503) expect(errorOf(during).code).toBe("database_unavailable");
+        if (during.statusCode === 503) expect(errorOf(during).code).toBe("COBUY_API_DATABASE_UNAVAILABLE");
         const after = await app.inject(url);
         expect(after.statusCode).toBe(200);
         await app.close();
@@ -171,7 +171,7 @@ for (const kind of PG_BACKEND_KINDS) {
       expect(cached.json()).toEqual(first.json());
       const cold = await app.inject(`/v1/products/${encodeURIComponent(run.lonely ?? "zzz")}/similar`);
       expect(cold.statusCode).toBe(503);
-      expect(errorOf(cold).code).toBe("database_unavailable");
+      expect(errorOf(cold).code).toBe("COBUY_API_DATABASE_UNAVAILABLE");
       const health = await app.inject("/healthz");
       expect(health.statusCode).toBe(503);
       await app.close();

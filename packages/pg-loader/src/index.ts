@@ -2,43 +2,42 @@
  * @cobuy/pg-loader — load published cobuy runs into PostgreSQL or embedded PGlite atomically,
  * and query the active run.
  */
-export type { Backend, Session } from "./db/backend.js";
-export { DEFAULT_SCHEMA, validateSchemaName } from "./db/identifiers.js";
 export {
   type CobuyDb,
   type DatabaseConfig,
   type DbInput,
   openDatabase,
   type PgliteConfig,
+  type PgPool,
   type PostgresConfig,
-  withDb,
 } from "./db/open-database.js";
-export type * from "./db/types.js";
-export * from "./errors.js";
+export type { Database, Json } from "./db/types.js";
+export {
+  BusyError,
+  ChecksumError,
+  ConfigError,
+  DatabaseUnavailableError,
+  FormatError,
+  hasCode,
+  LoadError,
+  MigrationError,
+  NotMigratedError,
+  PgLoaderError,
+  type PgLoaderErrorCode,
+  RunNotFoundError,
+  SourceError,
+} from "./errors.js";
 export { activateRun } from "./load/activate-run.js";
-export {
-  type LoadOptions,
-  type LoadProgress,
-  type LoadResult,
-  loadRun,
-  RICH_RECS,
-  VALIDATION,
-} from "./load/load-run.js";
+export { type LoadOptions, type LoadProgress, type LoadResult, loadRun } from "./load/load-run.js";
 export { type PruneResult, pruneRuns } from "./load/prune-runs.js";
-export { type MigrateReport, migrate, migrationNames } from "./migrations/migrate.js";
-export {
-  copyEscape,
-  type DocProduct,
-  RICH_FORMAT,
-  type RichHeader,
-  RichRecsParser,
-} from "./parse/rich-recs-parser.js";
+export { type MigrateReport, migrate } from "./migrations/migrate.js";
 export {
   activeRun,
   activeRunId,
   listCategories,
   listRuns,
   type ProductInfo,
+  ping,
   popularInCategory,
   productInfo,
   type RunInfo,
@@ -47,5 +46,4 @@ export {
   searchProducts,
   similarProducts,
 } from "./query/queries.js";
-export { MANIFEST, readManifest } from "./source/manifest.js";
 export { localRunSource, type RunSource } from "./source/run-source.js";

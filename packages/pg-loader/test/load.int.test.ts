@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   activateRun,
   activeRun,
+  activeRunId,
   type CobuyDb,
   type DatabaseConfig,
   listCategories,
@@ -16,6 +17,7 @@ import {
   localRunSource,
   migrate,
   openDatabase,
+  ping,
   popularInCategory,
   productInfo,
   pruneRuns,
@@ -227,7 +229,7 @@ for (const kind of PG_BACKEND_KINDS) {
       expect((await similarProducts(db, "P03"))?.runId).toBe(RUN_A.runId);
       expect(await similarProducts(db, "P39")).toBeNull(); // B's product, A is active
       await expect(activateRun(db, "1999-01-01_00-00-00")).rejects.toMatchObject({
-        code: "PGL_RUN_NOT_FOUND",
+        code: "COBUY_PG_RUN_NOT_FOUND",
       });
       const runs = await listRuns(db);
       expect(runs.map((x) => [x.id, x.active])).toEqual([
@@ -260,11 +262,11 @@ for (const kind of PG_BACKEND_KINDS) {
       expect(s.runs.find((r) => r.id === RUN_B.runId)?.status).toBe("pruned");
       expect(s.rows).toBe(recCount(RUN_A) + recCount(RUN_C));
       expect(s.tables.filter((t) => t.startsWith("recommendations_r"))).toHaveLength(2);
-      await expect(activateRun(db, RUN_B.runId)).rejects.toMatchObject({ code: "PGL_RUN_NOT_FOUND" });
+      await expect(activateRun(db, RUN_B.runId)).rejects.toMatchObject({ code: "COBUY_PG_RUN_NOT_FOUND" });
       const again = await loadRun(db, dirs[RUN_B.runId]!, { activate: false });
       expect(again).toMatchObject({ status: "loaded", recommendations: recCount(RUN_B) });
       expect((await pruneRuns(db, { keep: 0 })).kept).toEqual([RUN_A.runId]);
-      await expect(pruneRuns(db, { keep: -1 })).rejects.toMatchObject({ code: "PGL_CONFIG" });
+      await expect(pruneRuns(db, { keep: -1 })).rejects.toMatchObject({ code: "COBUY_PG_CONFIG" });
       for (const r of [RUN_B, RUN_C]) await loadRun(db, dirs[r.runId]!, { activate: false });
     });
 
@@ -280,7 +282,7 @@ for (const kind of PG_BACKEND_KINDS) {
         const run = makeRun("2025-02-01_00-00-00", { seed: 4 });
         const text = richJson(run);
         const dir = await writeRunDir(root, run, { rich: text.slice(0, Math.floor(text.length * 0.8)) });
-        await expectUntouched(() => loadRun(db, dir), "PGL_FORMAT");
+        await expectUntouched(() => loadRun(db, dir), "COBUY_PG_FORMAT");
       });
 
       it("format violation late in the document, after rows were copied", async () => {
@@ -291,7 +293,7 @@ for (const kind of PG_BACKEND_KINDS) {
         );
         expect(text).toContain('"score": "');
         const dir = await writeRunDir(root, run, { rich: text });
-        await expectUntouched(() => loadRun(db, dir), "PGL_FORMAT");
+        await expectUntouched(() => loadRun(db, dir), "COBUY_PG_FORMAT");
         await expect(loadRun(db, dir)).rejects.toThrow(/recs\.rich\.json:\d+:\d+: "score" must be a number/);
       });
 
@@ -301,7 +303,7 @@ for (const kind of PG_BACKEND_KINDS) {
         const file = join(dir, "recs.rich.json");
         const text = await readFile(file, "utf8");
         await writeFile(file, text.replace('"score": 0.9', '"score": 0.8')); // same size, valid JSON, other bytes
-        await expectUntouched(() => loadRun(db, dir), "PGL_CHECKSUM");
+        await expectUntouched(() => loadRun(db, dir), "COBUY_PG_CHECKSUM");
       });
 
       it("a missing recs.rich.json and a manifest naming another run", async () => {
@@ -309,10 +311,10 @@ for (const kind of PG_BACKEND_KINDS) {
         const dir = await writeRunDir(root, run);
         await expectUntouched(
           () => loadRun(db, localRunSource(dir, { runId: "2025-09-09_00-00-00" })),
-          "PGL_FORMAT",
+          "COBUY_PG_FORMAT",
         );
         await rm(join(dir, "recs.rich.json"));
-        await expectUntouched(() => loadRun(db, dir), "PGL_SOURCE");
+        await expectUntouched(() => loadRun(db, dir), "COBUY_PG_SOURCE");
       });
 
       it("the source stream fails midway (e.g. a store's own checksum check)", async () => {
@@ -328,14 +330,14 @@ for (const kind of PG_BACKEND_KINDS) {
               for await (const chunk of s) {
                 for (let i = 0; i < chunk.length; i += 4096) {
                   if (++n === 5)
-                    throw Object.assign(new Error("sha256 mismatch"), { code: "E_CHECKSUM_MISMATCH" });
+                    throw Object.assign(new Error("sha256 mismatch"), { code: "COBUY_STORE_CHECKSUM_MISMATCH" });
                   yield chunk.subarray(i, i + 4096);
                 }
               }
             })();
           },
         };
-        await expectUntouched(() => loadRun(db, failing), "PGL_SOURCE");
+        await expectUntouched(() => loadRun(db, failing), "COBUY_PG_SOURCE");
         await expect(loadRun(db, failing)).rejects.toThrow(/E_CHECKSUM_MISMATCH/);
       });
 
@@ -374,7 +376,7 @@ for (const kind of PG_BACKEND_KINDS) {
           killed = rows.filter((r) => r.ok).length;
         }
         expect(killed).toBe(1);
-        await expect(load).rejects.toMatchObject({ code: "PGL_LOAD_FAILED" });
+        await expect(load).rejects.toMatchObject({ code: "COBUY_PG_LOAD_FAILED" });
         expect(await snapshot()).toEqual(before);
         expect((await similarProducts(db, "P03"))?.runId).toBe(RUN_A.runId);
         // The pool recovers: the same handle loads the run afterwards.
@@ -403,7 +405,7 @@ for (const kind of PG_BACKEND_KINDS) {
 
       // PGlite has one connection: loads simply queue behind each other.
       it.skipIf(kind !== "postgres")(
-        "a load that cannot get the lock in time fails with PGL_BUSY and changes nothing",
+        "a load that cannot get the lock in time fails with COBUY_PG_BUSY and changes nothing",
         async () => {
           if (backend.kind !== "postgres") return;
           const run = makeRun("2025-02-07_00-00-00", { seed: 10 });
@@ -413,7 +415,7 @@ for (const kind of PG_BACKEND_KINDS) {
           try {
             await holder.query("BEGIN");
             await holder.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [0x636f6279, db.schema]);
-            await expectUntouched(() => loadRun(db, dir, { lockTimeoutMs: 200 }), "PGL_BUSY");
+            await expectUntouched(() => loadRun(db, dir, { lockTimeoutMs: 200 }), "COBUY_PG_BUSY");
           } finally {
             await holder.query("ROLLBACK");
             await holder.end();
@@ -451,11 +453,96 @@ for (const kind of PG_BACKEND_KINDS) {
       }
     });
 
+    it("loads a run without a manifest once: a second load is unchanged and leaves nothing behind", async () => {
+      const run = makeRun("2025-03-01_00-00-00", { seed: 12 });
+      const dir = await writeRunDir(root, run, { manifest: false });
+      const first = await loadRun(db, dir, { activate: false });
+      expect(first).toMatchObject({ status: "loaded", checksums: "unverified", runId: run.runId });
+      const before = await snapshot();
+      // The run id is only known once the document is streamed: the copy is undone, not committed.
+      const again = await loadRun(db, dir, { activate: false });
+      expect(again).toMatchObject({ status: "unchanged", runId: run.runId, recommendations: recCount(run) });
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it.skipIf(kind !== "postgres")(
+      "reads no PG* variables: the connection is what the config says",
+      async () => {
+        if (backend.kind !== "postgres") return;
+        const url = new URL(backend.connectionString);
+        const database = url.pathname.slice(1);
+        const names = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"] as const;
+        const saved = names.map((n) => process.env[n]);
+        Object.assign(process.env, {
+          PGHOST: "nowhere.invalid",
+          PGPORT: "1",
+          PGUSER: "nobody",
+          PGPASSWORD: "wrong",
+          PGDATABASE: "nowhere",
+        });
+        try {
+          await expect(openDatabase({ poolSize: 1 })).rejects.toMatchObject({ code: "COBUY_PG_CONFIG" });
+          const bare = `postgres://${url.host}/`;
+          await expect(openDatabase({ connectionString: bare })).rejects.toMatchObject({
+            code: "COBUY_PG_CONFIG",
+          });
+          // What the URL leaves out comes from the fields (pg alone would take PGUSER and PGDATABASE).
+          const filled = await openDatabase({
+            connectionString: bare,
+            user: url.username,
+            database,
+            poolSize: 1,
+          });
+          try {
+            expect(await activeRunId(filled)).toBe(await activeRunId(db));
+          } finally {
+            await filled.close();
+          }
+        } finally {
+          names.forEach((n, i) => {
+            if (saved[i] === undefined) delete process.env[n];
+            else process.env[n] = saved[i];
+          });
+        }
+      },
+    );
+
+    it.skipIf(kind !== "postgres")("loads through a pool the caller owns and leaves it open", async () => {
+      if (backend.kind !== "postgres") return;
+      const pool = new pg.Pool({ connectionString: backend.connectionString, max: 2 });
+      try {
+        const mine = await openDatabase({ pool });
+        expect(mine.kind).toBe("postgres");
+        const run = makeRun("2025-03-02_00-00-00", { seed: 13 });
+        const r = await loadRun(mine, await writeRunDir(root, run), { activate: false });
+        expect(r).toMatchObject({ status: "loaded", recommendations: recCount(run) });
+        await mine.close();
+        expect((await pool.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it.skipIf(kind !== "postgres")("reports an unreachable server as COBUY_PG_UNAVAILABLE", async () => {
+      const down = await openDatabase({
+        connectionString: "postgres://postgres@127.0.0.1:1/test",
+        poolSize: 1,
+      });
+      try {
+        await expect(ping(down)).rejects.toMatchObject({ code: "COBUY_PG_UNAVAILABLE" });
+        await expect(activeRunId(down)).rejects.toMatchObject({ code: "COBUY_PG_UNAVAILABLE" });
+        await expect(similarProducts(down, "P1")).rejects.toThrow(/ECONNREFUSED/);
+      } finally {
+        await down.close();
+      }
+      await expect(ping(db)).resolves.toBeUndefined();
+    });
+
     it("rejects a schema name that is not a plain identifier before connecting", async () => {
       await expect(
         openDatabase({ ...configOf(backend), schema: 'x"; DROP SCHEMA cobuy; --' } as DatabaseConfig),
       ).rejects.toMatchObject({
-        code: "PGL_CONFIG",
+        code: "COBUY_PG_CONFIG",
       });
     });
   });

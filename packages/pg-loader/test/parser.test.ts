@@ -2,14 +2,12 @@ import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MANIFEST_FORMAT } from "@cobuy/contracts";
 import { describe, expect, it } from "vitest";
+import { validateSchemaName } from "../src/db/identifiers.js";
 import { parseCopyLine } from "../src/dialect/kysely/backend.js";
-import {
-  copyEscape,
-  localRunSource,
-  RichRecsParser,
-  readManifest,
-  validateSchemaName,
-} from "../src/index.js";
+import { copyEscape } from "../src/parse/copy-encoder.js";
+import { RichRecsParser } from "../src/parse/rich-recs-parser.js";
+import { readManifest } from "../src/source/manifest.js";
+import { localRunSource } from "../src/source/run-source.js";
 import { makeRun, richJson, tempRoot } from "./fixtures.js";
 
 function parseAll(text: string, chunk = 1 << 20, opts: { expectedRunId?: string } = {}) {
@@ -97,7 +95,7 @@ describe("RichRecsParser", () => {
     try {
       parseAll(doc, 3, { expectedRunId: doc.includes("other") ? "r1" : undefined });
     } catch (err) {
-      expect((err as { code: string }).code).toBe("PGL_FORMAT");
+      expect((err as { code: string }).code).toBe("COBUY_PG_FORMAT");
     }
   });
 
@@ -108,7 +106,7 @@ describe("RichRecsParser", () => {
       parseAll(doc, 4);
       expect.unreachable();
     } catch (err) {
-      expect(err).toMatchObject({ code: "PGL_FORMAT", file: "recs.rich.json", line: 4, column: 35 });
+      expect(err).toMatchObject({ code: "COBUY_PG_FORMAT", file: "recs.rich.json", line: 4, column: 35 });
       expect((err as Error).message).toMatch(/^recs\.rich\.json:4:35: "score" must not be null/);
     }
   });
@@ -156,7 +154,7 @@ describe("manifest, identifiers, COPY text", () => {
     ];
     for (const [manifest, message] of aliases) {
       const err = await read(manifest).catch((e: unknown) => e);
-      expect(err, JSON.stringify(manifest)).toMatchObject({ code: "PGL_FORMAT", file: "manifest.json" });
+      expect(err, JSON.stringify(manifest)).toMatchObject({ code: "COBUY_PG_FORMAT", file: "manifest.json" });
       expect((err as Error).message).toMatch(message);
     }
     await rm(dir, { recursive: true, force: true });
@@ -165,7 +163,7 @@ describe("manifest, identifiers, COPY text", () => {
   it("validates schema names", () => {
     expect(validateSchemaName("cobuy_2")).toBe("cobuy_2");
     for (const bad of ["", "Cobuy", "a-b", 'x"; drop table y; --', "pg_catalog", "1abc", "a".repeat(64)]) {
-      expect(() => validateSchemaName(bad)).toThrow(expect.objectContaining({ code: "PGL_CONFIG" }));
+      expect(() => validateSchemaName(bad)).toThrow(expect.objectContaining({ code: "COBUY_PG_CONFIG" }));
     }
   });
 

@@ -186,10 +186,10 @@ for (const kind of PG_BACKEND_KINDS) {
       if (root) await rm(root, { recursive: true, force: true });
     });
 
-    it("reports an unmigrated schema as PGL_NOT_MIGRATED, then works once loaded", async () => {
-      await expect(activeRunId(db)).rejects.toMatchObject({ code: "PGL_NOT_MIGRATED" });
-      await expect(similarProducts(db, "Q001")).rejects.toMatchObject({ code: "PGL_NOT_MIGRATED" });
-      await expect(productInfo(db, "Q001")).rejects.toMatchObject({ code: "PGL_NOT_MIGRATED" });
+    it("reports an unmigrated schema as COBUY_PG_NOT_MIGRATED, then works once loaded", async () => {
+      await expect(activeRunId(db)).rejects.toMatchObject({ code: "COBUY_PG_NOT_MIGRATED" });
+      await expect(similarProducts(db, "Q001")).rejects.toMatchObject({ code: "COBUY_PG_NOT_MIGRATED" });
+      await expect(productInfo(db, "Q001")).rejects.toMatchObject({ code: "COBUY_PG_NOT_MIGRATED" });
       await loadRun(db, dirs[RUN_1.runId]!);
       expect(await activeRunId(db)).toBe(RUN_1.runId);
       expect((await similarProducts(db, "Q001"))?.runId).toBe(RUN_1.runId);

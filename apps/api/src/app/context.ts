@@ -30,12 +30,12 @@ export async function read<T>(what: string, call: () => Promise<T>): Promise<T> 
   }
 }
 
-/** The active run id, or a 503 `no_active_run` when nothing is loaded yet. */
+/** The active run id, or a 503 `COBUY_API_NO_ACTIVE_RUN` when nothing is loaded yet. */
 export async function requireRun(ctx: ApiContext, force = false): Promise<string> {
   const runId = await read("the active run", () => ctx.state.activeRunId(force));
   if (runId === null) {
     throw new ApiError(
-      "no_active_run",
+      "COBUY_API_NO_ACTIVE_RUN",
       503,
       "no run is active in the database yet (load one with `cobuy pipeline` or `cobuy load`)",
     );

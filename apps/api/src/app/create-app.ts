@@ -94,7 +94,9 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
       (reply as FastifyReply)
         .code(400)
         .header("cache-control", "no-store")
-        .send(errorBody("invalid_request", 400, `bad request: ${error.message}`, String(request.id)));
+        .send(
+          errorBody("COBUY_API_INVALID_REQUEST", 400, `bad request: ${error.message}`, String(request.id)),
+        );
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   });
@@ -119,7 +121,11 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     if (ctx.closing) {
       // Draining: in-flight requests finish, new ones go elsewhere (the load balancer retries).
       reply.header("connection", "close").header("retry-after", "1");
-      throw new ApiError("shutting_down", 503, "the server is shutting down; retry on another instance");
+      throw new ApiError(
+        "COBUY_API_SHUTTING_DOWN",
+        503,
+        "the server is shutting down; retry on another instance",
+      );
     }
   });
   app.addHook("onSend", async (_request, reply, payload) => {
@@ -154,29 +160,31 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     }
     const fe = err as FastifyError;
     if (fe.validation) {
-      return reply.code(400).send(errorBody("invalid_request", 400, fe.message, requestId));
+      return reply.code(400).send(errorBody("COBUY_API_INVALID_REQUEST", 400, fe.message, requestId));
     }
     if (fe.statusCode === 413) {
-      return reply.code(413).send(errorBody("payload_too_large", 413, fe.message, requestId));
+      return reply.code(413).send(errorBody("COBUY_API_PAYLOAD_TOO_LARGE", 413, fe.message, requestId));
     }
     if (fe.statusCode === 415) {
-      return reply.code(415).send(errorBody("unsupported_media_type", 415, fe.message, requestId));
+      return reply.code(415).send(errorBody("COBUY_API_UNSUPPORTED_MEDIA_TYPE", 415, fe.message, requestId));
     }
     if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
       return reply
         .code(fe.statusCode)
-        .send(errorBody("invalid_request", fe.statusCode, fe.message, requestId));
+        .send(errorBody("COBUY_API_INVALID_REQUEST", fe.statusCode, fe.message, requestId));
     }
     if (isDatabaseUnavailable(err)) {
       request.log.warn({ reqId: requestId, err }, "database unavailable");
       return reply
         .code(503)
-        .send(errorBody("database_unavailable", 503, `database unavailable: ${fe.message}`, requestId));
+        .send(
+          errorBody("COBUY_API_DATABASE_UNAVAILABLE", 503, `database unavailable: ${fe.message}`, requestId),
+        );
     }
     request.log.error({ reqId: requestId, err }, "unexpected error");
     return reply
       .code(500)
-      .send(errorBody("internal_error", 500, "internal error (see the server log)", requestId));
+      .send(errorBody("COBUY_API_INTERNAL_ERROR", 500, "internal error (see the server log)", requestId));
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -185,7 +193,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
       .header("cache-control", "no-store")
       .send(
         errorBody(
-          "route_not_found",
+          "COBUY_API_ROUTE_NOT_FOUND",
           404,
           `no route ${request.method} ${request.url.split("?")[0]} (see /openapi.json)`,
           String(request.id),

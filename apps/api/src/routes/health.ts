@@ -13,9 +13,10 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get("/readyz", { schema: readySchema }, async (_request, reply) => {
     reply.header("cache-control", "no-store");
-    if (ctx.closing) throw new ApiError("shutting_down", 503, "the server is shutting down");
+    if (ctx.closing) throw new ApiError("COBUY_API_SHUTTING_DOWN", 503, "the server is shutting down");
     const runId = await read("the active run", () => ctx.state.activeRunId(true));
-    if (runId === null) throw new ApiError("no_active_run", 503, "no run is active in the database yet");
+    if (runId === null)
+      throw new ApiError("COBUY_API_NO_ACTIVE_RUN", 503, "no run is active in the database yet");
     return { status: "ready", runId };
   });
 }

@@ -31,7 +31,11 @@ export function similarRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { runId, entry } = await productEntry(ctx, id);
       reply.header("etag", runEtag(runId));
       if (entry === null) {
-        throw new ApiError("product_not_found", 404, `product "${id}" is not in the active run ${runId}`);
+        throw new ApiError(
+          "COBUY_API_PRODUCT_NOT_FOUND",
+          404,
+          `product "${id}" is not in the active run ${runId}`,
+        );
       }
       const items = pickSimilar(entry, k, category);
       if (request.query.backfill === "category" && items.length < k) {
@@ -52,7 +56,7 @@ export function similarRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { runId, found, unknown } = await productEntries(ctx, ids);
       if (found.length === 0) {
         throw new ApiError(
-          "product_not_found",
+          "COBUY_API_PRODUCT_NOT_FOUND",
           404,
           `none of the cart's products (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""}) is in the active run ${runId}`,
         );

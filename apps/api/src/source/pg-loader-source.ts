@@ -2,12 +2,13 @@ import {
   activeRun,
   activeRunId,
   type CobuyDb,
+  hasCode,
   type ProductInfo,
+  ping,
   popularInCategory,
   searchProducts,
   similarProducts,
 } from "@cobuy/pg-loader";
-import { sql } from "kysely";
 import type {
   ProductRecord,
   RecommendationSource,
@@ -86,15 +87,14 @@ export function pgLoaderSource(db: CobuyDb): RecommendationSource {
     },
 
     async ping() {
-      await sql`select 1`.execute(db.kysely);
+      await ping(db);
     },
   };
 }
 
 // A database nothing was loaded into yet (no cobuy tables): the same as "no active run".
 function notMigrated(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return code === "42P01" || code === "3F000" || code === "PGL_NOT_MIGRATED";
+  return hasCode(err, "COBUY_PG_NOT_MIGRATED");
 }
 
 // int4 arrives as a number; parse anyway in case a column widens to int8 (pg returns strings).

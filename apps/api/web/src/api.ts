@@ -58,7 +58,7 @@ async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
     } | null;
     throw new ApiFailure(
       res.status,
-      body?.error?.code ?? "http_error",
+      body?.error?.code ?? "COBUY_API_HTTP_ERROR",
       body?.error?.message ?? `HTTP ${res.status}`,
     );
   }

@@ -61,7 +61,8 @@ export function dbTargetFromEnv(
     const parsed = postgresUrl(url, "DATABASE_URL", "postgres://user:password@host:5432/db");
     parsed.password = "";
     return {
-      config: { connectionString: url, poolSize, schema, applicationName: "cobuy" },
+      // What the URL leaves out comes from PG* here: pg-loader itself reads no environment.
+      config: { ...pgEnvDefaults(env), connectionString: url, poolSize, schema, applicationName: "cobuy" },
       label: parsed.toString(),
       kind: "postgres",
       schema,
@@ -78,11 +79,9 @@ export function dbTargetFromEnv(
           : true;
     const port = intEnv(env.PGPORT, "PGPORT", { min: 1 });
     const config: DatabaseConfig = {
+      ...pgEnvDefaults(env),
       host: env.PGHOST,
       port,
-      user: env.PGUSER,
-      password: env.PGPASSWORD,
-      database: env.PGDATABASE,
       ssl,
       poolSize,
       schema,
@@ -98,4 +97,9 @@ export function dbTargetFromEnv(
     schema,
     statementTimeoutMs,
   };
+}
+
+/** The connection fields libpq takes from the environment: PGUSER (else the OS user), PGPASSWORD, PGDATABASE. */
+function pgEnvDefaults(env: Context["env"]): { user?: string; password?: string; database?: string } {
+  return { user: env.PGUSER || env.USER || undefined, password: env.PGPASSWORD, database: env.PGDATABASE };
 }

@@ -18,7 +18,7 @@ export interface Session {
   copyIn(
     table: string,
     columns: readonly string[],
-    source: AsyncIterable<Uint8Array | string>,
+    source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   ): Promise<void>;
 }
 

@@ -1,7 +1,9 @@
-import { type DbInput, withDb } from "../db/open-database.js";
+import { sql } from "kysely";
+import type { Session } from "../db/backend.js";
+import { type DbInput, inSession, withDb } from "../db/open-database.js";
 import { RunNotFoundError } from "../errors.js";
 import { migrate } from "../migrations/migrate.js";
-import { activeRunId, setActive } from "./load-run.js";
+import { activeRunId } from "../query/queries.js";
 import { lockSchema } from "./lock.js";
 
 /**
@@ -26,9 +28,21 @@ export async function activateRun(
         .executeTakeFirst();
       if (run === undefined) throw new RunNotFoundError(runId);
       if (run.status !== "loaded") throw new RunNotFoundError(runId, "was pruned; load it again first");
-      const previous = await activeRunId(session);
-      await setActive(session, run.key);
+      const previous = await activeRunId(inSession(db, session));
+      await setActive({ session, key: run.key });
       return { runId, previousActiveRunId: previous };
     });
   });
+}
+
+/** Points active_run at run `key` (inside the caller's transaction, which holds the schema lock). */
+export async function setActive(options: { session: Session; key: number }): Promise<void> {
+  const { session, key } = options;
+  await session.kysely
+    .insertInto("active_run")
+    .values({ run_key: key, activated_at: sql<string>`now()` })
+    .onConflict((oc) =>
+      oc.column("singleton").doUpdateSet({ run_key: key, activated_at: sql<string>`now()` }),
+    )
+    .execute();
 }

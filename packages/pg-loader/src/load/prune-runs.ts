@@ -1,8 +1,8 @@
-import { quoteIdent } from "../db/backend.js";
 import { type DbInput, withDb } from "../db/open-database.js";
 import { ConfigError } from "../errors.js";
 import { migrate } from "../migrations/migrate.js";
 import { lockSchema } from "./lock.js";
+import { dropPartitions } from "./partitions.js";
 
 /** What `pruneRuns` did. */
 export interface PruneResult {
@@ -40,15 +40,12 @@ export async function pruneRuns(
         .execute();
       const kept: string[] = [];
       const pruned: string[] = [];
-      const s = quoteIdent(db.schema);
       for (const [i, run] of runs.entries()) {
         if (i < keep || run.key === active?.run_key) {
           kept.push(run.id);
           continue;
         }
-        if (!Number.isInteger(run.key)) throw new Error(`unexpected run key ${run.key}`);
-        await session.execute(`DROP TABLE IF EXISTS ${s}.${quoteIdent(`recommendations_r${run.key}`)}`);
-        await session.execute(`DROP TABLE IF EXISTS ${s}.${quoteIdent(`products_r${run.key}`)}`);
+        await dropPartitions({ session, schema: db.schema, key: run.key });
         await session.kysely
           .updateTable("runs")
           .set({ status: "pruned" })

@@ -1,7 +1,8 @@
 import { sql } from "kysely";
+import { fromDriverError } from "../db/driver-errors.js";
 import { type DbInput, withDb } from "../db/open-database.js";
 import type { Json } from "../db/types.js";
-import { ConfigError, NotMigratedError } from "../errors.js";
+import { ConfigError } from "../errors.js";
 import { readStatements, runRead } from "./read-statements.js";
 
 /** A loaded (or pruned) run. */
@@ -177,7 +178,8 @@ export async function activeRun(input: DbInput): Promise<RunInfo | null> {
 
 /**
  * Just the active run's id, or null when none is active: one tiny statement (prepared once per
- * connection on PostgreSQL), cheap enough to call per request.
+ * connection on PostgreSQL), cheap enough to call per request. Loads and activations read the
+ * previous active run with it too, inside their transaction.
  * @example
  * const id = await activeRunId(db); // "2025-01-31_12-00-00"
  */
@@ -185,6 +187,17 @@ export async function activeRunId(input: DbInput): Promise<string | null> {
   return query(input, async (db) => {
     const [r] = await runRead<{ id: string }>(db, readStatements(db.schema).activeRunId, []);
     return r?.id ?? null;
+  });
+}
+
+/**
+ * Checks the database answers (one `SELECT 1`); throws `COBUY_PG_UNAVAILABLE` when it does not.
+ * @example
+ * await ping(db); // a health check
+ */
+export async function ping(input: DbInput): Promise<void> {
+  await query(input, async (db) => {
+    await sql`SELECT 1`.execute(db.kysely);
   });
 }
 
@@ -257,8 +270,7 @@ async function query<T>(input: DbInput, fn: Parameters<typeof withDb<T>>[1]): Pr
     try {
       return await fn(db);
     } catch (err) {
-      if ((err as { code?: string }).code === "42P01") throw new NotMigratedError(db.schema, { cause: err });
-      throw err;
+      throw fromDriverError(err, db.schema);
     }
   });
 }
