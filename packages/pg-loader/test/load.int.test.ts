@@ -330,7 +330,9 @@ for (const kind of PG_BACKEND_KINDS) {
               for await (const chunk of s) {
                 for (let i = 0; i < chunk.length; i += 4096) {
                   if (++n === 5)
-                    throw Object.assign(new Error("sha256 mismatch"), { code: "COBUY_STORE_CHECKSUM_MISMATCH" });
+                    throw Object.assign(new Error("sha256 mismatch"), {
+                      code: "COBUY_STORE_CHECKSUM_MISMATCH",
+                    });
                   yield chunk.subarray(i, i + 4096);
                 }
               }
