@@ -159,5 +159,3 @@ export interface CosinePlanReport {
   /** nnz(C) when C was given or built. */
   readonly nnzC?: number;
 }
-
-

@@ -7,37 +7,9 @@ import {
   cosineTopKSync,
   productSupport,
   rowNorms,
-  type TopKResult,
 } from "../src/index.js";
-import { type DenseRec, denseA, denseC, denseTopK, randomLines, toDense } from "./dense-oracle.js";
-
-function listsOf(top: TopKResult): DenseRec[][] {
-  const out: DenseRec[][] = [];
-  for (let p = 0; p < top.products; p++) {
-    const list: DenseRec[] = [];
-    for (let i = p * top.k; i < p * top.k + top.length[p]!; i++) {
-      list.push({ id: top.ids[i]!, score: top.scores[i]!, support: top.support[i]! });
-    }
-    out.push(list);
-  }
-  return out;
-}
-
-function expectSameLists(actual: DenseRec[][], expected: DenseRec[][], tol = 1e-12): void {
-  expect(actual.length).toBe(expected.length);
-  for (let p = 0; p < expected.length; p++) {
-    const a = actual[p]!;
-    const e = expected[p]!;
-    expect(
-      a.map((x) => x.id),
-      `ids of product ${p}`,
-    ).toEqual(e.map((x) => x.id));
-    for (let i = 0; i < e.length; i++) {
-      expect(Math.abs(a[i]!.score - e[i]!.score), `score ${i} of product ${p}`).toBeLessThanOrEqual(tol);
-      expect(a[i]!.support, `support ${i} of product ${p}`).toBe(e[i]!.support);
-    }
-  }
-}
+import { denseA, denseC, denseTopK, randomLines, toDense } from "./dense-oracle.js";
+import { expectSameLists, listsOf } from "./lists.js";
 
 function checkCsr(m: CsrMatrix): void {
   expect(m.rowPtr.length).toBe(m.rows + 1);

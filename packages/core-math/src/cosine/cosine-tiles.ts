@@ -66,10 +66,19 @@ interface Slot {
 
 /** Bytes of WebAssembly memory the tile kernel needs (to plan before allocating). */
 // O(1)
-export function tileBytes(P: number, inner: number, nnzX: number, k: number, threads: number, orderSide: boolean, nnzA: number): number {
+export function tileBytes(
+  P: number,
+  inner: number,
+  nnzX: number,
+  k: number,
+  threads: number,
+  orderSide: boolean,
+  nnzA: number,
+): number {
   const pad = (inner + 3) & ~3;
   const shared = 13 * P + 12 * nnzX + (orderSide ? 8 * inner * pad + 8 * P + 4 * inner + 12 * nnzA : 0);
-  const perThread = 2 * P + 20 * P * k + 8 * P + (orderSide ? 8 * TILE * pad : 0) + 8 * inner * TILE + 8 * TILE;
+  const perThread =
+    2 * P + 20 * P * k + 8 * P + (orderSide ? 8 * TILE * pad : 0) + 8 * inner * TILE + 8 * TILE;
   return PAGE + shared + threads * perThread + 16 * 32;
 }
 
@@ -84,7 +93,8 @@ export async function cosineTopKTiles(
   const { x, inner } = input;
   const orderSide = input.mode === "order-side";
   const a = input.a;
-  if (orderSide && !a) throw new CoreMathError("COBUY_MATH_BAD_INPUT", "the order-side plan needs the incidence A");
+  if (orderSide && !a)
+    throw new CoreMathError("COBUY_MATH_BAD_INPUT", "the order-side plan needs the incidence A");
   const nnzX = x.colIdx.length;
   // Tile index i holds product perm[i], cheapest rows first: a row pays for every tile right of
   // it, so the products with the most inner entries go last (ties in the lists still go by id).
@@ -92,7 +102,8 @@ export async function cosineTopKTiles(
   let tileEntries = 0;
   for (let t = 0; t < P; t += TILE) {
     let n = 0;
-    for (let i = t; i < Math.min(P, t + TILE); i++) n += Number(x.rowPtr[perm[i]! + 1]) - Number(x.rowPtr[perm[i]!]);
+    for (let i = t; i < Math.min(P, t + TILE); i++)
+      n += Number(x.rowPtr[perm[i]! + 1]) - Number(x.rowPtr[perm[i]!]);
     tileEntries = Math.max(tileEntries, n);
   }
   const nnzA = a ? a.colIdx.length : 0;
@@ -188,9 +199,44 @@ export async function cosineTopKTiles(
     for (let i = 0; i < P; i++) thr[i] = el[i] ? r.minScore : Number.POSITIVE_INFINITY;
   }
   const setupArgs = (s: Slot): number[] => [
-    P, 0, 0, 0, norms, eligible, 0, 0, 0, r.k, s.len, s.ids, s.scores, s.support, r.minScore, 0, 4, 8, s.thr, 1,
+    P,
+    0,
+    0,
+    0,
+    norms,
+    eligible,
+    0,
+    0,
+    0,
+    r.k,
+    s.len,
+    s.ids,
+    s.scores,
+    s.support,
+    r.minScore,
+    0,
+    4,
+    8,
+    s.thr,
+    1,
   ];
-  const tileArgs = (s: Slot): number[] => [inner, xPtr, xIdx, xVal, gram, diag, s.yt, s.ytile, s.accb, permAt, s.gram32 ?? 0, s.tPtr, s.tCol, s.tVal, s.cacc];
+  const tileArgs = (s: Slot): number[] => [
+    inner,
+    xPtr,
+    xIdx,
+    xVal,
+    gram,
+    diag,
+    s.yt,
+    s.ytile,
+    s.accb,
+    permAt,
+    s.gram32 ?? 0,
+    s.tPtr,
+    s.tCol,
+    s.tVal,
+    s.cacc,
+  ];
   const module = kernelModule();
   const main = new wasm.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
   main.setup(...setupArgs(slots[0]!));

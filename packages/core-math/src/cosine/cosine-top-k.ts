@@ -7,7 +7,14 @@ import type { CosinePlanReport, CosineStrategy, CsrMatrix, TopKOptions, TopKResu
 import { cosineRowsJs, createCosineScratch } from "./cosine-js.js";
 import { cosineTopKTiles } from "./cosine-tiles.js";
 import { cosineTopKWasm } from "./cosine-wasm.js";
-import { type ResolvedCosine, type ResolvedLists, resolveCosine, resolveLists, resolveScan, withC } from "./options.js";
+import {
+  type ResolvedCosine,
+  type ResolvedLists,
+  resolveCosine,
+  resolveLists,
+  resolveScan,
+  withC,
+} from "./options.js";
 
 /**
  * Exact cosine top-k over the rows of C with the plain TypeScript kernel, on the calling thread:
@@ -78,8 +85,16 @@ function checkKernel(options: TopKOptions): void {
       `kernel must be "wasm" or "js" (got "${options.kernel}")`,
     );
   }
-  if (options.kernel === "js" && options.plan !== undefined && options.plan !== "auto" && options.plan !== "scatter") {
-    throw new CoreMathError("COBUY_MATH_BAD_OPTION", `plan "${options.plan}" needs kernel "wasm" (kernel "js" only scatters)`);
+  if (
+    options.kernel === "js" &&
+    options.plan !== undefined &&
+    options.plan !== "auto" &&
+    options.plan !== "scatter"
+  ) {
+    throw new CoreMathError(
+      "COBUY_MATH_BAD_OPTION",
+      `plan "${options.plan}" needs kernel "wasm" (kernel "js" only scatters)`,
+    );
   }
 }
 
@@ -108,7 +123,12 @@ export async function cosineTopK(
   const r = resolveCosine(c, support, options);
   const a = options.incidence;
   if (a) checkIncidence(a, r.products);
-  return runPlan(r, { products: r.products, eligible: r.eligible, k: r.k, c, a, at: a && transpose(a) }, options, () => ({ c, seconds: undefined }));
+  return runPlan(
+    r,
+    { products: r.products, eligible: r.eligible, k: r.k, c, a, at: a && transpose(a) },
+    options,
+    () => ({ c, seconds: undefined }),
+  );
 }
 
 const builtC = new WeakMap<CsrMatrix, CsrMatrix>();
@@ -127,7 +147,10 @@ const builtC = new WeakMap<CsrMatrix, CsrMatrix>();
  * ```
  */
 // the chosen plan's cost + O(Σ_o |o|²) for C when it needs C; memory as the plan's
-export async function cosineTopKFromOrders(a: CsrMatrix, options: Omit<TopKOptions, "incidence"> = {}): Promise<TopKResult> {
+export async function cosineTopKFromOrders(
+  a: CsrMatrix,
+  options: Omit<TopKOptions, "incidence"> = {},
+): Promise<TopKResult> {
   checkKernel(options);
   const P = a.cols;
   checkIncidence(a, P);
@@ -143,7 +166,12 @@ export async function cosineTopKFromOrders(a: CsrMatrix, options: Omit<TopKOptio
   if (options.kernel === "js") return cosineTopKSync(getC().c, support, options);
   const r = resolveLists(P, support, options);
   const known = builtC.get(a);
-  return runPlan(r, { products: P, eligible: r.eligible, k: r.k, c: known, a, at: transpose(a) }, options, getC);
+  return runPlan(
+    r,
+    { products: P, eligible: r.eligible, k: r.k, c: known, a, at: transpose(a) },
+    options,
+    getC,
+  );
 }
 
 async function runPlan(
@@ -174,7 +202,12 @@ async function runPlan(
     const tiles = await cosineTopKTiles(
       strategy === "order-side"
         ? { mode: "order-side", inner: input.a!.rows, x: input.at!, a: input.a! }
-        : { mode: "dense", inner: r.products, x: c!, norms: "norms" in r ? (r as ResolvedCosine).norms : rowNorms(c!) },
+        : {
+            mode: "dense",
+            inner: r.products,
+            x: c!,
+            norms: "norms" in r ? (r as ResolvedCosine).norms : rowNorms(c!),
+          },
       r,
       threads,
       options.onProgress,
@@ -209,4 +242,3 @@ async function runPlan(
     plan,
   };
 }
-

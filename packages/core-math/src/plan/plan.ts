@@ -53,12 +53,19 @@ export function checkIncidence(a: CsrMatrix, products: number): void {
     );
   }
   if (Number(a.rowPtr[a.rows]) !== a.colIdx.length || a.colIdx.length > 0xffffffff) {
-    throw new CoreMathError("COBUY_MATH_BAD_INPUT", "incidence is not valid CSR (rowPtr does not end at nnz)");
+    throw new CoreMathError(
+      "COBUY_MATH_BAD_INPUT",
+      "incidence is not valid CSR (rowPtr does not end at nnz)",
+    );
   }
   for (let o = 0; o < a.rows; o++) {
     const end = Number(a.rowPtr[o + 1]);
     for (let i = Number(a.rowPtr[o]); i < end; i++) {
-      if (a.colIdx[i]! >= products || !(a.values[i]! > 0) || (i > Number(a.rowPtr[o]) && a.colIdx[i]! <= a.colIdx[i - 1]!)) {
+      if (
+        a.colIdx[i]! >= products ||
+        !(a.values[i]! > 0) ||
+        (i > Number(a.rowPtr[o]) && a.colIdx[i]! <= a.colIdx[i - 1]!)
+      ) {
         throw new CoreMathError(
           "COBUY_MATH_BAD_INPUT",
           `incidence row ${o}: columns must be ascending, distinct and < ${products}, values positive (build A with buildIncidence)`,
@@ -176,7 +183,14 @@ export function estimatePlans(input: PlanInput): PlanEstimate[] {
       }),
     });
   } else {
-    out.push({ strategy: "order-side", multiplyAdds: Number.NaN, checks, seconds: Number.POSITIVE_INFINITY, bytes: 0, infeasible: "needs A (the incidence option)" });
+    out.push({
+      strategy: "order-side",
+      multiplyAdds: Number.NaN,
+      checks,
+      seconds: Number.POSITIVE_INFINITY,
+      bytes: 0,
+      infeasible: "needs A (the incidence option)",
+    });
   }
   {
     const nnzC = sw.nnzC;
@@ -206,27 +220,48 @@ export function choosePlan(
   input: PlanInput,
   requestedPlan: unknown,
   requestedThreads: number | undefined,
-): { requested: CosinePlanName; estimate: PlanEstimate; estimates: PlanEstimate[]; threads: number; reason: string } {
+): {
+  requested: CosinePlanName;
+  estimate: PlanEstimate;
+  estimates: PlanEstimate[];
+  threads: number;
+  reason: string;
+} {
   const requested = checkPlanName(requestedPlan);
   if (requestedThreads !== undefined && (!Number.isInteger(requestedThreads) || requestedThreads < 1)) {
-    throw new CoreMathError("COBUY_MATH_BAD_OPTION", `threads must be an integer ≥ 1 (got ${requestedThreads})`);
+    throw new CoreMathError(
+      "COBUY_MATH_BAD_OPTION",
+      `threads must be an integer ≥ 1 (got ${requestedThreads})`,
+    );
   }
   const estimates = estimatePlans(input);
   let estimate: PlanEstimate;
   let reason: string;
   if (requested === "auto") {
     const feasible = estimates.filter((e) => !e.infeasible);
-    estimate = feasible.reduce((best, e) => (e.seconds < best.seconds ? e : best), feasible[0] ?? estimates[0]!);
+    estimate = feasible.reduce(
+      (best, e) => (e.seconds < best.seconds ? e : best),
+      feasible[0] ?? estimates[0]!,
+    );
     reason = `cheapest estimate (${estimates.map((e) => `${e.strategy} ${e.infeasible ? "n/a" : `${e.seconds.toFixed(2)} s`}`).join(", ")})`;
   } else {
     estimate = estimates.find((e) => e.strategy === requested)!;
     if (estimate.infeasible) {
-      throw new CoreMathError("COBUY_MATH_BAD_OPTION", `plan "${requested}" cannot run: ${estimate.infeasible}`);
+      throw new CoreMathError(
+        "COBUY_MATH_BAD_OPTION",
+        `plan "${requested}" cannot run: ${estimate.infeasible}`,
+      );
     }
     reason = "requested";
   }
   const threads =
     requestedThreads ??
     Math.max(1, Math.min(availableParallelism(), Math.floor(estimate.seconds / MIN_SECONDS_PER_THREAD)));
-  return { requested, estimate, estimates, threads: Math.max(1, Math.min(threads, input.products || 1)), reason };
+  return {
+    requested,
+    estimate,
+    estimates,
+    threads: Math.max(1, Math.min(threads, input.products || 1)),
+    reason,
+  };
 }
