@@ -11,7 +11,9 @@ import type { CosinePlanName, CsrMatrix, PlanEstimate } from "../types.js";
  */
 export const RATES = {
   scatter: 0.75e9,
-  dense: 2.5e9,
+  /** Tile kernel while its tile (inner × 16 doubles) stays in L2 (≤ 512 KiB), and beyond. */
+  dense: 3e9,
+  denseLarge: 1.2e9,
   check: 0.4e9,
   /** Upper-triangle pair updates of `cooccurrence`, mirror and allocation included. */
   cooccurrence: 0.05e9,
@@ -116,13 +118,27 @@ function scatterWork(input: PlanInput): { work: number; nnzC: number } {
   return { work: (sq * stride) / 2, nnzC: lin * stride };
 }
 
-/** Multiply-adds the tile kernel does for rows with `rowWork[p]` inner entries each. */
-// O(P)
+/**
+ * Multiply-adds the tile kernel does for rows with `rowWork(p)` inner entries each, in its order:
+ * not eligible first, then by cost ascending (cosine-tiles.ts `tileOrder`).
+ */
+// O(P log P)
 function tileWork(P: number, eligible: Uint8Array, rowWork: (p: number) => number): number {
   const tiles = Math.ceil(P / TILE);
+  const cost = new Float64Array(P);
+  let skipped = 0;
+  for (let p = 0; p < P; p++) {
+    if (eligible[p]) cost[p - skipped] = rowWork(p);
+    else skipped++;
+  }
+  const sorted = cost.subarray(0, P - skipped).sort();
   let w = 0;
-  for (let p = 0; p < P; p++) if (eligible[p]) w += rowWork(p) * TILE * (tiles - Math.floor(p / TILE));
+  for (let i = 0; i < sorted.length; i++) w += sorted[i]! * TILE * (tiles - Math.floor((i + skipped) / TILE));
   return w;
+}
+
+function denseRate(inner: number): number {
+  return inner * TILE * 8 <= 512 * 1024 ? RATES.dense : RATES.denseLarge;
 }
 
 /** Estimates of every strategy for these counts (infeasible ones say why). */
@@ -176,7 +192,7 @@ export function estimatePlans(input: PlanInput): PlanEstimate[] {
       strategy: "order-side",
       multiplyAdds: main + fill + sq,
       checks,
-      seconds: (main + fill) / RATES.dense + (2 * sq) / RATES.scatter + checks / RATES.check,
+      seconds: (main + fill) / denseRate(O) + (2 * sq) / RATES.scatter + checks / RATES.check,
       bytes,
       ...(gramBytes > MAX_GRAM_BYTES && {
         infeasible: `G = A Aᵀ would take ${(gramBytes / 2 ** 30).toFixed(1)} GiB (${O} orders)`,
@@ -203,7 +219,7 @@ export function estimatePlans(input: PlanInput): PlanEstimate[] {
       strategy: "dense",
       multiplyAdds: main,
       checks,
-      seconds: main / RATES.dense + (checks + zeroing) / RATES.check + cBuild,
+      seconds: main / denseRate(P) + (checks + zeroing) / RATES.check + cBuild,
       bytes,
       ...(!c && !a && { infeasible: "needs C or A" }),
       ...(bytes > MAX_WASM_BYTES && { infeasible: "does not fit 4 GiB of WebAssembly memory" }),
