@@ -256,39 +256,25 @@ let tCol: usize = 0; // u8[TILE · max|X_q|]: ... their column in the tile ...
 let tVal: usize = 0; // f64[...]: ... and weight, to get C'[p][q] of the whole tile exactly
 let cacc: usize = 0; // f64[TILE]
 
-export function setupTiles(
-  inner_: i32,
-  xPtr_: usize,
-  xIdx_: usize,
-  xVal_: usize,
-  gram_: usize,
-  diag_: usize,
-  yt_: usize,
-  ytile_: usize,
-  accb_: usize,
-  perm_: usize,
-  gram32_: usize,
-  tPtr_: usize,
-  tCol_: usize,
-  tVal_: usize,
-  cacc_: usize,
-): void {
-  perm = perm_;
-  gram32 = gram32_;
-  tPtr = tPtr_;
-  tCol = tCol_;
-  tVal = tVal_;
-  cacc = cacc_;
-  inner = inner_;
-  innerPad = (inner_ + 3) & ~3;
-  xPtr = xPtr_;
-  xIdx = xIdx_;
-  xVal = xVal_;
-  gram = gram_;
-  diag = diag_;
-  yt = yt_;
-  ytile = ytile_;
-  accb = accb_;
+// The tile kernel's addresses, read from a block of 15 u32 the host writes (see cosine-tiles.ts):
+// inner, xPtr, xIdx, xVal, gram, diag, yt, ytile, accb, perm, gram32, tPtr, tCol, tVal, cacc.
+export function setupTiles(block: usize): void {
+  inner = load<i32>(block);
+  innerPad = (inner + 3) & ~3;
+  xPtr = load<u32>(block, 4);
+  xIdx = load<u32>(block, 8);
+  xVal = load<u32>(block, 12);
+  gram = load<u32>(block, 16);
+  diag = load<u32>(block, 20);
+  yt = load<u32>(block, 24);
+  ytile = load<u32>(block, 28);
+  accb = load<u32>(block, 32);
+  perm = load<u32>(block, 36);
+  gram32 = load<u32>(block, 40);
+  tPtr = load<u32>(block, 44);
+  tCol = load<u32>(block, 48);
+  tVal = load<u32>(block, 52);
+  cacc = load<u32>(block, 56);
 }
 
 /** Number of tiles of TILE columns over P products. */

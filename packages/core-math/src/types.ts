@@ -64,8 +64,9 @@ export interface TopKOptions {
    */
   incidence?: CsrMatrix;
   /**
-   * "auto" (default): the cheapest estimate; "scatter", "order-side" (needs `incidence`) or
-   * "dense" force one (tests, benchmarks). Every plan gives the same lists.
+   * "auto": the cheapest estimate (the default with `incidence` and in `cosineTopKFromOrders`;
+   * without `incidence`, `cosineTopK` scatters unless asked); "scatter", "order-side" (needs
+   * `incidence`) or "dense" force one (tests, benchmarks). Every plan gives the same lists.
    */
   plan?: CosinePlanName;
 }

@@ -9,7 +9,7 @@ import {
   rowNorms,
 } from "../src/index.js";
 import { denseA, denseC, denseTopK, randomLines, toDense } from "./dense-oracle.js";
-import { expectSameLists, listsOf } from "./lists.js";
+import { expectSameLists, incidenceOf, listsOf } from "./lists.js";
 
 function checkCsr(m: CsrMatrix): void {
   expect(m.rowPtr.length).toBe(m.rows + 1);
@@ -27,13 +27,7 @@ describe("sparse engine vs dense ml-matrix reference", () => {
   it.each(seeds)("random input, seed %i", async (seed) => {
     const lines = randomLines(seed);
     const binary = seed % 3 === 0;
-    const a = buildIncidence(
-      lines.lineOrder,
-      lines.lineProduct,
-      lines.orders,
-      lines.products,
-      binary ? "binary" : "count",
-    );
+    const a = incidenceOf(lines, binary);
     checkCsr(a);
     const da = denseA(lines, binary);
     expect(toDense(a).to2DArray()).toEqual(da.to2DArray());

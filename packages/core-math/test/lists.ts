@@ -1,6 +1,6 @@
 import { expect } from "vitest";
-import type { TopKResult } from "../src/index.js";
-import type { DenseRec } from "./dense-oracle.js";
+import { buildIncidence, type CsrMatrix, type TopKResult } from "../src/index.js";
+import type { DenseRec, Lines } from "./dense-oracle.js";
 
 /** Each product's list as records, best first. */
 export function listsOf(top: TopKResult): DenseRec[][] {
@@ -32,4 +32,10 @@ export function expectSameLists(actual: DenseRec[][], expected: DenseRec[][], to
       expect(a[i]!.support, `${what} support ${i} of product ${p}`).toBe(e[i]!.support);
     }
   }
+}
+
+/** A of random order lines, count or binary incidence. */
+export function incidenceOf(lines: Lines, binary: boolean): CsrMatrix {
+  const { lineOrder, lineProduct, orders, products } = lines;
+  return buildIncidence(lineOrder, lineProduct, orders, products, binary ? "binary" : "count");
 }

@@ -8,7 +8,7 @@ import {
   productSupport,
 } from "../src/index.js";
 import { denseA, denseC, denseTopK, type Lines, randomLines, rng } from "./dense-oracle.js";
-import { expectSameLists, listsOf } from "./lists.js";
+import { expectSameLists, incidenceOf, listsOf } from "./lists.js";
 
 // Every plan gives the same lists as the dense ml-matrix oracle, on every shape of baskets.
 
@@ -87,13 +87,7 @@ describe("every plan agrees with the dense oracle", () => {
   it.each(cases)("%s, seed %i", async (shape, seed) => {
     const lines = shapeLines(shape, seed);
     const binary = seed % 4 === 0;
-    const a = buildIncidence(
-      lines.lineOrder,
-      lines.lineProduct,
-      lines.orders,
-      lines.products,
-      binary ? "binary" : "count",
-    );
+    const a = incidenceOf(lines, binary);
     const c = cooccurrence(a);
     const support = productSupport(a);
     // k > P on some seeds; minSupport and minScore on others.

@@ -2,7 +2,7 @@ import { CoreMathError } from "../errors.js";
 import { createTopKLists, offerTopK } from "../top-k/top-k-lists.js";
 import type { CsrMatrix, TopKLists, TopKOptions } from "../types.js";
 import { type WasmMemory, wasm } from "../wasm/webassembly.js";
-import { kernelModule } from "./cosine-wasm.js";
+import { kernelModule, kernelSetupArgs } from "./cosine-wasm.js";
 import type { ResolvedLists } from "./options.js";
 import { runPool } from "./pool.js";
 
@@ -37,7 +37,7 @@ export interface TileRun extends TopKLists {
 
 interface KernelExports {
   setup(...args: number[]): void;
-  setupTiles(...args: number[]): void;
+  setupTiles(block: number): void;
   tileCount(): number;
   tileRange(from: number, to: number): number;
   buildGram(aPtr: number, aIdx: number, aVal: number, n2: number, from: number, to: number): number;
@@ -62,24 +62,8 @@ interface Slot {
   tVal: number;
   cacc: number;
   gram32?: number;
-}
-
-/** Bytes of WebAssembly memory the tile kernel needs (to plan before allocating). */
-// O(1)
-export function tileBytes(
-  P: number,
-  inner: number,
-  nnzX: number,
-  k: number,
-  threads: number,
-  orderSide: boolean,
-  nnzA: number,
-): number {
-  const pad = (inner + 3) & ~3;
-  const shared = 13 * P + 12 * nnzX + (orderSide ? 8 * inner * pad + 8 * P + 4 * inner + 12 * nnzA : 0);
-  const perThread =
-    2 * P + 20 * P * k + 8 * P + (orderSide ? 8 * TILE * pad : 0) + 8 * inner * TILE + 8 * TILE;
-  return PAGE + shared + threads * perThread + 16 * 32;
+  /** The 15 addresses setupTiles reads. */
+  block: number;
 }
 
 // O(nnz(X) + nnz(A) + threads · P · k) bytes copied/reserved, + inner² for G
@@ -141,6 +125,7 @@ export async function cosineTopKTiles(
       tCol: orderSide ? take(tileEntries) : 0,
       tVal: orderSide ? take(8 * tileEntries) : 0,
       cacc: take(8 * TILE),
+      block: take(4 * 15),
     });
   }
   if (at > MAX_BYTES || nnzX > 0xffffffff) {
@@ -198,49 +183,25 @@ export async function cosineTopKTiles(
     const thr = new Float64Array(buf, s.thr, P);
     for (let i = 0; i < P; i++) thr[i] = el[i] ? r.minScore : Number.POSITIVE_INFINITY;
   }
-  const setupArgs = (s: Slot): number[] => [
-    P,
-    0,
-    0,
-    0,
-    norms,
-    eligible,
-    0,
-    0,
-    0,
-    r.k,
-    s.len,
-    s.ids,
-    s.scores,
-    s.support,
-    r.minScore,
-    0,
-    4,
-    8,
-    s.thr,
-    1,
-  ];
-  const tileArgs = (s: Slot): number[] => [
-    inner,
-    xPtr,
-    xIdx,
-    xVal,
-    gram,
-    diag,
-    s.yt,
-    s.ytile,
-    s.accb,
-    permAt,
-    s.gram32 ?? 0,
-    s.tPtr,
-    s.tCol,
-    s.tVal,
-    s.cacc,
-  ];
+  const setupArgs = (s: Slot): number[] =>
+    kernelSetupArgs({
+      products: P,
+      norms,
+      eligible,
+      k: r.k,
+      lists: s,
+      minScore: r.minScore,
+    });
+  // setupTiles reads its 15 addresses from the thread's block (order of assembly/kernel.ts).
+  const tileArgs = (s: Slot): number[] => {
+    const fields = [inner, xPtr, xIdx, xVal, gram, diag, s.yt, s.ytile, s.accb, permAt];
+    new Uint32Array(buf, s.block, 15).set([...fields, s.gram32 ?? 0, s.tPtr, s.tCol, s.tVal, s.cacc]);
+    return [s.block];
+  };
   const module = kernelModule();
   const main = new wasm.Instance(module, { env: { memory } }).exports as unknown as KernelExports;
   main.setup(...setupArgs(slots[0]!));
-  main.setupTiles(...tileArgs(slots[0]!));
+  main.setupTiles(tileArgs(slots[0]!)[0]!);
   let gramMultiplyAdds = 0;
   let gramSeconds = 0;
   let exactGram32 = false;
@@ -258,7 +219,7 @@ export async function cosineTopKTiles(
   if (exactGram32) {
     // Float32 G from now on (the workers set up with the same arguments).
     for (const s of slots) s.gram32 = gram32;
-    main.setupTiles(...tileArgs(slots[0]!));
+    main.setupTiles(tileArgs(slots[0]!)[0]!);
   }
   const lists = (s: Slot): TopKLists => ({
     products: P,

@@ -123,6 +123,8 @@ export async function cosineTopK(
   const r = resolveCosine(c, support, options);
   const a = options.incidence;
   if (a) checkIncidence(a, r.products);
+  // Without A the default stays today's scatter (same multiply-adds); "auto" must be asked for.
+  if (!a && options.plan === undefined) options = { ...options, plan: "scatter" };
   return runPlan(
     r,
     { products: r.products, eligible: r.eligible, k: r.k, c, a, at: a && transpose(a) },

@@ -119,27 +119,70 @@ function fitsFloat32(values: Float64Array): boolean {
 }
 
 function setupArgs(l: Layout, s: ThreadSlots, r: ResolvedCosine): number[] {
+  return kernelSetupArgs({
+    products: r.products,
+    rowPtr: l.rowPtr,
+    colIdx: l.colIdx,
+    values: l.values,
+    norms: l.norms,
+    eligible: l.eligible,
+    acc: s.acc,
+    touched: s.touched,
+    cursor: s.cursor,
+    k: r.k,
+    lists: s,
+    minScore: r.minScore,
+    scan: r.scan,
+    touchedRatio: r.touchedRatio,
+    valueBytes: l.valueBytes,
+    quickReject: r.quickReject === false ? 0 : 1,
+  });
+}
+
+/** Arguments of the kernel's `setup`, by name (0 for what a kernel does not use). */
+export interface KernelSetup {
+  products: number;
+  rowPtr?: number;
+  colIdx?: number;
+  values?: number;
+  norms: number;
+  eligible: number;
+  acc?: number;
+  touched?: number;
+  cursor?: number;
+  k: number;
+  /** The thread's lists and thresholds. */
+  lists: { len: number; ids: number; scores: number; support: number; thr: number };
+  minScore: number;
+  scan?: number;
+  touchedRatio?: number;
+  valueBytes?: number;
+  quickReject?: number;
+}
+
+/** `setup`'s positional arguments, in the order of assembly/kernel.ts. */
+export function kernelSetupArgs(a: KernelSetup): number[] {
   return [
-    r.products,
-    l.rowPtr,
-    l.colIdx,
-    l.values,
-    l.norms,
-    l.eligible,
-    s.acc,
-    s.touched,
-    s.cursor,
-    r.k,
-    s.len,
-    s.ids,
-    s.scores,
-    s.support,
-    r.minScore,
-    r.scan,
-    r.touchedRatio,
-    l.valueBytes,
-    s.thr,
-    r.quickReject === false ? 0 : 1,
+    a.products,
+    a.rowPtr ?? 0,
+    a.colIdx ?? 0,
+    a.values ?? 0,
+    a.norms,
+    a.eligible,
+    a.acc ?? 0,
+    a.touched ?? 0,
+    a.cursor ?? 0,
+    a.k,
+    a.lists.len,
+    a.lists.ids,
+    a.lists.scores,
+    a.lists.support,
+    a.minScore,
+    a.scan ?? 0,
+    a.touchedRatio ?? 4,
+    a.valueBytes ?? 8,
+    a.lists.thr,
+    a.quickReject ?? 1,
   ];
 }
 
