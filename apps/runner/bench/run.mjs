@@ -57,6 +57,11 @@ function realCases(name, evaluateRatio) {
 
 /** Cases of issue 10: data, command, reference and target (ratio = reference seconds / cobuy seconds). */
 const CASES = {
+  S: {
+    data: gen("--orders", "20000", "--products", "2000", "--categories", "20", "--seed", "2"),
+    command: BUILD,
+    reference: "baseline",
+  },
   M: {
     data: gen("--orders", "250000", "--products", "20000", "--categories", "40", "--seed", "3"),
     command: BUILD,
