@@ -33,7 +33,7 @@ export interface PlanInput {
 }
 
 /** Largest G = A Aᵀ (orders²) the order-side plan may allocate. */
-export const MAX_GRAM_BYTES = 2 ** 31;
+export const MAX_GRAM_BYTES = 2 ** 30;
 const MAX_WASM_BYTES = 2 ** 32;
 
 function checkPlanName(plan: unknown): CosinePlanName {
@@ -186,8 +186,8 @@ export function estimatePlans(input: PlanInput): PlanEstimate[] {
     }
     const main = tileWork(P, eligible, (p) => Number(at.rowPtr[p + 1]) - Number(at.rowPtr[p]));
     const fill = nnzA * pad;
-    const gramBytes = 8 * O * pad;
-    const bytes = gramBytes + 16 * nnzA + 8 * TILE * pad * 2 + lists;
+    const gramBytes = 8 * O * pad; // Float64 G (the Float32 copy adds half of it)
+    const bytes = 1.5 * gramBytes + 16 * nnzA + 8 * TILE * pad * 2 + lists;
     out.push({
       strategy: "order-side",
       multiplyAdds: main + fill + sq,
