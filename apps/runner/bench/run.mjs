@@ -1,14 +1,24 @@
 #!/usr/bin/env node
-// Whole-process benchmark of `cobuy build` (run by `pnpm bench` → `turbo run bench`).
+// Whole-process benchmark of cobuy against references timed in the same run (`pnpm bench` →
+// `turbo run bench`, after a build).
 //
-//   node bench/run.mjs [--size S,M] [--size L] [--runs N] [--strict] [-- <extra cobuy build flags>]
+//   node bench/run.mjs [--cases M,wide,...] [--runs N] [--ref-runs N] [--strict] [-- <extra cobuy flags>]
 //
-// Generates the data sets with ../shared/bench/gen-sales.mjs (beside the repo root; COBUY_SHARED_DIR
-// overrides) into bench-results/data/ (cached), runs `cobuy build --json` as a child process N times
-// per size (3 for S/M, 1 for L), and reports medians: whole-process seconds, seconds per stage,
-// rows/s, multiply-adds/s per core, peak RSS, against the targets. Writes bench-results/bench-<ts>.json.
-// Sizes: S and M by default; L only with --size L or COBUY_BENCH_L=1.
-import { execFileSync, spawn } from "node:child_process";
+// Cases (default: M, wide, groceries, instacart; L too with COBUY_BENCH_L=1 or --cases L):
+//   M, wide, L      `cobuy build --k 10` on gen-sales data (../shared/bench/gen-sales.mjs, cached in
+//                   bench-results/data/)
+//   groceries-*,    `cobuy build --k 10` and `cobuy evaluate --similarity auto` on ../shared/data
+//   instacart-*
+// References, run interleaved with cobuy (one cobuy run, one reference run, …) so load changes hit
+// both alike:
+//   scipy      /usr/bin/python3 ../shared/bench/reference/scipy_sparse.py SALES 10 OUT --workers 2 (M)
+//   order-side /usr/bin/python3 ../shared/bench/reference/order_side.py SALES 10 OUT (wide)
+//   baseline   "today's cobuy": the same command with COBUY_BENCH_BASELINE=<another checkout's
+//              apps/runner/dist/cli.js> (every case; the reference of L and the real sets)
+// A reference that cannot run (no python3 with scipy and pandas, no baseline) is reported as
+// skipped, never silently dropped. Every figure: median, spread (min–max), the reference's, the
+// ratio (reference / cobuy), peak RSS; targets from issue 10. Writes bench-results/bench-<ts>.json.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -21,39 +31,94 @@ const SHARED = process.env.COBUY_SHARED_DIR
   ? path.resolve(process.env.COBUY_SHARED_DIR)
   : path.resolve(ROOT, "../shared");
 const RESULTS = path.join(ROOT, "bench-results");
+const PYTHON = process.env.COBUY_BENCH_PYTHON ?? "/usr/bin/python3";
+const BASELINE = process.env.COBUY_BENCH_BASELINE
+  ? path.resolve(process.env.COBUY_BENCH_BASELINE)
+  : undefined;
 const MB = 1024 * 1024;
 
-/** The sizes of issue 2: generator arguments, runs, targets (whole-process seconds, peak RSS). */
-const SIZES = {
+const gen = (...args) => ({ gen: args });
+const real = (name) => ({ file: path.join(SHARED, "data", name, "transactions.csv") });
+const BUILD = ["build", "--k", "10"];
+const EVALUATE = ["evaluate", "--similarity", "auto"];
+
+function realCases(name, evaluateRatio) {
+  const data = real(name);
+  return {
+    [`${name}-build`]: { data, command: BUILD, reference: "baseline" },
+    [`${name}-evaluate`]: {
+      data,
+      command: EVALUATE,
+      reference: "baseline",
+      target: { ratio: evaluateRatio },
+    },
+  };
+}
+
+/** Cases of issue 10: data, command, reference and target (ratio = reference seconds / cobuy seconds). */
+const CASES = {
   S: {
-    gen: ["--orders", "20000", "--products", "2000", "--categories", "20", "--seed", "2"],
-    runs: 3,
-    maxSeconds: 1.5,
-    strictlyBelow: true,
+    data: gen("--orders", "20000", "--products", "2000", "--categories", "20", "--seed", "2"),
+    command: BUILD,
+    reference: "baseline",
   },
   M: {
-    gen: ["--orders", "250000", "--products", "20000", "--categories", "40", "--seed", "3"],
-    runs: 3,
-    maxSeconds: 8,
-    maxRssMB: 400,
+    data: gen("--orders", "250000", "--products", "20000", "--categories", "40", "--seed", "3"),
+    command: BUILD,
+    reference: "scipy",
+    target: { ratio: 8, maxRssMB: 300 },
+  },
+  wide: {
+    data: gen(
+      ..."--orders 2500 --products 20000 --categories 40 --mean-basket 150 --max-basket 1500 --seed 7".split(
+        " ",
+      ),
+    ),
+    command: BUILD,
+    reference: "order-side",
+    target: { ratio: 10, maxRssMB: 1536 },
   },
   L: {
-    gen: ["--orders", "2500000", "--products", "100000", "--categories", "50", "--seed", "4"],
-    runs: 1,
-    maxSeconds: 135,
-    maxRssMB: 3072,
+    data: gen("--orders", "2500000", "--products", "100000", "--categories", "50", "--seed", "4"),
+    command: BUILD,
+    reference: "baseline",
+    target: { ratio: 1.9, maxRssMB: 1536 },
   },
+  // The real sets: build and evaluate; evaluate's targets are ratios to today's cobuy.
+  ...realCases("groceries", 1),
+  ...realCases("instacart", 4),
 };
+const DEFAULT_CASES = [
+  "M",
+  "wide",
+  "groceries-build",
+  "groceries-evaluate",
+  "instacart-build",
+  "instacart-evaluate",
+];
 
-const HELP = `usage: node bench/run.mjs [--size S,M,L] [--runs N] [--strict] [-- extra cobuy build flags]
-  --size LIST   sizes to run (repeatable or comma-separated; default S,M, plus L when COBUY_BENCH_L=1)
-  --runs N      runs per size (default 3 for S/M, 1 for L)
-  --strict      exit 1 when a target is missed
-environment: COBUY_SHARED_DIR (default ../shared beside the repo root), COBUY_BENCH_L=1`;
+const HELP = `usage: node bench/run.mjs [--cases LIST] [--runs N] [--ref-runs N] [--strict] [-- extra cobuy flags]
+  --cases LIST  comma-separated, from ${Object.keys(CASES).join(", ")}
+                (default ${DEFAULT_CASES.join(",")}, plus L when COBUY_BENCH_L=1)
+  --runs N      cobuy runs per case (default 3)
+  --ref-runs N  runs of each reference per case (default: --runs)
+  --strict      exit 1 when a target is missed or its reference could not run
+environment: COBUY_BENCH_BASELINE=<path to another checkout's apps/runner/dist/cli.js> ("today's cobuy"),
+  COBUY_BENCH_L=1, COBUY_SHARED_DIR (default ../shared beside the repo root), COBUY_BENCH_PYTHON (default /usr/bin/python3)`;
+
+function fatal(msg, code = 1) {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(code);
+}
 
 function parse(argv) {
-  const o = { sizes: [], runs: undefined, strict: false, extra: [] };
-  if (argv[0] === "--") argv = argv.slice(1); // `pnpm bench -- --size S` passes the separator through
+  const o = { cases: [], runs: 3, refRuns: undefined, strict: false, extra: [] };
+  if (argv[0] === "--") argv = argv.slice(1); // `pnpm bench -- --cases M` passes the separator through
+  const count = (v, name) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) fatal(`${name} must be a positive integer`, 2);
+    return n;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") {
@@ -63,39 +128,33 @@ function parse(argv) {
     if (a === "-h" || a === "--help") {
       console.log(HELP);
       process.exit(0);
-    } else if (a === "--size" || a.startsWith("--size=")) {
-      const v = a.includes("=") ? a.slice(7) : argv[++i];
-      for (const s of String(v ?? "").split(",")) {
-        const u = s.trim().toUpperCase();
-        if (!(u in SIZES)) fatal(`unknown size "${s}" (S, M or L)`, 2);
-        if (!o.sizes.includes(u)) o.sizes.push(u);
+    } else if (a === "--cases" || a === "--size") {
+      for (const s of String(argv[++i] ?? "").split(",")) {
+        const name = Object.keys(CASES).find((c) => c.toLowerCase() === s.trim().toLowerCase());
+        if (!name) fatal(`unknown case "${s}" (${Object.keys(CASES).join(", ")})`, 2);
+        if (!o.cases.includes(name)) o.cases.push(name);
       }
-    } else if (a === "--runs") {
-      o.runs = Number(argv[++i]);
-      if (!Number.isInteger(o.runs) || o.runs < 1) fatal("--runs must be a positive integer", 2);
-    } else if (a === "--strict") o.strict = true;
+    } else if (a === "--runs") o.runs = count(argv[++i], "--runs");
+    else if (a === "--ref-runs") o.refRuns = count(argv[++i], "--ref-runs");
+    else if (a === "--strict") o.strict = true;
     else fatal(`unknown option ${a}\n${HELP}`, 2);
   }
-  if (o.sizes.length === 0) o.sizes = process.env.COBUY_BENCH_L === "1" ? ["S", "M", "L"] : ["S", "M"];
+  if (o.cases.length === 0) o.cases = [...DEFAULT_CASES, ...(process.env.COBUY_BENCH_L === "1" ? ["L"] : [])];
+  o.refRuns ??= o.runs;
   return o;
 }
 
-function fatal(msg, code = 1) {
-  process.stderr.write(`bench: ${msg}\n`);
-  process.exit(code);
-}
-
 /** Runs a child to completion; resolves {code, stdout, stderr, seconds, vmHwmBytes}. */
-function run(cmd, args, opts = {}) {
+function run(cmd, args) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...opts });
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let vmHwm = 0;
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
-    // Fallback peak RSS: poll /proc/<pid>/status (VmHWM) while the child runs (Linux only).
+    // Peak RSS of the child itself: /proc/<pid>/status VmHWM while it runs (Linux).
     const poll = setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
@@ -108,121 +167,195 @@ function run(cmd, args, opts = {}) {
     });
     child.on("close", (code) => {
       clearInterval(poll);
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      resolve({ code, stdout, stderr, seconds, vmHwmBytes: vmHwm });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+        vmHwmBytes: vmHwm,
+      });
     });
   });
 }
 
-async function dataset(size) {
-  const gen = path.join(SHARED, "bench/gen-sales.mjs");
-  if (!existsSync(gen)) fatal(`generator not found: ${gen} (set COBUY_SHARED_DIR to the shared folder)`);
+async function dataset(name, data) {
+  if (data.file) {
+    if (!existsSync(data.file)) fatal(`${name}: ${data.file} not found (set COBUY_SHARED_DIR)`);
+    return data.file;
+  }
+  const script = path.join(SHARED, "bench/gen-sales.mjs");
+  if (!existsSync(script))
+    fatal(`generator not found: ${script} (set COBUY_SHARED_DIR to the shared folder)`);
   const dir = path.join(RESULTS, "data");
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `sales-${size}-${SIZES[size].gen.filter((_, i) => i % 2 === 1).join("-")}.csv`);
+  const file = path.join(dir, `sales-${name}-${data.gen.filter((_, i) => i % 2 === 1).join("-")}.csv`);
   if (existsSync(file)) return file;
-  process.stderr.write(`bench: generating ${size} data → ${path.relative(ROOT, file)}\n`);
-  const tmp = `${file}.tmp`;
-  const r = await run(process.execPath, [gen, ...SIZES[size].gen, "--out", tmp]);
+  process.stderr.write(`bench: generating ${name} data → ${path.relative(ROOT, file)}\n`);
+  const r = await run(process.execPath, [script, ...data.gen, "--out", `${file}.tmp`]);
   if (r.code !== 0) fatal(`gen-sales.mjs failed (${r.code}): ${r.stderr.trim()}`);
-  renameSync(tmp, file);
+  renameSync(`${file}.tmp`, file);
   return file;
 }
 
+/** Why a reference cannot run here, or undefined. */
+function unavailable(reference) {
+  if (reference === "baseline") {
+    if (!BASELINE)
+      return "COBUY_BENCH_BASELINE is not set (path to another checkout's apps/runner/dist/cli.js)";
+    if (!existsSync(BASELINE)) return `COBUY_BENCH_BASELINE=${BASELINE} does not exist`;
+    return undefined;
+  }
+  const probe = spawnSync(PYTHON, ["-c", "import scipy, pandas"], { encoding: "utf8" });
+  if (probe.error || probe.status !== 0) return `${PYTHON} with scipy and pandas is not available`;
+  return undefined;
+}
+
+/** The argv of one run of `who` ("cobuy", "baseline", "scipy", "order-side") on a case. */
+function commandOf(who, kase, input, out, extra) {
+  if (who === "scipy" || who === "order-side") {
+    const script = path.join(
+      SHARED,
+      "bench/reference",
+      who === "scipy" ? "scipy_sparse.py" : "order_side.py",
+    );
+    const args = [script, input, "10", path.join(out, `${who}.json`), "--quiet"];
+    return [PYTHON, who === "scipy" ? [...args, "--workers", "2"] : args];
+  }
+  const cli = who === "baseline" ? BASELINE : CLI;
+  const args = [cli, ...kase.command, "--input", input, "--out", path.join(out, who), "--json"];
+  return [process.execPath, who === "cobuy" ? [...args, ...extra] : args];
+}
+
+/** One run: seconds, peak RSS and, for cobuy, its JSON summary. */
+async function once(who, name, kase, input, extra) {
+  const out = path.join(RESULTS, "out", name);
+  mkdirSync(out, { recursive: true });
+  const [cmd, args] = commandOf(who, kase, input, out, extra);
+  const r = await run(cmd, args);
+  if (r.code !== 0)
+    fatal(`${name}: ${who} failed (exit ${r.code}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+  let summary;
+  if (who === "cobuy" || who === "baseline") {
+    try {
+      summary = JSON.parse(r.stdout);
+    } catch {
+      fatal(`${name}: ${who} printed no JSON summary: ${r.stderr.trim().split("\n").pop()}`);
+    }
+    if (summary.ok === false) fatal(`${name}: ${who} failed: ${summary.error?.message}`);
+  }
+  // The Python references print peak_rss_mb= (and the forked workers' worker_peak_rss_mb=).
+  const py = /peak_rss_mb=(\d+)/.exec(r.stdout);
+  const peak = summary?.peakRssBytes ?? (py ? Number(py[1]) * MB : r.vmHwmBytes);
+  return { seconds: r.seconds, peakRssBytes: Math.max(peak, r.vmHwmBytes), summary };
+}
+
 const median = (xs) => {
-  const s = xs.filter((x) => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return undefined;
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-
-async function benchSize(size, runs, extra) {
-  const input = await dataset(size);
-  const out = path.join(RESULTS, "out", size);
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const args = [CLI, "build", "--input", input, "--k", "5", "--out", out, "--json", ...extra];
-    const r = await run(process.execPath, args);
-    let summary;
-    try {
-      summary = JSON.parse(r.stdout);
-    } catch {
-      fatal(`${size} run ${i + 1}: no JSON summary (exit ${r.code}): ${r.stderr.trim().split("\n").pop()}`);
-    }
-    if (r.code !== 0 || !summary.ok)
-      fatal(`${size} run ${i + 1} failed: ${summary.error?.message ?? r.stderr}`);
-    const peak = summary.peakRssBytes ?? r.vmHwmBytes;
-    samples.push({ seconds: r.seconds, peakRssBytes: peak, summary });
-    process.stderr.write(
-      `bench: ${size} run ${i + 1}/${runs}: ${r.seconds.toFixed(2)} s, ${(peak / MB).toFixed(0)} MB\n`,
-    );
-  }
-  const first = samples[0].summary;
-  const stageNames = Object.keys(first.stages ?? {});
-  const stages = Object.fromEntries(
-    stageNames.map((n) => [n, median(samples.map((s) => s.summary.stages?.[n]))]),
-  );
-  const seconds = median(samples.map((s) => s.seconds));
-  const peakRssBytes = median(samples.map((s) => s.peakRssBytes));
-  const threads = first.threads ?? os.availableParallelism();
-  const cosineSeconds = stages.topk;
-  const t = SIZES[size];
-  const timeOk = t.strictlyBelow ? seconds < t.maxSeconds : seconds <= t.maxSeconds;
-  const rssOk = t.maxRssMB === undefined || peakRssBytes <= t.maxRssMB * MB;
+const stats = (samples) => {
+  const sec = samples.map((s) => s.seconds);
   return {
-    size,
-    generator: t.gen,
-    runs,
+    runs: samples.length,
+    seconds: median(sec),
+    min: Math.min(...sec),
+    max: Math.max(...sec),
+    secondsAll: sec,
+    peakRssBytes: median(samples.map((s) => s.peakRssBytes)),
+  };
+};
+
+async function benchCase(name, o) {
+  const kase = CASES[name];
+  const input = await dataset(name, kase.data);
+  const refs = [...new Set([kase.reference, "baseline"])];
+  const skipped = Object.fromEntries(refs.map((r) => [r, unavailable(r)]).filter(([, why]) => why));
+  for (const [r, why] of Object.entries(skipped))
+    process.stderr.write(`bench: ${name}: reference ${r} skipped: ${why}\n`);
+  const samples = { cobuy: [] };
+  for (const r of refs) if (!skipped[r]) samples[r] = [];
+  const rounds = Math.max(o.runs, o.refRuns);
+  for (let i = 0; i < rounds; i++) {
+    for (const who of Object.keys(samples)) {
+      if (i >= (who === "cobuy" ? o.runs : o.refRuns)) continue;
+      const s = await once(who, name, kase, input, o.extra);
+      samples[who].push(s);
+      process.stderr.write(
+        `bench: ${name} ${who} ${i + 1}: ${s.seconds.toFixed(2)} s, ${(s.peakRssBytes / MB).toFixed(0)} MB\n`,
+      );
+    }
+  }
+  const cobuy = stats(samples.cobuy);
+  const first = samples.cobuy[0].summary;
+  const references = Object.fromEntries(
+    refs.map((r) => {
+      if (skipped[r]) return [r, { skipped: skipped[r] }];
+      const st = stats(samples[r]);
+      return [r, { ...st, ratio: st.seconds / cobuy.seconds }];
+    }),
+  );
+  const t = kase.target;
+  const main = references[kase.reference];
+  let pass;
+  if (t) {
+    const ratioOk = main.ratio === undefined ? undefined : main.ratio >= t.ratio;
+    const rssOk = t.maxRssMB === undefined || cobuy.peakRssBytes <= t.maxRssMB * MB;
+    pass = ratioOk === undefined ? (rssOk ? "no reference" : false) : ratioOk && rssOk;
+  }
+  return {
+    case: name,
+    command: kase.command.join(" "),
+    input: path.relative(ROOT, input),
     counts: first.counts,
-    threads,
-    seconds,
-    secondsAll: samples.map((s) => s.seconds),
-    stages,
-    rowsPerSecond: first.counts.rows / seconds,
-    multiplyAdds: first.multiplyAdds,
-    multiplyAddsPerSecondPerCore: cosineSeconds ? first.multiplyAdds / cosineSeconds / threads : undefined,
-    peakRssBytes,
-    validation: first.validation,
-    target: { maxSeconds: t.maxSeconds, strictlyBelow: !!t.strictlyBelow, maxRssMB: t.maxRssMB },
-    pass: timeOk && rssOk,
+    stages: first.stages,
+    plan: first.plan ?? first.stats?.plan,
+    cobuy,
+    reference: kase.reference,
+    references,
+    target: t,
+    pass,
   };
 }
 
+const fmtS = (s) =>
+  s === undefined ? "–" : `${s.seconds.toFixed(2)} s (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
 function table(results) {
-  const fmt = (x, d = 2) => (x === undefined ? "–" : x.toFixed(d));
   const header = [
-    "size",
-    "rows",
-    "products",
-    "seconds",
-    "target",
-    "rows/s",
-    "madd/s/core",
+    "case",
+    "command",
+    "cobuy median (min–max)",
     "peak MB",
-    "stages (median s)",
+    "reference",
+    "ref median (min–max)",
+    "ratio",
+    "vs today's cobuy",
+    "target",
     "",
   ];
-  const rows = results.map((r) => [
-    r.size,
-    r.counts.rows.toLocaleString("en-US"),
-    r.counts.products.toLocaleString("en-US"),
-    fmt(r.seconds),
-    `${r.target.strictlyBelow ? "<" : "≤"} ${r.target.maxSeconds} s${r.target.maxRssMB ? `, ≤ ${r.target.maxRssMB} MB` : ""}`,
-    `${(r.rowsPerSecond / 1e6).toFixed(2)} M`,
-    r.multiplyAddsPerSecondPerCore === undefined
-      ? "–"
-      : `${(r.multiplyAddsPerSecondPerCore / 1e9).toFixed(2)} G`,
-    fmt(r.peakRssBytes / MB, 0),
-    Object.entries(r.stages)
-      .map(([n, s]) => `${n} ${fmt(s)}`)
-      .join(", "),
-    r.pass ? "ok" : "MISSED",
-  ]);
+  const rows = results.map((r) => {
+    const ref = r.references[r.reference];
+    const base = r.references.baseline;
+    const t = r.target;
+    return [
+      r.case,
+      r.command,
+      fmtS(r.cobuy),
+      (r.cobuy.peakRssBytes / MB).toFixed(0),
+      r.reference,
+      ref.skipped ? `skipped: ${ref.skipped}` : `${fmtS(ref)}, ${(ref.peakRssBytes / MB).toFixed(0)} MB`,
+      ref.ratio === undefined ? "–" : `${ref.ratio.toFixed(2)}×`,
+      base.skipped ? "–" : `${base.ratio.toFixed(2)}× (${fmtS(base)})`,
+      t ? `≥ ${t.ratio}×${t.maxRssMB ? `, ≤ ${t.maxRssMB} MB` : ""}` : "–",
+      r.pass === undefined ? "" : r.pass === true ? "ok" : r.pass === false ? "MISSED" : r.pass,
+    ];
+  });
   const all = [header, ...rows];
-  const w = header.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)));
+  const w = header.map((_, i) => Math.max(...all.map((row) => String(row[i]).length)));
   return all
-    .map((r) =>
-      r
+    .map((row) =>
+      row
         .map((c, i) => String(c).padEnd(w[i]))
         .join("  ")
         .trimEnd(),
@@ -234,7 +367,7 @@ const opts = parse(process.argv.slice(2));
 if (!existsSync(CLI))
   fatal(`${path.relative(ROOT, CLI)} not built (run pnpm turbo run build --filter @cobuy/runner...)`);
 const results = [];
-for (const size of opts.sizes) results.push(await benchSize(size, opts.runs ?? SIZES[size].runs, opts.extra));
+for (const name of opts.cases) results.push(await benchCase(name, opts));
 console.log(table(results));
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const file = path.join(RESULTS, `bench-${stamp}.json`);
@@ -248,10 +381,11 @@ const machine = {
   cpus: os.availableParallelism(),
   cpuModel: os.cpus()[0]?.model,
   totalMemBytes: os.totalmem(),
+  loadAverage: os.loadavg(),
 };
 writeFileSync(
   file,
-  `${JSON.stringify({ createdAt: new Date().toISOString(), commit, machine, extraArgs: opts.extra, results }, null, 2)}\n`,
+  `${JSON.stringify({ createdAt: new Date().toISOString(), commit, machine, baseline: BASELINE, extraArgs: opts.extra, runs: opts.runs, refRuns: opts.refRuns, results }, null, 2)}\n`,
 );
 console.log(`results: ${path.relative(process.cwd(), file) || file}`);
-if (opts.strict && results.some((r) => !r.pass)) process.exit(1);
+if (opts.strict && results.some((r) => r.pass !== undefined && r.pass !== true)) process.exit(1);

@@ -228,3 +228,348 @@ function rows<T>(from: i32, to: i32): f64 {
   }
   return work;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tile kernel: S = Xᵀ G X one tile of TILE columns at a time, with a WebAssembly SIMD (f64x2)
+// multiply-add micro-kernel. X is "inner × P" given by its columns (xPtr/xIdx/xVal: product p →
+// (inner index, weight), ascending), G is a dense symmetric inner × inner matrix (0: identity).
+//   order-side: X = A (inner = orders), G = A Aᵀ, so S = C'C' with C' = AᵀA; the diagonal d
+//               (diag) gives C·C = S − C'·(d_p + d_q) off the diagonal, C'[p][q] by a merge.
+//   dense:      X = C (inner = products), G = identity, so S = C·C directly.
+// Shares the lists, norms, eligibility and thresholds of `setup` above (same instance).
+
+const TILE: i32 = 16; // columns per tile: 8 v128 accumulators stay in registers
+let inner: i32 = 0;
+let innerPad: i32 = 0; // gram row stride (a multiple of 4, for f64x2 and f32x4)
+let xPtr: usize = 0; // u32[P + 1]
+let xIdx: usize = 0; // u32[nnz(X)]
+let xVal: usize = 0; // f64[nnz(X)]
+let gram: usize = 0; // f64[inner * innerPad], or 0 for the identity
+let diag: usize = 0; // f64[P]: C'[p][p] (order-side), or 0 (dense: no correction)
+let yt: usize = 0; // f64[TILE * innerPad]: columns of G·X of this tile, one per row
+let ytile: usize = 0; // f64[inner * TILE]: the same, transposed (row-major inner × TILE)
+let accb: usize = 0; // f64[TILE]
+let perm: usize = 0; // u32[P]: the product id of tile index i (tiles run over products sorted by cost)
+let gram32: usize = 0; // f32[inner * innerPad]: G as Float32 when every entry is an integer ≤ 2^24, else 0
+let tPtr: usize = 0; // u32[inner + 1]: the tile's columns of X by inner index (order-side) ...
+let tCol: usize = 0; // u8[TILE · max|X_q|]: ... their column in the tile ...
+let tVal: usize = 0; // f64[...]: ... and weight, to get C'[p][q] of the whole tile exactly
+let cacc: usize = 0; // f64[TILE]
+
+// The tile kernel's addresses, read from a block of 15 u32 the host writes (see cosine-tiles.ts):
+// inner, xPtr, xIdx, xVal, gram, diag, yt, ytile, accb, perm, gram32, tPtr, tCol, tVal, cacc.
+export function setupTiles(block: usize): void {
+  inner = load<i32>(block);
+  innerPad = (inner + 3) & ~3;
+  xPtr = load<u32>(block, 4);
+  xIdx = load<u32>(block, 8);
+  xVal = load<u32>(block, 12);
+  gram = load<u32>(block, 16);
+  diag = load<u32>(block, 20);
+  yt = load<u32>(block, 24);
+  ytile = load<u32>(block, 28);
+  accb = load<u32>(block, 32);
+  perm = load<u32>(block, 36);
+  gram32 = load<u32>(block, 40);
+  tPtr = load<u32>(block, 44);
+  tCol = load<u32>(block, 48);
+  tVal = load<u32>(block, 52);
+  cacc = load<u32>(block, 56);
+}
+
+/** Number of tiles of TILE columns over P products. */
+export function tileCount(): i32 {
+  return (P + TILE - 1) / TILE;
+}
+
+// O(Σ_o Σ_{p∈o} |X_p|) multiply-adds, twice: G = X Xᵀ row by row (A as CSR, columns already in
+// tile order), and, while row o is hot, n2[p] += A[o][p] · (G X_p)[o], so n2[p] = (Xᵀ G X)[p][p]
+export function buildGram(aPtr: usize, aIdx: usize, aVal: usize, n2: usize, from: i32, to: i32): f64 {
+  let work: f64 = 0;
+  for (let o = from; o < to; o++) {
+    const row = gram + ((<usize>o * <usize>innerPad) << 3);
+    const s = load<u32>(aPtr + ((<usize>o) << 2));
+    const e = load<u32>(aPtr + ((<usize>o + 1) << 2));
+    for (let b = s; b < e; b++) {
+      const p = load<u32>(aIdx + ((<usize>b) << 2));
+      const w = load<f64>(aVal + ((<usize>b) << 3));
+      const xs = load<u32>(xPtr + ((<usize>p) << 2));
+      const xe = load<u32>(xPtr + ((<usize>p + 1) << 2));
+      for (let c = xs; c < xe; c++) {
+        const a = row + ((<usize>load<u32>(xIdx + ((<usize>c) << 2))) << 3);
+        store<f64>(a, load<f64>(a) + w * load<f64>(xVal + ((<usize>c) << 3)));
+      }
+      work += <f64>(xe - xs);
+    }
+    for (let b = s; b < e; b++) {
+      const p = load<u32>(aIdx + ((<usize>b) << 2));
+      const xs = load<u32>(xPtr + ((<usize>p) << 2));
+      const xe = load<u32>(xPtr + ((<usize>p + 1) << 2));
+      let t: f64 = 0;
+      for (let c = xs; c < xe; c++) {
+        t += load<f64>(xVal + ((<usize>c) << 3)) * load<f64>(row + ((<usize>load<u32>(xIdx + ((<usize>c) << 2))) << 3));
+      }
+      const np = n2 + ((<usize>p) << 3);
+      store<f64>(np, load<f64>(np) + load<f64>(aVal + ((<usize>b) << 3)) * t);
+    }
+  }
+  return work;
+}
+
+// O(inner²): G as Float32 into gram32; 0 when some entry is not an integer ≤ 2^24 (then keep Float64)
+export function packGram(dst: usize): i32 {
+  const n = <usize>inner * <usize>innerPad;
+  for (let i: usize = 0; i < n; i++) {
+    const v = load<f64>(gram + (i << 3));
+    if (!(v <= 16777216)) return 0;
+    store<f32>(dst + (i << 2), <f32>v);
+  }
+  return 1;
+}
+
+// O(P): norms[p] = sqrt(n2[p] − diag[p]²) = |C_p| (C = C' − D), in place
+export function gramNorms(n2: usize): void {
+  for (let p = 0; p < P; p++) {
+    const d = load<f64>(diag + ((<usize>p) << 3));
+    const v = load<f64>(n2 + ((<usize>p) << 3)) - d * d;
+    store<f64>(n2 + ((<usize>p) << 3), v > 0 ? Math.sqrt(v) : 0);
+  }
+}
+
+// O(Σ_{q in tile} |X_q| · inner) SIMD multiply-adds (order-side) or O(inner · TILE) stores (dense)
+function fillTile(q0: i32, q1: i32): f64 {
+  const w = q1 - q0;
+  memory.fill(ytile, 0, (<usize>inner * <usize>TILE) << 3);
+  let work: f64 = 0;
+  if (gram == 0) {
+    for (let q = q0; q < q1; q++) {
+      const xs = load<u32>(xPtr + ((<usize>q) << 2));
+      const xe = load<u32>(xPtr + ((<usize>q + 1) << 2));
+      for (let b = xs; b < xe; b++) {
+        const i = load<u32>(xIdx + ((<usize>b) << 2));
+        store<f64>(ytile + ((<usize>i * <usize>TILE + <usize>(q - q0)) << 3), load<f64>(xVal + ((<usize>b) << 3)));
+      }
+    }
+    return 0;
+  }
+  const rowBytes = (<usize>innerPad) << 3;
+  memory.fill(yt, 0, <usize>w * rowBytes);
+  for (let q = q0; q < q1; q++) {
+    const dst = yt + <usize>(q - q0) * rowBytes;
+    const xs = load<u32>(xPtr + ((<usize>q) << 2));
+    const xe = load<u32>(xPtr + ((<usize>q + 1) << 2));
+    let b = xs;
+    if (gram32 != 0) {
+      // Float32 G (exact integers): half the bytes streamed, the sums stay exact in f64; two rows
+      // of G per pass over the destination row.
+      for (; b + 1 < xe; b += 2) {
+        const s1 = gram32 + ((<usize>load<u32>(xIdx + ((<usize>b) << 2)) * <usize>innerPad) << 2);
+        const s2 = gram32 + ((<usize>load<u32>(xIdx + ((<usize>b + 1) << 2)) * <usize>innerPad) << 2);
+        const v1 = f64x2.splat(load<f64>(xVal + ((<usize>b) << 3)));
+        const v2 = f64x2.splat(load<f64>(xVal + ((<usize>b + 1) << 3)));
+        for (let off: usize = 0; off < <usize>innerPad; off += 4) {
+          const g1 = v128.load(s1 + (off << 2));
+          const g2 = v128.load(s2 + (off << 2));
+          const d = dst + (off << 3);
+          const lo = f64x2.add(
+            f64x2.mul(v1, f64x2.promote_low_f32x4(g1)),
+            f64x2.mul(v2, f64x2.promote_low_f32x4(g2)),
+          );
+          const hi = f64x2.add(
+            f64x2.mul(v1, f64x2.promote_low_f32x4(v128.shuffle<u32>(g1, g1, 2, 3, 0, 1))),
+            f64x2.mul(v2, f64x2.promote_low_f32x4(v128.shuffle<u32>(g2, g2, 2, 3, 0, 1))),
+          );
+          v128.store(d, f64x2.add(v128.load(d), lo));
+          v128.store(d, f64x2.add(v128.load(d, 16), hi), 16);
+        }
+      }
+    }
+    for (; b < xe; b++) {
+      const i = <usize>load<u32>(xIdx + ((<usize>b) << 2));
+      const v = f64x2.splat(load<f64>(xVal + ((<usize>b) << 3)));
+      if (gram32 != 0) {
+        const src = gram32 + ((i * <usize>innerPad) << 2);
+        for (let off: usize = 0; off < <usize>innerPad; off += 4) {
+          const g = v128.load(src + (off << 2));
+          const d = dst + (off << 3);
+          v128.store(d, f64x2.add(v128.load(d), f64x2.mul(v, f64x2.promote_low_f32x4(g))));
+          const hi = f64x2.promote_low_f32x4(v128.shuffle<u32>(g, g, 2, 3, 0, 1));
+          v128.store(d, f64x2.add(v128.load(d, 16), f64x2.mul(v, hi)), 16);
+        }
+      } else {
+        const src = gram + i * rowBytes;
+        for (let off: usize = 0; off < rowBytes; off += 16) {
+          v128.store(dst + off, f64x2.add(v128.load(dst + off), f64x2.mul(v, v128.load(src + off))));
+        }
+      }
+    }
+    work += <f64>(xe - xs) * <f64>innerPad;
+  }
+  // The tile's entries of X grouped by inner index (a counting sort), for C'[p][q0..q1) exactly.
+  memory.fill(tPtr, 0, (<usize>inner + 1) << 2);
+  for (let q = q0; q < q1; q++) {
+    const xe = load<u32>(xPtr + ((<usize>q + 1) << 2));
+    for (let b = load<u32>(xPtr + ((<usize>q) << 2)); b < xe; b++) {
+      const a = tPtr + ((<usize>load<u32>(xIdx + ((<usize>b) << 2)) + 1) << 2);
+      store<u32>(a, load<u32>(a) + 1);
+    }
+  }
+  for (let i = 0; i < inner; i++) {
+    const a = tPtr + ((<usize>i + 1) << 2);
+    store<u32>(a, load<u32>(a) + load<u32>(a - 4));
+  }
+  for (let q = q0; q < q1; q++) {
+    const xe = load<u32>(xPtr + ((<usize>q + 1) << 2));
+    for (let b = load<u32>(xPtr + ((<usize>q) << 2)); b < xe; b++) {
+      const a = tPtr + ((<usize>load<u32>(xIdx + ((<usize>b) << 2))) << 2);
+      const at = load<u32>(a);
+      store<u32>(a, at + 1);
+      store<u8>(tCol + <usize>at, <u8>(q - q0));
+      store<f64>(tVal + ((<usize>at) << 3), load<f64>(xVal + ((<usize>b) << 3)));
+    }
+  }
+  // tPtr[i] now holds the end of inner index i's group (= the start of i + 1's); shift back.
+  for (let i = inner; i > 0; i--) store<u32>(tPtr + ((<usize>i) << 2), load<u32>(tPtr + ((<usize>i - 1) << 2)));
+  store<u32>(tPtr, 0);
+  for (let i = 0; i < inner; i++) {
+    const to = ytile + ((<usize>i * <usize>TILE) << 3);
+    let from = yt + ((<usize>i) << 3);
+    for (let c = 0; c < w; c++) {
+      store<f64>(to + ((<usize>c) << 3), load<f64>(from));
+      from += rowBytes;
+    }
+  }
+  return work;
+}
+
+// O(1) amortised: p and q both accept or reject (p < q, d > 0 exact)
+// @ts-expect-error: decorator
+@inline function offerTilePair(p: u32, q: u32, d: f64, np: f64, nq: f64, c: f64): void {
+  const s = d / (np * nq);
+  if (!(s > minScore)) return;
+  const idP = load<u32>(perm + ((<usize>p) << 2));
+  const idQ = load<u32>(perm + ((<usize>q) << 2));
+  const toP = accepts(p, idQ, s);
+  const toQ = accepts(q, idP, s);
+  if (toP) offer(p, idQ, s, c);
+  if (toQ) offer(q, idP, s, c);
+}
+
+// O(1): the exact pair (p, q) of the tile (d = (C·C)[p][q], c = C[p][q]), offered when it may enter a list
+// @ts-expect-error: decorator
+@inline function checkPair(p: u32, q: u32, d: f64, np: f64, c: f64): void {
+  if (d == 0) return;
+  if (!load<u8>(eligible + <usize>q)) return;
+  const nq = load<f64>(norms + ((<usize>q) << 3));
+  const tq = load<f64>(thr + ((<usize>q) << 3));
+  const tp = load<f64>(thr + ((<usize>p) << 3));
+  if (d < (tq < tp ? tq : tp) * (np * nq) * SAFE) return;
+  offerTilePair(p, q, d, np, nq, c);
+}
+
+// O(1): C[p][q] of tile column i (order-side: from cacc; dense: row p of the tile)
+// @ts-expect-error: decorator
+@inline function pairSupport(p: u32, i: i32, orderSide: bool): f64 {
+  return orderSide
+    ? load<f64>(cacc + ((<usize>i) << 3))
+    : load<f64>(ytile + ((<usize>load<u32>(perm + ((<usize>p) << 2)) * <usize>TILE + <usize>i) << 3));
+}
+
+// O(Σ_{p < q1} |X_p| · TILE) SIMD multiply-adds + O(q1 · TILE) checks for one tile
+function tileAt(t: i32): f64 {
+  const q0 = t * TILE;
+  const q1 = min(q0 + TILE, P);
+  let work = fillTile(q0, q1);
+  const orderSide = diag != 0;
+  for (let p = 0; p < q1; p++) {
+    if (!load<u8>(eligible + <usize>p)) continue;
+    const xs = load<u32>(xPtr + ((<usize>p) << 2));
+    const xe = load<u32>(xPtr + ((<usize>p + 1) << 2));
+    if (xs == xe) continue;
+    let a0 = f64x2.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let a4 = a0;
+    let a5 = a0;
+    let a6 = a0;
+    let a7 = a0;
+    let shared = false; // some order of p holds a product of this tile: C'[p][q] > 0 for some q
+    for (let b = xs; b < xe; b++) {
+      const i = <usize>load<u32>(xIdx + ((<usize>b) << 2));
+      const row = ytile + ((i * <usize>TILE) << 3);
+      const wb = load<f64>(xVal + ((<usize>b) << 3));
+      const v = f64x2.splat(wb);
+      if (orderSide) {
+        // C'[p][q] += A[i][p] A[i][q] for the tile's q in order i (rarely more than one)
+        const te = load<u32>(tPtr + ((i + 1) << 2));
+        let e = load<u32>(tPtr + (i << 2));
+        if (e < te && !shared) {
+          memory.fill(cacc, 0, <usize>TILE << 3);
+          shared = true;
+        }
+        for (; e < te; e++) {
+          const ca = cacc + ((<usize>load<u8>(tCol + <usize>e)) << 3);
+          store<f64>(ca, load<f64>(ca) + wb * load<f64>(tVal + ((<usize>e) << 3)));
+        }
+      }
+      a0 = f64x2.add(a0, f64x2.mul(v, v128.load(row, 0)));
+      a1 = f64x2.add(a1, f64x2.mul(v, v128.load(row, 16)));
+      a2 = f64x2.add(a2, f64x2.mul(v, v128.load(row, 32)));
+      a3 = f64x2.add(a3, f64x2.mul(v, v128.load(row, 48)));
+      a4 = f64x2.add(a4, f64x2.mul(v, v128.load(row, 64)));
+      a5 = f64x2.add(a5, f64x2.mul(v, v128.load(row, 80)));
+      a6 = f64x2.add(a6, f64x2.mul(v, v128.load(row, 96)));
+      a7 = f64x2.add(a7, f64x2.mul(v, v128.load(row, 112)));
+    }
+    work += <f64>(xe - xs) * <f64>TILE;
+    v128.store(accb, a0, 0);
+    v128.store(accb, a1, 16);
+    v128.store(accb, a2, 32);
+    v128.store(accb, a3, 48);
+    v128.store(accb, a4, 64);
+    v128.store(accb, a5, 80);
+    v128.store(accb, a6, 96);
+    v128.store(accb, a7, 112);
+    const np = load<f64>(norms + ((<usize>p) << 3));
+    if (orderSide && !shared) memory.fill(cacc, 0, <usize>TILE << 3);
+    if (shared) {
+      // (C·C)[p][q] = (C'C')[p][q] − C'[p][q] (d_p + d_q), exact in integers
+      const dp = f64x2.splat(load<f64>(diag + ((<usize>p) << 3)));
+      for (let i = 0; i < TILE; i += 2) {
+        const c2 = v128.load(cacc + ((<usize>i) << 3));
+        const d2 = f64x2.add(dp, v128.load(diag + ((<usize>(q0 + i)) << 3)));
+        const u2 = v128.load(accb + ((<usize>i) << 3));
+        v128.store(accb + ((<usize>i) << 3), f64x2.sub(u2, f64x2.mul(c2, d2)));
+      }
+    }
+    if (p < q0 && q1 - q0 == TILE) {
+      // Two pairs at a time: both rejected when d < min(t_p, t_q) · n_p n_q; not eligible: t = +inf.
+      const npS = f64x2.splat(np * SAFE);
+      for (let i = 0; i < TILE; i += 2) {
+        const q = <u32>(q0 + i);
+        const d2 = v128.load(accb + ((<usize>i) << 3));
+        const tp2 = f64x2.splat(load<f64>(thr + ((<usize>p) << 3)));
+        const lim2 = f64x2.mul(
+          f64x2.min(v128.load(thr + ((<usize>q) << 3)), tp2),
+          f64x2.mul(npS, v128.load(norms + ((<usize>q) << 3))),
+        );
+        if (v128.all_true<i64>(f64x2.lt(d2, lim2))) continue;
+        checkPair(<u32>p, q, load<f64>(accb + ((<usize>i) << 3)), np, pairSupport(<u32>p, i, orderSide));
+        checkPair(<u32>p, q + 1, load<f64>(accb + ((<usize>i + 1) << 3)), np, pairSupport(<u32>p, i + 1, orderSide));
+      }
+    } else {
+      for (let q = max(q0, p + 1); q < q1; q++) {
+        checkPair(<u32>p, <u32>q, load<f64>(accb + ((<usize>(q - q0)) << 3)), np, pairSupport(<u32>p, q - q0, orderSide));
+      }
+    }
+  }
+  return work;
+}
+
+// Tiles [from, to) in decreasing order (the last tiles cover the most rows).
+export function tileRange(from: i32, to: i32): f64 {
+  let work: f64 = 0;
+  for (let t = to - 1; t >= from; t--) work += tileAt(t);
+  return work;
+}

@@ -15,7 +15,14 @@ import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { cosineTopKWasm } from "../dist/cosine/cosine-wasm.js";
 import { resolveCosine } from "../dist/cosine/options.js";
-import { buildIncidence, cooccurrence, cosineTopK, cosineTopKSync, productSupport } from "../dist/index.js";
+import {
+  buildIncidence,
+  cooccurrence,
+  cosineTopK,
+  cosineTopKFromOrders,
+  cosineTopKSync,
+  productSupport,
+} from "../dist/index.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -146,6 +153,46 @@ for (const shape of [
     const [ms, top] = await time(() => cosineTopK(c, support, { k, kernel: "wasm", threads: cores }));
     report(`${shape.name} cosine wasm, auto, ${cores} threads`, ms, top.multiplyAdds, cores);
   }
+}
+// The plans on wide baskets (few orders, ~60 lines each): C is nearly full, so the scatter pays
+// Σ nnz(C_j)² while order-side pays nnz(A)·P/2 SIMD multiply-adds and dense nnz(C)·P/2.
+{
+  const shape = {
+    name: "wide",
+    orders: Math.round(orders / 100),
+    products: Math.round(products / 2),
+    basket: 60,
+    zipf: 1.05,
+    groups: 10,
+    main: 0.75,
+    seed: 3,
+  };
+  const [[tA], a] = await time(() => baskets(shape), 1);
+  const c = cooccurrence(a);
+  console.log(
+    `\nwide: A ${a.rows}×${a.cols}, nnz ${a.colIdx.length} (${tA.toFixed(0)} ms to generate); C nnz ${c.colIdx.length}, density ${(c.colIdx.length / c.rows / c.rows).toExponential(2)}`,
+  );
+  for (const plan of ["scatter", "order-side", "dense"]) {
+    for (const threads of cores > 1 ? [1, cores] : [1]) {
+      const [ms, top] = await time(
+        () => cosineTopK(c, productSupport(a), { k, plan, threads, incidence: a }),
+        plan === "scatter" ? 1 : 3,
+      );
+      report(
+        `wide cosine plan ${plan}, ${threads} thread${threads > 1 ? "s" : ""}`,
+        ms,
+        top.multiplyAdds,
+        threads,
+      );
+    }
+  }
+  const [ms, top] = await time(() => cosineTopKFromOrders(a, { k }));
+  report(
+    `wide cosineTopKFromOrders auto (${top.plan.strategy}), no C`,
+    ms,
+    top.multiplyAdds,
+    top.plan.threads,
+  );
 }
 if (args.json)
   writeFileSync(args.json, `${JSON.stringify({ cores, k, orders, products, results }, null, 2)}\n`);

@@ -19,6 +19,8 @@ export const ASC_ARGS = [
   "65536",
   "--enable",
   "threads",
+  "--enable",
+  "simd",
   "--noExportMemory",
   "--outFile",
   "kernel.wasm",

@@ -58,6 +58,17 @@ export interface TopKOptions {
   scan?: "auto" | "full" | "touched";
   /** Called now and then with the products done so far. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The incidence A (orders × products) C was built from: lets the planner go through the
+   * orders (plan "order-side") when that is cheaper. Must be the A of `cooccurrence(a)`.
+   */
+  incidence?: CsrMatrix;
+  /**
+   * "auto": the cheapest estimate (the default with `incidence` and in `cosineTopKFromOrders`;
+   * without `incidence`, `cosineTopK` scatters unless asked); "scatter", "order-side" (needs
+   * `incidence`) or "dense" force one (tests, benchmarks). Every plan gives the same lists.
+   */
+  plan?: CosinePlanName;
 }
 
 /**
@@ -92,4 +103,60 @@ export interface TopKLists {
 export interface TopKResult extends TopKLists {
   /** Multiply-adds performed (for rates in benchmarks). */
   readonly multiplyAdds: number;
+  /** What the planner estimated and chose, and what it cost (cosineTopK, cosineTopKSync, cosineTopKFromOrders). */
+  readonly plan?: CosinePlanReport;
+}
+
+/** A strategy for the classic cosine (see README, "Plans"). */
+export type CosineStrategy = "scatter" | "order-side" | "dense";
+/** `plan` option: a strategy, or `"auto"` to let the planner pick the cheapest. */
+export type CosinePlanName = "auto" | CosineStrategy;
+
+/** The planner's estimate for one strategy. */
+export interface PlanEstimate {
+  readonly strategy: CosineStrategy;
+  /** Multiply-adds the kernel will report (scattered for "scatter", SIMD for the others). */
+  readonly multiplyAdds: number;
+  /** Pairs checked one by one (tile kernels). */
+  readonly checks: number;
+  /** Estimated seconds on one core, C's construction included when it is not given. */
+  readonly seconds: number;
+  /** WebAssembly memory for one thread, bytes. */
+  readonly bytes: number;
+  /** Why the strategy cannot run here (missing A or C, memory), or undefined. */
+  readonly infeasible?: string;
+}
+
+/** One block of rows and what ran there. */
+export interface PlanBlock {
+  readonly strategy: CosineStrategy;
+  /** Products `from ≤ p < to` whose pairs (p, q > p) this block computed. */
+  readonly from: number;
+  readonly to: number;
+  readonly estimatedMultiplyAdds: number;
+  readonly multiplyAdds: number;
+  readonly seconds: number;
+}
+
+/**
+ * The plan of one `cosineTopK`/`cosineTopKFromOrders` call: what was estimated, what was chosen,
+ * what it cost. `seconds` is the wall time of the top-k itself; `cooccurrenceSeconds` the time
+ * spent building C when the call had to (undefined when C was given or not needed).
+ */
+export interface CosinePlanReport {
+  readonly requested: CosinePlanName;
+  readonly strategy: CosineStrategy;
+  readonly kernel: "wasm" | "js";
+  readonly threads: number;
+  readonly reason: string;
+  readonly estimates: readonly PlanEstimate[];
+  readonly blocks: readonly PlanBlock[];
+  readonly estimatedMultiplyAdds: number;
+  readonly multiplyAdds: number;
+  readonly seconds: number;
+  /** Busy seconds of each thread (how even the split was). */
+  readonly threadSeconds: readonly number[];
+  readonly cooccurrenceSeconds?: number;
+  /** nnz(C) when C was given or built. */
+  readonly nnzC?: number;
 }

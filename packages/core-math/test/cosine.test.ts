@@ -7,37 +7,9 @@ import {
   cosineTopKSync,
   productSupport,
   rowNorms,
-  type TopKResult,
 } from "../src/index.js";
-import { type DenseRec, denseA, denseC, denseTopK, randomLines, toDense } from "./dense-oracle.js";
-
-function listsOf(top: TopKResult): DenseRec[][] {
-  const out: DenseRec[][] = [];
-  for (let p = 0; p < top.products; p++) {
-    const list: DenseRec[] = [];
-    for (let i = p * top.k; i < p * top.k + top.length[p]!; i++) {
-      list.push({ id: top.ids[i]!, score: top.scores[i]!, support: top.support[i]! });
-    }
-    out.push(list);
-  }
-  return out;
-}
-
-function expectSameLists(actual: DenseRec[][], expected: DenseRec[][], tol = 1e-12): void {
-  expect(actual.length).toBe(expected.length);
-  for (let p = 0; p < expected.length; p++) {
-    const a = actual[p]!;
-    const e = expected[p]!;
-    expect(
-      a.map((x) => x.id),
-      `ids of product ${p}`,
-    ).toEqual(e.map((x) => x.id));
-    for (let i = 0; i < e.length; i++) {
-      expect(Math.abs(a[i]!.score - e[i]!.score), `score ${i} of product ${p}`).toBeLessThanOrEqual(tol);
-      expect(a[i]!.support, `support ${i} of product ${p}`).toBe(e[i]!.support);
-    }
-  }
-}
+import { denseA, denseC, denseTopK, randomLines, toDense } from "./dense-oracle.js";
+import { expectSameLists, incidenceOf, listsOf } from "./lists.js";
 
 function checkCsr(m: CsrMatrix): void {
   expect(m.rowPtr.length).toBe(m.rows + 1);
@@ -55,13 +27,7 @@ describe("sparse engine vs dense ml-matrix reference", () => {
   it.each(seeds)("random input, seed %i", async (seed) => {
     const lines = randomLines(seed);
     const binary = seed % 3 === 0;
-    const a = buildIncidence(
-      lines.lineOrder,
-      lines.lineProduct,
-      lines.orders,
-      lines.products,
-      binary ? "binary" : "count",
-    );
+    const a = incidenceOf(lines, binary);
     checkCsr(a);
     const da = denseA(lines, binary);
     expect(toDense(a).to2DArray()).toEqual(da.to2DArray());

@@ -1,12 +1,10 @@
-import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
 import { CoreMathError } from "../errors.js";
 import { createTopKLists, mergeTopKLists } from "../top-k/top-k-lists.js";
 import type { CsrMatrix, TopKLists, TopKOptions, TopKResult } from "../types.js";
 import { KERNEL_WASM_BASE64 } from "../wasm/kernel.wasm.js";
 import { type WasmMemory, type WasmModule, wasm } from "../wasm/webassembly.js";
 import type { ResolvedCosine } from "./options.js";
-import { WORKER_SOURCE } from "./worker-source.js";
+import { runPool } from "./pool.js";
 
 let compiled: WasmModule | undefined;
 
@@ -121,27 +119,70 @@ function fitsFloat32(values: Float64Array): boolean {
 }
 
 function setupArgs(l: Layout, s: ThreadSlots, r: ResolvedCosine): number[] {
+  return kernelSetupArgs({
+    products: r.products,
+    rowPtr: l.rowPtr,
+    colIdx: l.colIdx,
+    values: l.values,
+    norms: l.norms,
+    eligible: l.eligible,
+    acc: s.acc,
+    touched: s.touched,
+    cursor: s.cursor,
+    k: r.k,
+    lists: s,
+    minScore: r.minScore,
+    scan: r.scan,
+    touchedRatio: r.touchedRatio,
+    valueBytes: l.valueBytes,
+    quickReject: r.quickReject === false ? 0 : 1,
+  });
+}
+
+/** Arguments of the kernel's `setup`, by name (0 for what a kernel does not use). */
+export interface KernelSetup {
+  products: number;
+  rowPtr?: number;
+  colIdx?: number;
+  values?: number;
+  norms: number;
+  eligible: number;
+  acc?: number;
+  touched?: number;
+  cursor?: number;
+  k: number;
+  /** The thread's lists and thresholds. */
+  lists: { len: number; ids: number; scores: number; support: number; thr: number };
+  minScore: number;
+  scan?: number;
+  touchedRatio?: number;
+  valueBytes?: number;
+  quickReject?: number;
+}
+
+/** `setup`'s positional arguments, in the order of assembly/kernel.ts. */
+export function kernelSetupArgs(a: KernelSetup): number[] {
   return [
-    r.products,
-    l.rowPtr,
-    l.colIdx,
-    l.values,
-    l.norms,
-    l.eligible,
-    s.acc,
-    s.touched,
-    s.cursor,
-    r.k,
-    s.len,
-    s.ids,
-    s.scores,
-    s.support,
-    r.minScore,
-    r.scan,
-    r.touchedRatio,
-    l.valueBytes,
-    s.thr,
-    r.quickReject === false ? 0 : 1,
+    a.products,
+    a.rowPtr ?? 0,
+    a.colIdx ?? 0,
+    a.values ?? 0,
+    a.norms,
+    a.eligible,
+    a.acc ?? 0,
+    a.touched ?? 0,
+    a.cursor ?? 0,
+    a.k,
+    a.lists.len,
+    a.lists.ids,
+    a.lists.scores,
+    a.lists.support,
+    a.minScore,
+    a.scan ?? 0,
+    a.touchedRatio ?? 4,
+    a.valueBytes ?? 8,
+    a.lists.thr,
+    a.quickReject ?? 1,
   ];
 }
 
@@ -159,17 +200,6 @@ function listsAt(l: Layout, s: ThreadSlots, r: ResolvedCosine): TopKLists {
   };
 }
 
-/** Multiply-adds of the whole upper triangle, Σ_j nnz(C_j)² / 2 (to size the thread pool). */
-// O(P)
-export function estimateWork(c: CsrMatrix): number {
-  let w = 0;
-  for (let j = 0; j < c.rows; j++) {
-    const n = Number(c.rowPtr[j + 1]) - Number(c.rowPtr[j]);
-    w += n * n;
-  }
-  return w / 2;
-}
-
 /**
  * Multiply-adds per thread below which another worker costs more than it saves: starting the
  * pool and merging the lists takes 20-40 ms on an idle machine (more under load), ~3e7
@@ -177,25 +207,13 @@ export function estimateWork(c: CsrMatrix): number {
  */
 export const MIN_WORK_PER_THREAD = 5e7;
 
-// O(P) when `requested` is undefined
-export function pickThreads(c: CsrMatrix, requested: number | undefined): number {
-  if (requested !== undefined) {
-    if (!Number.isInteger(requested) || requested < 1) {
-      throw new CoreMathError("COBUY_MATH_BAD_OPTION", `threads must be an integer ≥ 1 (got ${requested})`);
-    }
-    return requested;
-  }
-  const cores = availableParallelism();
-  return Math.max(1, Math.min(cores, Math.floor(estimateWork(c) / MIN_WORK_PER_THREAD)));
-}
-
 // O(Σ_j nnz(C_j)² / 2) multiply-adds over `threads` threads + O(threads · P · k) merge; memory O(nnz(C) + threads · P · k)
 export async function cosineTopKWasm(
   c: CsrMatrix,
   r: ResolvedCosine,
   threads: number,
   onProgress: TopKOptions["onProgress"],
-): Promise<TopKResult> {
+): Promise<TopKResult & { threadSeconds: number[] }> {
   const P = r.products;
   const layout = layOut(c, r, threads);
   const module = kernelModule();
@@ -206,68 +224,30 @@ export async function cosineTopKWasm(
     kernel.setup(...setupArgs(layout, slot, r));
     const step = Math.max(1, Math.ceil(P / 100));
     let work = 0;
+    const t0 = performance.now();
     for (let p = 0; p < P; p += step) {
       const to = Math.min(P, p + step);
       work += kernel.cosineRows(p, to);
       onProgress?.(to, P);
     }
-    return copyOut(listsAt(layout, slot, r), work);
+    return { ...copyOut(listsAt(layout, slot, r), work), threadSeconds: [(performance.now() - t0) / 1000] };
   }
 
-  const control = new SharedArrayBuffer(8);
-  const ctl = new Int32Array(control);
   // Rows get cheaper as p grows (only q > p is computed): small chunks keep the threads even.
   const chunk = Math.max(1, Math.min(64, Math.floor(P / (threads * 64))));
-  const workers: Worker[] = [];
-  const timer = onProgress
-    ? setInterval(() => onProgress(Math.min(P, Atomics.load(ctl, 1)), P), 250)
-    : undefined;
-  try {
-    const works = await Promise.all(
-      layout.threads.map(
-        (slot, t) =>
-          new Promise<number>((resolve, reject) => {
-            const worker = new Worker(WORKER_SOURCE, {
-              eval: true,
-              workerData: {
-                module,
-                memory: layout.memory,
-                control,
-                setupArgs: setupArgs(layout, slot, r),
-                products: P,
-                chunk,
-              },
-            });
-            workers.push(worker);
-            let done = false;
-            worker.once("message", (m: { work: number }) => {
-              done = true;
-              resolve(m.work);
-            });
-            worker.once("error", (e) =>
-              reject(
-                new CoreMathError("COBUY_MATH_WORKER", `cosine worker ${t} failed: ${e.message}`, {
-                  cause: e,
-                }),
-              ),
-            );
-            worker.once("exit", (code) => {
-              if (!done)
-                reject(new CoreMathError("COBUY_MATH_WORKER", `cosine worker ${t} exited with code ${code}`));
-            });
-          }),
-      ),
-    );
-    onProgress?.(P, P);
-    const total = createTopKLists(P, r.k);
-    for (const slot of layout.threads) mergeTopKLists(total, listsAt(layout, slot, r));
-    let work = 0;
-    for (const w of works) work += w;
-    return { ...total, multiplyAdds: work };
-  } finally {
-    if (timer) clearInterval(timer);
-    for (const w of workers) void w.terminate();
-  }
+  const works = await runPool({
+    module,
+    memory: layout.memory,
+    setupArgs: layout.threads.map((slot) => setupArgs(layout, slot, r)),
+    units: P,
+    chunk,
+    onProgress,
+  });
+  const total = createTopKLists(P, r.k);
+  for (const slot of layout.threads) mergeTopKLists(total, listsAt(layout, slot, r));
+  let work = 0;
+  for (const w of works) work += w.work;
+  return { ...total, multiplyAdds: work, threadSeconds: works.map((w) => w.seconds) };
 }
 
 // O(P · k)

@@ -5,13 +5,8 @@ import type { CsrMatrix, TopKOptions } from "../types.js";
 
 export type ScanMode = 0 | 1 | 2; // auto, full, touched
 
-export interface ResolvedCosine {
-  readonly products: number;
-  readonly k: number;
-  readonly minScore: number;
+export interface ResolvedCosine extends ResolvedLists {
   readonly scan: ScanMode;
-  /** 1 where the product may have a list and be recommended (support ≥ minSupport). */
-  readonly eligible: Uint8Array;
   readonly norms: Float64Array;
   /** See {@link TOUCHED_RATIO}; benchmarks override it. */
   readonly touchedRatio: number;
@@ -42,6 +37,34 @@ export function resolveCosine(
     );
   }
   checkCsr(c);
+  const scan = resolveScan(options);
+  return withC(c, resolveLists(P, support, options), scan);
+}
+
+/** The scan option as the kernels' code. */
+export function resolveScan(options: TopKOptions): ScanMode {
+  const scanName = options.scan ?? "auto";
+  return scanName === "auto" ? 0 : scanName === "full" ? 1 : scanName === "touched" ? 2 : badScan(scanName);
+}
+
+/** Resolved list options plus what the scatter kernel needs of a valid C. */
+// O(nnz(C)) (row norms)
+export function withC(c: CsrMatrix, r: ResolvedLists, scan: ScanMode): ResolvedCosine {
+  return { ...r, scan, norms: rowNorms(c), touchedRatio: TOUCHED_RATIO };
+}
+
+/** The list options every plan shares: k, minScore and who is eligible (support ≥ minSupport). */
+export interface ResolvedLists {
+  readonly products: number;
+  readonly k: number;
+  readonly minScore: number;
+  /** 1 where the product may have a list and be recommended (support ≥ minSupport). */
+  readonly eligible: Uint8Array;
+}
+
+/** Validates support, k, minScore and minSupport; throws `CoreMathError` naming the bad value. */
+// O(P)
+export function resolveLists(P: number, support: ArrayLike<number>, options: TopKOptions): ResolvedLists {
   if (support.length !== P) {
     throw new CoreMathError(
       "COBUY_MATH_BAD_INPUT",
@@ -61,12 +84,9 @@ export function resolveCosine(
       `minSupport must be a finite number ≥ 0 (got ${minSupport})`,
     );
   }
-  const scanName = options.scan ?? "auto";
-  const scan: ScanMode =
-    scanName === "auto" ? 0 : scanName === "full" ? 1 : scanName === "touched" ? 2 : badScan(scanName);
   const eligible = new Uint8Array(P);
   for (let p = 0; p < P; p++) eligible[p] = support[p]! >= minSupport ? 1 : 0;
-  return { products: P, k, minScore, scan, eligible, norms: rowNorms(c), touchedRatio: TOUCHED_RATIO };
+  return { products: P, k, minScore, eligible };
 }
 
 /** Throws unless every row's columns are ascending, distinct and < cols (the kernels rely on it). */

@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import {
+  buildIncidence,
+  type CosineStrategy,
+  cooccurrence,
+  cosineTopK,
+  cosineTopKFromOrders,
+  productSupport,
+} from "../src/index.js";
+import { denseA, denseC, denseTopK, type Lines, randomLines, rng } from "./dense-oracle.js";
+import { expectSameLists, incidenceOf, listsOf } from "./lists.js";
+
+// Every plan gives the same lists as the dense ml-matrix oracle, on every shape of baskets.
+
+type Shape = "narrow" | "wide" | "huge order" | "duplicates" | "empty rows" | "ties";
+
+/** Order lines of one shape (lines shuffled, so nothing relies on their order). */
+function shapeLines(shape: Shape, seed: number): Lines {
+  const r = rng(seed * 7919 + shape.length);
+  if (shape === "narrow") return randomLines(seed);
+  const lo: number[] = [];
+  const lp: number[] = [];
+  let orders = 0;
+  let products = 0;
+  const add = (o: number, p: number, times = 1) => {
+    for (let t = 0; t < times; t++) {
+      lo.push(o);
+      lp.push(p);
+    }
+  };
+  if (shape === "wide") {
+    // Few orders holding a large share of the catalogue: C is nearly full.
+    orders = 2 + Math.floor(r() * 7);
+    products = 5 + Math.floor(r() * 40);
+    for (let o = 0; o < orders; o++) {
+      const n = 1 + Math.floor(r() * products * 0.8);
+      for (let i = 0; i < n; i++) add(o, Math.floor(products * r() ** 1.5), r() < 0.1 ? 2 : 1);
+    }
+  } else if (shape === "huge order") {
+    // One order holds every product; the rest are small.
+    products = 5 + Math.floor(r() * 30);
+    orders = 1 + Math.floor(r() * 30);
+    for (let p = 0; p < products; p++) add(0, p);
+    for (let o = 1; o < orders; o++)
+      for (let i = 0; i < 1 + Math.floor(r() * 4); i++) add(o, Math.floor(r() * products));
+  } else if (shape === "duplicates") {
+    // Every line repeated 1-4 times: counts > 1 everywhere in A.
+    const base = randomLines(seed, 30, 20);
+    orders = base.orders;
+    products = base.products;
+    for (let i = 0; i < base.lineOrder.length; i++)
+      add(base.lineOrder[i]!, base.lineProduct[i]!, 1 + Math.floor(r() * 4));
+  } else if (shape === "empty rows") {
+    // Products never sold, products only ever bought alone, and empty orders.
+    products = 10 + Math.floor(r() * 20);
+    orders = 10 + Math.floor(r() * 30);
+    for (let o = 0; o < orders; o++) {
+      if (r() < 0.2) continue;
+      if (r() < 0.3) add(o, products - 1);
+      else for (let i = 0; i < 2 + Math.floor(r() * 3); i++) add(o, Math.floor(r() * (products / 2)));
+    }
+  } else {
+    // Hubs bought once with each of many products: identical rows, every score tied.
+    const hubs = 1 + Math.floor(r() * 3);
+    const leaves = 5 + Math.floor(r() * 25);
+    products = hubs + leaves;
+    for (let l = 0; l < leaves; l++) {
+      for (let h = 0; h < hubs; h++) {
+        add(orders, h);
+        add(orders++, hubs + l);
+      }
+    }
+  }
+  for (let i = lo.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [lo[i], lo[j]] = [lo[j]!, lo[i]!];
+    [lp[i], lp[j]] = [lp[j]!, lp[i]!];
+  }
+  return { orders, products, lineOrder: Uint32Array.from(lo), lineProduct: Uint32Array.from(lp) };
+}
+
+const SHAPES: Shape[] = ["narrow", "wide", "huge order", "duplicates", "empty rows", "ties"];
+const PLANS: CosineStrategy[] = ["scatter", "order-side", "dense"];
+const cases = SHAPES.flatMap((shape) => Array.from({ length: 12 }, (_, i) => [shape, i + 1] as const));
+
+describe("every plan agrees with the dense oracle", () => {
+  it.each(cases)("%s, seed %i", async (shape, seed) => {
+    const lines = shapeLines(shape, seed);
+    const binary = seed % 4 === 0;
+    const a = incidenceOf(lines, binary);
+    const c = cooccurrence(a);
+    const support = productSupport(a);
+    // k > P on some seeds; minSupport and minScore on others.
+    const k = seed % 5 === 0 ? lines.products + 3 : 1 + (seed % 6);
+    const minSupport = seed % 3 === 0 ? 2 : 1;
+    const minScore = seed % 7 === 0 ? 0.4 : 0;
+    const expected = denseTopK(denseC(denseA(lines, binary)), support, k, minScore, minSupport);
+    for (const plan of PLANS) {
+      // 1 thread always; the worker pool with 2 threads on odd seeds, 3 on even ones.
+      for (const threads of [1, seed % 2 ? 2 : 3]) {
+        const options = { k, minScore, minSupport, plan, threads };
+        const top = await cosineTopK(c, support, { ...options, incidence: a });
+        expect(top.plan?.strategy).toBe(plan);
+        expectSameLists(listsOf(top), expected, 1e-9, `${plan}, ${threads} threads:`);
+        if (threads === 1) {
+          const fromOrders = await cosineTopKFromOrders(a, options);
+          expectSameLists(listsOf(fromOrders), expected, 1e-9, `${plan} from orders:`);
+        }
+      }
+    }
+  });
+
+  it("auto picks order-side for few wide orders and scatter for many narrow ones", async () => {
+    const wide = shapeLines("wide", 3);
+    const aw = buildIncidence(wide.lineOrder, wide.lineProduct, wide.orders, wide.products);
+    // Many orders of three products each: C is sparse, scattering through it is cheapest.
+    const r = rng(5);
+    const nlo = new Uint32Array(60000);
+    const nlp = new Uint32Array(60000);
+    for (let i = 0; i < 60000; i++) {
+      nlo[i] = Math.floor(i / 3);
+      nlp[i] = Math.floor(r() ** 2 * 3000);
+    }
+    const narrowA = buildIncidence(nlo, nlp, 20000, 3000);
+    const topW = await cosineTopKFromOrders(aw, { k: 3 });
+    const topN = await cosineTopKFromOrders(narrowA, { k: 3, threads: 1 });
+    expect(topW.plan?.strategy).not.toBe("scatter");
+    expect(topN.plan?.strategy).toBe("scatter");
+    for (const top of [topW, topN]) {
+      const plan = top.plan!;
+      expect(plan.requested).toBe("auto");
+      expect(plan.estimates.map((e) => e.strategy)).toEqual(["scatter", "order-side", "dense"]);
+      const chosen = plan.estimates.find((e) => e.strategy === plan.strategy)!;
+      for (const e of plan.estimates)
+        if (!e.infeasible) expect(chosen.seconds).toBeLessThanOrEqual(e.seconds);
+      expect(plan.blocks.length).toBeGreaterThan(0);
+      expect(plan.multiplyAdds).toBe(top.multiplyAdds);
+      expect(plan.seconds).toBeGreaterThanOrEqual(0);
+    }
+    // 20000 orders: G = A Aᵀ would not fit, so order-side is not possible.
+    expect(topN.plan!.estimates[1]!.infeasible).toMatch(/G = A Aᵀ/);
+    // Scatter built C, order-side did not.
+    expect(topN.plan!.nnzC).toBe(cooccurrence(narrowA).colIdx.length);
+  });
+
+  it("the scatter plan's estimate is its exact multiply-adds when C is given", async () => {
+    const lines = randomLines(17, 200, 60);
+    const a = buildIncidence(lines.lineOrder, lines.lineProduct, lines.orders, lines.products);
+    const top = await cosineTopK(cooccurrence(a), productSupport(a), { k: 4, plan: "scatter", threads: 1 });
+    // Σ_j nnz(C_j)² / 2 counts both halves of each row; the kernel does each pair once.
+    expect(top.plan!.estimatedMultiplyAdds).toBeGreaterThanOrEqual(top.multiplyAdds);
+  });
+
+  it("rejects a plan it cannot run and unknown plans, with a code", async () => {
+    const a = buildIncidence(Uint32Array.of(0, 0, 1), Uint32Array.of(0, 1, 1), 2, 2);
+    const c = cooccurrence(a);
+    await expect(cosineTopK(c, productSupport(a), { plan: "order-side" })).rejects.toThrow(
+      expect.objectContaining({ code: "COBUY_MATH_BAD_OPTION", message: expect.stringContaining("needs A") }),
+    );
+    await expect(cosineTopK(c, productSupport(a), { plan: "fast" as never })).rejects.toThrow(/plan must be/);
+    await expect(cosineTopK(c, productSupport(a), { plan: "dense", kernel: "js" })).rejects.toThrow(
+      /needs kernel "wasm"/,
+    );
+    const other = buildIncidence(Uint32Array.of(0), Uint32Array.of(0), 1, 1);
+    await expect(cosineTopK(c, productSupport(a), { incidence: other })).rejects.toThrow(
+      expect.objectContaining({ code: "COBUY_MATH_BAD_INPUT" }),
+    );
+  });
+});
