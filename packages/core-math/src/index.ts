@@ -1,9 +1,18 @@
 export { cosineTopK, cosineTopKFromOrders, cosineTopKSync } from "./cosine/cosine-top-k.js";
 export { CoreMathError, type CoreMathErrorCode } from "./errors.js";
+export { type BlendedLists, blendPopular, popularityRanking, REASONS, type Reason } from "./lists/blend.js";
 export * from "./measures/index.js";
+export { hashPair, hashText, mix32, SeededRandom, seededUniform } from "./random/seeded.js";
 export { cooccurrence, rowNorms, transpose } from "./sparse/cooccurrence.js";
 export { buildIncidence, productSupport } from "./sparse/incidence.js";
-export { acceptsTopK, createTopKLists, mergeTopKLists, offerTopK, selectTopK } from "./top-k/top-k-lists.js";
+export {
+  acceptsTopK,
+  checkK,
+  createTopKLists,
+  mergeTopKLists,
+  offerTopK,
+  selectTopK,
+} from "./top-k/top-k-lists.js";
 export type {
   CosinePlanName,
   CosinePlanReport,

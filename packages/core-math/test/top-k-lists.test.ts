@@ -36,6 +36,6 @@ describe("top-k lists", () => {
 
   it("rejects k out of range", () => {
     expect(() => createTopKLists(3, 0)).toThrow(expect.objectContaining({ code: "COBUY_MATH_BAD_OPTION" }));
-    expect(() => createTopKLists(3, 70000)).toThrow(/k must be an integer from 1 to 65535/);
+    expect(() => createTopKLists(3, 70000)).toThrow(/k must be an integer from 1 to 1000/);
   });
 });

@@ -1,5 +1,5 @@
 import type { CsrMatrix } from "@cobuy/core-math";
-import { xorshift32 as rng } from "@cobuy/test-utils/random";
+import { seededUniform as rng } from "@cobuy/test-utils/random";
 import { describe, expect, it } from "vitest";
 import { categoryIndex } from "../src/evaluation/evaluate.js";
 import {

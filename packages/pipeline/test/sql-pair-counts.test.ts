@@ -1,5 +1,5 @@
 import { buildIncidence, type CsrMatrix, cooccurrence, type Incidence } from "@cobuy/core-math";
-import { mulberry32 as rng } from "@cobuy/test-utils/random";
+import { seededUniform as rng } from "@cobuy/test-utils/random";
 import { describe, expect, it } from "vitest";
 import { cooccurrenceSql, PairCounts } from "../src/index.js";
 

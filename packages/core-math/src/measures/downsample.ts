@@ -1,4 +1,5 @@
 import { CoreMathError } from "../errors.js";
+import { hashPair } from "../random/seeded.js";
 import type { CsrMatrix } from "../types.js";
 
 /** Caps for very large or noisy baskets (Mahout's maxPrefsPerUser / maxInteractionsPerItem). */
@@ -21,15 +22,6 @@ export interface DownsampleResult {
   readonly droppedByProductCap: number;
 }
 
-// 32-bit avalanche of (seed, a, b): the sampling key of one order line.
-export function lineHash(seed: number, a: number, b: number): number {
-  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ a;
-  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
-  h ^= Math.imul(b + 0x632be5ab, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
 function checkCap(name: string, value: number | undefined): number {
   if (value === undefined || value === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
   if (!Number.isInteger(value) || value < 1) {
@@ -43,8 +35,8 @@ function checkCap(name: string, value: number | undefined): number {
 
 /**
  * Binary baskets with deterministic caps applied: first each order keeps its
- * `maxProductsPerOrder` products of smallest `lineHash(seed, order, product)`, then each product
- * keeps its `maxOrdersPerProduct` orders of smallest `lineHash(seed ^ 1, product, order)`.
+ * `maxProductsPerOrder` products of smallest `hashPair(seed, order, product)`, then each product
+ * keeps its `maxOrdersPerProduct` orders of smallest `hashPair(seed ^ 1, product, order)`.
  * Without caps it only makes the values binary.
  *
  * @example
@@ -70,7 +62,7 @@ export function downsample(a: CsrMatrix, options: DownsampleOptions = {}): Downs
     for (let i = start; i < end; i++) if (a.values[i] !== 0) rowBuf.push(i);
     if (rowBuf.length > perOrder) {
       const hashes = new Map<number, number>();
-      for (const i of rowBuf) hashes.set(i, lineHash(seed, o, a.colIdx[i]!));
+      for (const i of rowBuf) hashes.set(i, hashPair(seed, o, a.colIdx[i]!));
       rowBuf.sort((x, y) => hashes.get(x)! - hashes.get(y)! || x - y);
       droppedByOrderCap += rowBuf.length - perOrder;
       rowBuf.length = perOrder;
@@ -99,7 +91,7 @@ export function downsample(a: CsrMatrix, options: DownsampleOptions = {}): Downs
       const n = count[p + 1]! - count[p]!;
       if (n <= perProduct) continue;
       const idx = Array.from({ length: n }, (_, j) => count[p]! + j);
-      const h = idx.map((j) => lineHash(seed ^ 1, p, lineOrder[j]!));
+      const h = idx.map((j) => hashPair(seed ^ 1, p, lineOrder[j]!));
       const order = idx.map((_, j) => j).sort((x, y) => h[x]! - h[y]! || x - y);
       for (let j = perProduct; j < n; j++) keep[linesOf[idx[order[j]!]!]!] = 0;
       droppedByProductCap += n - perProduct;

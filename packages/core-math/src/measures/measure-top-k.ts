@@ -1,11 +1,12 @@
 import { CoreMathError } from "../errors.js";
+import { checkK } from "../top-k/top-k-lists.js";
 import type { TopKResult } from "../types.js";
 import { isMeasureName, MEASURES, type MeasureName } from "./measure.js";
 import type { PairCounts } from "./pair-counts.js";
 
 /** Options of {@link measureTopK}. */
 export interface MeasureTopKOptions {
-  /** Recommendations kept per product (default 5). */
+  /** Recommendations kept per product (default: contracts' `DEFAULT_K`). */
   k?: number;
   /** Keep only scores strictly above this (default 0). */
   minScore?: number;
@@ -110,10 +111,7 @@ export function measureTopK(
   options: MeasureTopKOptions = {},
 ): TopKResult {
   const m = code(measure);
-  const k = options.k ?? 5;
-  if (!Number.isInteger(k) || k < 1 || k > 65535) {
-    throw new CoreMathError("COBUY_MATH_BAD_OPTION", `k must be an integer from 1 to 65535 (got ${k})`);
-  }
+  const k = checkK(options.k);
   const minScore = options.minScore ?? 0;
   if (Number.isNaN(minScore))
     throw new CoreMathError("COBUY_MATH_BAD_OPTION", "minScore must be a number (got NaN)");

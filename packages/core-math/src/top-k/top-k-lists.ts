@@ -1,3 +1,4 @@
+import { DEFAULT_K, kProblem } from "@cobuy/contracts";
 import { CoreMathError } from "../errors.js";
 import type { TopKLists } from "../types.js";
 
@@ -24,11 +25,20 @@ export function createTopKLists(products: number, k: number): TopKLists {
   };
 }
 
-/** Throws unless `k` is an integer from 1 to 65535. */
-export function checkK(k: number): void {
-  if (!Number.isInteger(k) || k < 1 || k > 65535) {
-    throw new CoreMathError("COBUY_MATH_BAD_OPTION", `k must be an integer from 1 to 65535 (got ${k})`);
-  }
+/**
+ * `k`, or the default list length when undefined; throws `COBUY_MATH_BAD_OPTION` unless it follows
+ * the contracts' rule (an integer from 1 to `MAX_K`).
+ *
+ * @example
+ * ```ts
+ * const k = checkK(options.k); // 5 when not given
+ * ```
+ */
+export function checkK(k: number | undefined): number {
+  const value = k ?? DEFAULT_K;
+  const problem = kProblem(value);
+  if (problem !== undefined) throw new CoreMathError("COBUY_MATH_BAD_OPTION", problem);
+  return value;
 }
 
 /**
