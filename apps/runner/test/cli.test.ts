@@ -218,7 +218,7 @@ describe("cobuy build", () => {
     expect(oneJson(j.stdout)).toMatchObject({
       ok: false,
       command: "build",
-      error: { code: "COBUY_CSV_EMPTY_FIELD" },
+      error: { code: "COBUY_PIPELINE_CSV_EMPTY_FIELD" },
     });
 
     const s = await cobuy([
@@ -256,7 +256,7 @@ describe("cobuy build", () => {
     const r = await cobuy(["build", "--input", join(work, "nope.csv"), "--out", join(work, "x"), "--json"]);
     expect(r.code).toBe(1);
     const o = oneJson(r.stdout) as { error: { code: string; message: string } };
-    expect(o.error.code).toBe("COBUY_INPUT_UNREADABLE");
+    expect(o.error.code).toBe("COBUY_PIPELINE_INPUT_UNREADABLE");
     expect(o.error.message).toContain("nope.csv");
   });
 });

@@ -145,7 +145,7 @@ describe.runIf(existsSync(XS) && requirePostgres("--input-sql"))("--input-sql", 
   it("a missing table or column fails with the typed error naming it; a bad name is refused", async () => {
     const table = await cobuy(["build", "--input-sql", url, "--table", "nope", "--out", "x", "--json"]);
     expect(table.code).toBe(1);
-    expect(lastJson(table.stdout).error).toMatchObject({ code: "COBUY_SQL_MISSING_TABLE" });
+    expect(lastJson(table.stdout).error).toMatchObject({ code: "COBUY_PIPELINE_SQL_MISSING_TABLE" });
     expect(lastJson(table.stdout).error.message).toContain("table nope");
     const column = await cobuy([
       "build",
@@ -160,7 +160,7 @@ describe.runIf(existsSync(XS) && requirePostgres("--input-sql"))("--input-sql", 
       "--json",
     ]);
     expect(column.code).toBe(1);
-    expect(lastJson(column.stdout).error).toMatchObject({ code: "COBUY_SQL_MISSING_COLUMN" });
+    expect(lastJson(column.stdout).error).toMatchObject({ code: "COBUY_PIPELINE_SQL_MISSING_COLUMN" });
     expect(lastJson(column.stdout).error.message).toContain('"sku"');
     const bad = await cobuy(["build", "--input-sql", url, "--table", 'sales";--', "--out", "x", "--json"]);
     expect(bad.code).toBe(1);

@@ -1,49 +1,52 @@
 /** Stable codes of {@link PipelineError}. */
 export type PipelineErrorCode =
   /** The input file does not exist or cannot be read. */
-  | "COBUY_INPUT_UNREADABLE"
+  | "COBUY_PIPELINE_INPUT_UNREADABLE"
   /** The input is empty: no header row, or a header and no data rows. */
-  | "COBUY_CSV_EMPTY"
+  | "COBUY_PIPELINE_CSV_EMPTY"
   /** The header row lacks a required column. */
-  | "COBUY_CSV_MISSING_COLUMN"
+  | "COBUY_PIPELINE_CSV_MISSING_COLUMN"
   /** A row has an empty order, product or category id. */
-  | "COBUY_CSV_EMPTY_FIELD"
+  | "COBUY_PIPELINE_CSV_EMPTY_FIELD"
   /** A row has more or fewer fields than the header. */
-  | "COBUY_CSV_FIELD_COUNT"
+  | "COBUY_PIPELINE_CSV_FIELD_COUNT"
   /** A quoted field is followed by something other than a comma or the end of the line. */
-  | "COBUY_CSV_BAD_QUOTE"
+  | "COBUY_PIPELINE_CSV_BAD_QUOTE"
   /** A quoted field is never closed. */
-  | "COBUY_CSV_UNTERMINATED_QUOTE"
+  | "COBUY_PIPELINE_CSV_UNTERMINATED_QUOTE"
   /** The bytes are not valid UTF-8. */
-  | "COBUY_CSV_NOT_UTF8"
+  | "COBUY_PIPELINE_CSV_NOT_UTF8"
   /** The input looks like (or is named as) gzip data but cannot be decompressed. */
-  | "COBUY_GZIP"
+  | "COBUY_PIPELINE_GZIP"
   /** No order holds two different products: there is no co-purchase to learn from. */
-  | "COBUY_NOTHING_TO_RECOMMEND"
+  | "COBUY_PIPELINE_NOTHING_TO_RECOMMEND"
   /** The data lacks something a stage needs (e.g. validation without a category column). */
-  | "COBUY_MISSING_DATA"
+  | "COBUY_PIPELINE_MISSING_DATA"
   /** An option is out of range. */
   | "COBUY_PIPELINE_OPTION"
-  /** A table, schema or column name given for the SQL source is not a plain identifier. */
+  /**
+   * A table, schema or column name given for the SQL source is not a plain identifier. (The
+   * identifier rule moves to `@cobuy/contracts`; this code goes with it.)
+   */
   | "COBUY_SQL_IDENTIFIER"
   /** The SQL source's table (or its schema) does not exist or cannot be read. */
-  | "COBUY_SQL_MISSING_TABLE"
+  | "COBUY_PIPELINE_SQL_MISSING_TABLE"
   /** The SQL source's table lacks a required column. */
-  | "COBUY_SQL_MISSING_COLUMN"
+  | "COBUY_PIPELINE_SQL_MISSING_COLUMN"
   /** A query of the SQL source failed (the database's error is the cause). */
-  | "COBUY_SQL_QUERY"
+  | "COBUY_PIPELINE_SQL_QUERY"
   /** The table's rows cannot be used: none, NULL or blank ids, or counts that are not whole numbers. */
-  | "COBUY_SQL_DATA"
+  | "COBUY_PIPELINE_SQL_DATA"
   /** Not a Parquet file, a truncated or corrupt one, or one this reader cannot decode (codec, encoding). */
-  | "COBUY_PARQUET_INVALID"
+  | "COBUY_PIPELINE_PARQUET_INVALID"
   /** The Parquet schema lacks a required column. */
-  | "COBUY_PARQUET_MISSING_COLUMN"
+  | "COBUY_PIPELINE_PARQUET_MISSING_COLUMN"
   /** A Parquet column has a type that cannot hold ids (e.g. DOUBLE, BOOLEAN, a date, a nested column). */
-  | "COBUY_PARQUET_COLUMN_TYPE"
+  | "COBUY_PIPELINE_PARQUET_COLUMN_TYPE"
   /** A Parquet row has a null or empty order or product id. */
-  | "COBUY_PARQUET_NULL_ID"
+  | "COBUY_PIPELINE_PARQUET_NULL_ID"
   /** A Parquet file with no rows, or whose rows were all skipped. */
-  | "COBUY_PARQUET_EMPTY";
+  | "COBUY_PIPELINE_PARQUET_EMPTY";
 
 /**
  * Where in the input an error sits. CSV: 1-based line and column, byte offset from the start
@@ -69,7 +72,7 @@ export interface InputPosition {
  * ```ts
  * try { await readSales("sales.csv"); }
  * catch (e) {
- *   if ((e as { code?: string }).code === "COBUY_CSV_EMPTY_FIELD") console.error((e as Error).message);
+ *   if ((e as { code?: string }).code === "COBUY_PIPELINE_CSV_EMPTY_FIELD") console.error((e as Error).message);
  * }
  * ```
  */

@@ -1,30 +1,43 @@
+// The measures, the pair-support filter and the blend are core-math's; re-exported under the names
+// this package has always offered.
 export {
-  type BuildOptions,
-  type BuildResult,
-  type BuildStats,
-  buildRecommendations,
-  type ProgressEvent,
-  type RecommendOptions,
-  recommendFromIndex,
-  type SimilarityChoice,
-  type Stage,
-  type StageEvent,
-} from "./build/build-recommendations.js";
-export { isSalesIndex, type ProductCatalog } from "./build/product-catalog.js";
-export { type DocumentsInput, type WrittenDocument, writeDocuments } from "./documents/write-documents.js";
-export { type InputPosition, isPipelineError, PipelineError, type PipelineErrorCode } from "./errors.js";
-export * from "./evaluation/index.js";
+  blendPopular,
+  type ClassicTopKOptions,
+  classicTopK,
+  isSimilarityName,
+  REASONS,
+  type Reason,
+  SIMILARITIES,
+  type SimilarityName,
+} from "@cobuy/core-math";
 export {
   type BadRowExample,
   type BadRowsReport,
   type CategoryConflict,
   NO_CATEGORY,
-  type ReadSalesOptions,
-  readSales,
-  type SalesColumns,
-  type SalesIndex,
-} from "./ingest/read-sales.js";
+  type ProductCatalog,
+} from "./catalog/product-catalog.js";
+export { type DocumentsInput, type WrittenDocument, writeDocuments } from "./documents/write-documents.js";
+export { type InputPosition, isPipelineError, PipelineError, type PipelineErrorCode } from "./errors.js";
+export * from "./evaluation/index.js";
+export type { ReadSalesOptions, SalesColumns } from "./ingest/read-options.js";
+export { readSales } from "./ingest/read-sales.js";
 export { readSalesParquet } from "./ingest/read-sales-parquet.js";
+export { isSalesIndex, type SalesIndex } from "./ingest/sales-index.js";
+export {
+  type BuildOptions,
+  buildRecommendations,
+  recommendFromIndex,
+} from "./recommend/build-recommendations.js";
+export type {
+  BuildResult,
+  BuildStats,
+  ProgressEvent,
+  RecommendOptions,
+  SimilarityChoice,
+  Stage,
+  StageEvent,
+} from "./recommend/options.js";
 export * from "./report/index.js";
 export {
   generateSample,

@@ -154,7 +154,7 @@ describe("buildRecommendations", () => {
   it("nothing to recommend: no order with two different products", async () => {
     const csv = "order_id,product_id,category\n1,P1,C\n1,P1,C\n2,P2,C\n3,P1,C\n";
     const e = await rejection(buildRecommendations(chunked(csv), { name: "single.csv" }));
-    expect(e.code).toBe("COBUY_NOTHING_TO_RECOMMEND");
+    expect(e.code).toBe("COBUY_PIPELINE_NOTHING_TO_RECOMMEND");
     expect(e.message).toBe(
       "single.csv: nothing to recommend: no order holds two different products (3 orders, 4 rows, 2 products); check that the order column groups the lines of one basket",
     );
@@ -163,7 +163,9 @@ describe("buildRecommendations", () => {
   it("needs a category column unless validate is false", async () => {
     // (With only two products, C's rows (0 1) and (1 0) are orthogonal: cosine 0, no recommendation.)
     const csv = "order_id,product_id\n1,P1\n1,P2\n1,P3\n";
-    expect((await rejection(buildRecommendations(chunked(csv)))).code).toBe("COBUY_CSV_MISSING_COLUMN");
+    expect((await rejection(buildRecommendations(chunked(csv)))).code).toBe(
+      "COBUY_PIPELINE_CSV_MISSING_COLUMN",
+    );
     const r = await buildRecommendations(chunked(csv), { validate: false });
     expect(r.validation).toBeNull();
     expect(r.topk.length[0]).toBe(2);
@@ -173,6 +175,6 @@ describe("buildRecommendations", () => {
     const csv = "order_id,product_id,category\n1,P1,C\n1,,C\n1,P2,C\n";
     const r = await buildRecommendations(chunked(csv), { skipBadRows: true });
     expect(r.stats.badRows).toBe(1);
-    expect(r.index.badRows.examples[0]).toMatchObject({ line: 3, code: "COBUY_CSV_EMPTY_FIELD" });
+    expect(r.index.badRows.examples[0]).toMatchObject({ line: 3, code: "COBUY_PIPELINE_CSV_EMPTY_FIELD" });
   });
 });

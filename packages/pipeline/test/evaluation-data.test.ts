@@ -45,7 +45,7 @@ describe("loadEvaluationData", () => {
   it("names the file and column when a time is not a time, and when an order has none", async () => {
     const bad = await csv("order_id,product_id,category,ts\no1,A,x,soon\n");
     await expect(loadEvaluationData(bad, { timeColumn: "ts" })).rejects.toMatchObject({
-      code: "COBUY_MISSING_DATA",
+      code: "COBUY_PIPELINE_MISSING_DATA",
       message: expect.stringMatching(/sales\.csv: column "ts" holds "soon"/),
     });
     const missing = await csv("order_id,product_id,category,ts\no1,A,x,1\no2,B,x,\n");

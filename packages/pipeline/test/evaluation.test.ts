@@ -1,21 +1,21 @@
-import type { CsrMatrix } from "@cobuy/core-math";
+import { blendPopular, type CsrMatrix, productSupport, REASONS } from "@cobuy/core-math";
 import { seededUniform as rng } from "@cobuy/test-utils/random";
 import { describe, expect, it } from "vitest";
-import { categoryIndex } from "../src/evaluation/evaluate.js";
 import {
-  blendPopular,
   classicKernel,
   type EvaluationData,
   evaluate,
   holdoutSplit,
   popularLists,
-  REASONS,
   scoreLists,
   sweep,
   timeSplit,
   truncateLists,
 } from "../src/evaluation/index.js";
-import { productOrderCounts, selectOrders } from "../src/evaluation/lists.js";
+import { selectOrders } from "../src/selection/orders.js";
+import { categoryIndex } from "../src/selection/select-similarity.js";
+
+const productOrderCounts = (a: CsrMatrix) => Float64Array.from(productSupport(a));
 
 function csr(orders: number[][], products: number): CsrMatrix {
   const rowPtr = new Uint32Array(orders.length + 1);

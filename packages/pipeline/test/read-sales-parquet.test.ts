@@ -266,21 +266,21 @@ describe("readSales on Parquet: errors name the file, row group, row and column"
   it("a missing column", async () => {
     const path = parquet("missing.parquet", { order_id: ["1"], sku: ["P1"] });
     const e = await rejection(readSales(path));
-    expect(e.code).toBe("COBUY_PARQUET_MISSING_COLUMN");
+    expect(e.code).toBe("COBUY_PIPELINE_PARQUET_MISSING_COLUMN");
     expect(e.message).toBe(
       `${path}: the Parquet schema has no column "product_id" (the product id); its columns are "order_id", "sku". ` +
         "Rename the column or pass its name with --product-col (columns.product in the API)",
     );
     expect((e as { columnName?: string }).columnName).toBe("product_id");
     const cat = await rejection(readSales(path, { columns: { product: "sku" }, requireCategory: true }));
-    expect(cat.code).toBe("COBUY_PARQUET_MISSING_COLUMN");
+    expect(cat.code).toBe("COBUY_PIPELINE_PARQUET_MISSING_COLUMN");
     expect(cat.message).toContain('no column "category" (the category id)');
   });
 
   it("a column of the wrong type", async () => {
     const path = parquet("double.parquet", { order_id: [1, 2], product_id: [1.5, 2.5] });
     const e = await rejection(readSales(path));
-    expect(e.code).toBe("COBUY_PARQUET_COLUMN_TYPE");
+    expect(e.code).toBe("COBUY_PIPELINE_PARQUET_COLUMN_TYPE");
     expect(e.message).toBe(
       `${path}: column "product_id": the product column is DOUBLE; ids and categories must be strings (BYTE_ARRAY, UTF-8) or integers (INT32/INT64) — cast the column when writing the file`,
     );
@@ -290,7 +290,7 @@ describe("readSales on Parquet: errors name the file, row group, row and column"
       { types: { order_id: "TIMESTAMP" } },
     );
     const t = await rejection(readSales(ts));
-    expect(t.code).toBe("COBUY_PARQUET_COLUMN_TYPE");
+    expect(t.code).toBe("COBUY_PIPELINE_PARQUET_COLUMN_TYPE");
     expect(t.message).toContain("the order column is INT64 TIMESTAMP");
   });
 
@@ -305,7 +305,7 @@ describe("readSales on Parquet: errors name the file, row group, row and column"
       { rowGroupSize: 3 },
     );
     const e = await rejection(readSales(path));
-    expect(e.code).toBe("COBUY_PARQUET_NULL_ID");
+    expect(e.code).toBe("COBUY_PIPELINE_PARQUET_NULL_ID");
     expect(e.message).toBe(
       `${path}: row group 1, row 4, column "order_id": column "order_id" is null (fix the row, or skip such rows with --skip-bad-rows (skipBadRows: true))`,
     );
@@ -320,7 +320,7 @@ describe("readSales on Parquet: errors name the file, row group, row and column"
           column: 1,
           rowGroup: 1,
           columnName: "order_id",
-          code: "COBUY_PARQUET_NULL_ID",
+          code: "COBUY_PIPELINE_PARQUET_NULL_ID",
           reason: 'column "order_id" is null',
         },
         {
@@ -328,7 +328,7 @@ describe("readSales on Parquet: errors name the file, row group, row and column"
           column: 2,
           rowGroup: 1,
           columnName: "product_id",
-          code: "COBUY_PARQUET_NULL_ID",
+          code: "COBUY_PIPELINE_PARQUET_NULL_ID",
           reason: 'column "product_id" is empty',
         },
       ],
@@ -339,7 +339,7 @@ describe("readSales on Parquet: errors name the file, row group, row and column"
       { types: { order_id: "STRING" } },
     );
     const empty = await rejection(readSales(all, { skipBadRows: true }));
-    expect(empty.code).toBe("COBUY_PARQUET_EMPTY");
+    expect(empty.code).toBe("COBUY_PIPELINE_PARQUET_EMPTY");
     expect(empty.message).toContain(
       'all 2 rows were bad and skipped (first: row 1: column "order_id" is null)',
     );
@@ -348,22 +348,22 @@ describe("readSales on Parquet: errors name the file, row group, row and column"
   it("files that are not (whole) Parquet, and Parquet as a stream", async () => {
     const notPq = file("fake.parquet", "order_id,product_id\n1,P1\n");
     const a = await rejection(readSales(notPq));
-    expect(a.code).toBe("COBUY_PARQUET_INVALID");
+    expect(a.code).toBe("COBUY_PIPELINE_PARQUET_INVALID");
     expect(a.message).toBe(
       `${notPq}: not a Parquet file (it does not start with PAR1); pass a .parquet file, or a CSV`,
     );
     const whole = readFileSync(parquet("whole.parquet", BASIC));
     const cut = file("cut.parquet", whole.subarray(0, whole.length - 10));
     const b = await rejection(readSales(cut));
-    expect(b.code).toBe("COBUY_PARQUET_INVALID");
+    expect(b.code).toBe("COBUY_PIPELINE_PARQUET_INVALID");
     expect(b.message).toContain("does not end with PAR1");
     const missing = await rejection(readSales(join(dir, "nope.parquet")));
-    expect(missing.code).toBe("COBUY_INPUT_UNREADABLE");
+    expect(missing.code).toBe("COBUY_PIPELINE_INPUT_UNREADABLE");
     expect(missing.message).toBe(
       `${join(dir, "nope.parquet")}: cannot read the input: no such file (check the path)`,
     );
     const stream = await rejection(readSales(chunked(whole, 3), { name: "s3://b/k" }));
-    expect(stream.code).toBe("COBUY_PARQUET_INVALID");
+    expect(stream.code).toBe("COBUY_PIPELINE_PARQUET_INVALID");
     expect(stream.message).toContain("s3://b/k: this is Parquet data, which is read by random access");
   });
 });

@@ -64,7 +64,7 @@ describe("readSales: the happy path", () => {
     ]);
     // The empty quoted product on the next line: line numbers count the quoted line breaks.
     expect(ix.badRows.examples).toEqual([
-      { line: 7, column: 3, code: "COBUY_CSV_EMPTY_FIELD", reason: 'column "product_id" is empty' },
+      { line: 7, column: 3, code: "COBUY_PIPELINE_CSV_EMPTY_FIELD", reason: 'column "product_id" is empty' },
     ]);
   });
 
@@ -319,7 +319,7 @@ describe("readSales: bad input fails with a typed error naming file, line and co
   it("missing column: names it and lists the header's columns", async () => {
     const path = file("nocol.csv", "order_id,sku,category\n1,P1,C\n");
     const e = await rejection(readSales(path));
-    expect(e.code).toBe("COBUY_CSV_MISSING_COLUMN");
+    expect(e.code).toBe("COBUY_PIPELINE_CSV_MISSING_COLUMN");
     expect(e.name).toBe("PipelineError");
     expect(e.message).toBe(
       `${path}:1:1: the header has no column "product_id" (the product id); its columns are "order_id", "sku", "category". ` +
@@ -332,7 +332,7 @@ describe("readSales: bad input fails with a typed error naming file, line and co
     const csv = "order_id,product_id\n1,P1\n1,P2\n";
     expect((await readSales(chunked(csv))).productCategory).toBeNull();
     const e = await rejection(readSales(chunked(csv), { requireCategory: true, name: "in.csv" }));
-    expect(e.code).toBe("COBUY_CSV_MISSING_COLUMN");
+    expect(e.code).toBe("COBUY_PIPELINE_CSV_MISSING_COLUMN");
     expect(e.message).toMatch(
       /^in\.csv:1:1: the header has no column "category" \(the category id\); its columns are "order_id", "product_id"\./,
     );
@@ -341,7 +341,7 @@ describe("readSales: bad input fails with a typed error naming file, line and co
   it("empty id: line and column of the empty field", async () => {
     const path = file("empty-id.csv", "order_id,product_id,category\n1,P1,C\n22,,C\n");
     const e = await rejection(readSales(path));
-    expect(e.code).toBe("COBUY_CSV_EMPTY_FIELD");
+    expect(e.code).toBe("COBUY_PIPELINE_CSV_EMPTY_FIELD");
     expect(e.message).toBe(
       `${path}:3:4: column "product_id" is empty (fix the row, or skip such rows with --skip-bad-rows (skipBadRows: true))`,
     );
@@ -358,7 +358,7 @@ describe("readSales: bad input fails with a typed error naming file, line and co
   it("unterminated quote: where it started", async () => {
     const path = file("open-quote.csv", 'order_id,product_id,category\n1,P1,C\n1,"P2,C\n2,P3,C\n');
     const e = await rejection(readSales(path, { skipBadRows: true }));
-    expect(e.code).toBe("COBUY_CSV_UNTERMINATED_QUOTE");
+    expect(e.code).toBe("COBUY_PIPELINE_CSV_UNTERMINATED_QUOTE");
     expect(e.message).toBe(
       `${path}:3:3: the quoted field that starts here is never closed (the file ends inside it); add the closing quote, and write a quote inside a quoted field as ""`,
     );
@@ -368,7 +368,7 @@ describe("readSales: bad input fails with a typed error naming file, line and co
   it("unterminated quote in a huge record is caught early (maxRecordBytes)", async () => {
     const big = `order_id,product_id\n1,"P1\n${"x,y\n".repeat(20_000)}`;
     const e = await rejection(readSales(chunked(big, 1000), { maxRecordBytes: 10_000, name: "big.csv" }));
-    expect(e.code).toBe("COBUY_CSV_UNTERMINATED_QUOTE");
+    expect(e.code).toBe("COBUY_PIPELINE_CSV_UNTERMINATED_QUOTE");
     expect(e.message).toMatch(
       /^big\.csv:2:3: the quoted field that starts here is still open after 10000 bytes/,
     );
@@ -382,7 +382,7 @@ describe("readSales: bad input fails with a typed error naming file, line and co
     ]);
     const path = file("latin1.csv", bytes);
     const e = await rejection(readSales(path, { skipBadRows: true }));
-    expect(e.code).toBe("COBUY_CSV_NOT_UTF8");
+    expect(e.code).toBe("COBUY_PIPELINE_CSV_NOT_UTF8");
     expect(e.message).toBe(
       `${path}:3:6: byte 0xE9 at byte offset 41 is not valid UTF-8; save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv)`,
     );
@@ -398,27 +398,27 @@ describe("readSales: bad input fails with a typed error naming file, line and co
   it("empty file, BOM-only file, header without rows", async () => {
     const path = file("empty.csv", "");
     const e = await rejection(readSales(path));
-    expect(e.code).toBe("COBUY_CSV_EMPTY");
+    expect(e.code).toBe("COBUY_PIPELINE_CSV_EMPTY");
     expect(e.message).toBe(
       `${path}: the file is empty; expected a header row (order_id,product_id,category) and one row per order line`,
     );
     expect((await rejection(readSales(chunked(Buffer.from([0xef, 0xbb, 0xbf]))))).code).toBe(
-      "COBUY_CSV_EMPTY",
+      "COBUY_PIPELINE_CSV_EMPTY",
     );
-    expect((await rejection(readSales(chunked("\n\n")))).code).toBe("COBUY_CSV_EMPTY");
+    expect((await rejection(readSales(chunked("\n\n")))).code).toBe("COBUY_PIPELINE_CSV_EMPTY");
     const header = await rejection(readSales(chunked("order_id,product_id,category\n"), { name: "h.csv" }));
-    expect(header.code).toBe("COBUY_CSV_EMPTY");
+    expect(header.code).toBe("COBUY_PIPELINE_CSV_EMPTY");
     expect(header.message).toBe(
       "h.csv: no sales rows: the header is followed by no data rows; add one row per order line",
     );
     const gzEmpty = await rejection(readSales(file("empty.csv.gz", gzipSync(Buffer.alloc(0)))));
-    expect(gzEmpty.code).toBe("COBUY_CSV_EMPTY");
+    expect(gzEmpty.code).toBe("COBUY_PIPELINE_CSV_EMPTY");
   });
 
   it("wrong field count", async () => {
     const path = file("fields.csv", "order_id,product_id,category\n1,P1,C\n1,P2\n");
     const e = await rejection(readSales(path));
-    expect(e.code).toBe("COBUY_CSV_FIELD_COUNT");
+    expect(e.code).toBe("COBUY_PIPELINE_CSV_FIELD_COUNT");
     expect(e.message).toBe(
       `${path}:3:1: the row has 2 fields but the header has 3 ("order_id", "product_id", "category"); quote fields that contain "," (fix the row, or skip such rows with --skip-bad-rows (skipBadRows: true))`,
     );
@@ -428,7 +428,7 @@ describe("readSales: bad input fails with a typed error naming file, line and co
 
   it("a stray character after a closing quote", async () => {
     const e = await rejection(readSales(chunked('order_id,product_id\n1,"P1"x\n'), { name: "q.csv" }));
-    expect(e.code).toBe("COBUY_CSV_BAD_QUOTE");
+    expect(e.code).toBe("COBUY_PIPELINE_CSV_BAD_QUOTE");
     expect(e.message).toBe(
       'q.csv:2:7: unexpected character after the closing quote of a quoted field (write a quote inside a quoted field as "") (fix the row, or skip such rows with --skip-bad-rows (skipBadRows: true))',
     );
@@ -437,18 +437,18 @@ describe("readSales: bad input fails with a typed error naming file, line and co
   it("a missing file, a .gz that is not gzip, corrupt gzip", async () => {
     const missing = join(dir, "nope.csv");
     const e = await rejection(readSales(missing));
-    expect(e.code).toBe("COBUY_INPUT_UNREADABLE");
+    expect(e.code).toBe("COBUY_PIPELINE_INPUT_UNREADABLE");
     expect(e.message).toBe(`${missing}: cannot read the input: no such file (check the path)`);
     const notGz = file("fake.csv.gz", BASIC);
     const g = await rejection(readSales(notGz));
-    expect(g.code).toBe("COBUY_GZIP");
+    expect(g.code).toBe("COBUY_PIPELINE_GZIP");
     expect(g.message).toBe(
       `${notGz}: the name ends in .gz but the file is not gzip data (rename it to .csv, or compress it with gzip)`,
     );
     const gz = gzipSync(Buffer.from(BASIC.repeat(50)));
     const cut = file("cut.csv.gz", gz.subarray(0, gz.length - 20));
     const c = await rejection(readSales(cut));
-    expect(c.code).toBe("COBUY_GZIP");
+    expect(c.code).toBe("COBUY_PIPELINE_GZIP");
     expect(c.message).toMatch(
       new RegExp(`^${cut.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: cannot decompress the gzip data`),
     );
@@ -479,26 +479,26 @@ describe("readSales: skipBadRows", () => {
     expect(ix.productIds).toEqual(["P1", "P2", "P5"]);
     expect(ix.badRows.count).toBe(5);
     expect(ix.badRows.examples).toEqual([
-      { line: 3, column: 3, code: "COBUY_CSV_EMPTY_FIELD", reason: 'column "product_id" is empty' },
+      { line: 3, column: 3, code: "COBUY_PIPELINE_CSV_EMPTY_FIELD", reason: 'column "product_id" is empty' },
       {
         line: 4,
         column: 1,
-        code: "COBUY_CSV_FIELD_COUNT",
+        code: "COBUY_PIPELINE_CSV_FIELD_COUNT",
         reason:
           'the row has 2 fields but the header has 3 ("order_id", "product_id", "category"); quote fields that contain ","',
       },
       {
         line: 5,
         column: 7,
-        code: "COBUY_CSV_BAD_QUOTE",
+        code: "COBUY_PIPELINE_CSV_BAD_QUOTE",
         reason:
           'unexpected character after the closing quote of a quoted field (write a quote inside a quoted field as "")',
       },
-      { line: 6, column: 1, code: "COBUY_CSV_EMPTY_FIELD", reason: 'column "order_id" is empty' },
+      { line: 6, column: 1, code: "COBUY_PIPELINE_CSV_EMPTY_FIELD", reason: 'column "order_id" is empty' },
       {
         line: 8,
         column: 1,
-        code: "COBUY_CSV_FIELD_COUNT",
+        code: "COBUY_PIPELINE_CSV_FIELD_COUNT",
         reason:
           'the row has 4 fields but the header has 3 ("order_id", "product_id", "category"); quote fields that contain ","',
       },
@@ -523,7 +523,7 @@ describe("readSales: skipBadRows", () => {
         name: "all-bad.csv",
       }),
     );
-    expect(e.code).toBe("COBUY_CSV_EMPTY");
+    expect(e.code).toBe("COBUY_PIPELINE_CSV_EMPTY");
     expect(e.message).toBe(
       'all-bad.csv: no sales rows: all 2 data rows were bad and skipped (first: line 2: column "product_id" is empty); add one row per order line',
     );
@@ -531,8 +531,10 @@ describe("readSales: skipBadRows", () => {
 
   it("does not skip structural errors", async () => {
     expect((await rejection(readSales(chunked("a,b\n1,2\n"), { skipBadRows: true }))).code).toBe(
-      "COBUY_CSV_MISSING_COLUMN",
+      "COBUY_PIPELINE_CSV_MISSING_COLUMN",
     );
-    expect((await rejection(readSales(chunked(""), { skipBadRows: true }))).code).toBe("COBUY_CSV_EMPTY");
+    expect((await rejection(readSales(chunked(""), { skipBadRows: true }))).code).toBe(
+      "COBUY_PIPELINE_CSV_EMPTY",
+    );
   });
 });

@@ -131,7 +131,7 @@ describe("writeSampleCsv", () => {
     expect((await writeSampleCsv(nested, { orders: 10, products: 5 })).orders).toBe(10);
     const underFile = join(dir, "new", "folder", "x.csv", "y.csv");
     const e = await rejection(writeSampleCsv(underFile, { orders: 10, products: 5 }));
-    expect(e.code).toBe("COBUY_INPUT_UNREADABLE");
+    expect(e.code).toBe("COBUY_PIPELINE_INPUT_UNREADABLE");
     expect(e.message).toMatch(/^cannot write the sample to .*x\.csv.y\.csv: /);
   });
 });

@@ -302,10 +302,10 @@ describe.runIf(withPostgres)("the SQL source on hand-made tables", () => {
 
   it("a missing table or column is a typed error that names it", async () => {
     const t = await rejection(readCooccurrenceFromSql(query, { table: "nope", schema: "shop" }));
-    expect(t.code).toBe("COBUY_SQL_MISSING_TABLE");
+    expect(t.code).toBe("COBUY_PIPELINE_SQL_MISSING_TABLE");
     expect(t.message).toContain("shop.nope");
     const s = await rejection(readCooccurrenceFromSql(query, { table: "Lines", schema: "nowhere" }));
-    expect(s.code).toBe("COBUY_SQL_MISSING_TABLE");
+    expect(s.code).toBe("COBUY_PIPELINE_SQL_MISSING_TABLE");
     expect(s.message).toContain("nowhere.Lines");
     const c = await rejection(
       readCooccurrenceFromSql(query, {
@@ -314,7 +314,7 @@ describe.runIf(withPostgres)("the SQL source on hand-made tables", () => {
         columns: { ...columns, product: "sku" },
       }),
     );
-    expect(c.code).toBe("COBUY_SQL_MISSING_COLUMN");
+    expect(c.code).toBe("COBUY_PIPELINE_SQL_MISSING_COLUMN");
     expect(c.message).toMatch(/table shop\.Lines: the table has no column "sku" \(the product id\)/);
     const cat = await rejection(
       buildRecommendationsFromSql(query, {
@@ -323,7 +323,7 @@ describe.runIf(withPostgres)("the SQL source on hand-made tables", () => {
         columns: { ...columns, category: "kind" },
       }),
     );
-    expect(cat.code).toBe("COBUY_SQL_MISSING_COLUMN");
+    expect(cat.code).toBe("COBUY_PIPELINE_SQL_MISSING_COLUMN");
     expect(cat.message).toContain('"kind" (the category name)');
     // Without validation the category column is optional, as for a CSV; the failed check runs
     // before beforeData, so the data queries can run in a transaction started there.
@@ -353,7 +353,7 @@ describe.runIf(withPostgres)("the SQL source on hand-made tables", () => {
       const e = await rejection(
         buildRecommendationsFromSql(query, { table: "Lines", schema: "shop", columns }),
       );
-      expect(e.code).toBe("COBUY_SQL_DATA");
+      expect(e.code).toBe("COBUY_PIPELINE_SQL_DATA");
       expect(e.message).toContain(`3 of ${rows.length + 3} rows have a NULL or blank bestellung or artikel`);
       const skipped = await buildRecommendationsFromSql(query, {
         table: "Lines",
@@ -372,11 +372,11 @@ describe.runIf(withPostgres)("the SQL source on hand-made tables", () => {
   it("an empty table and a table without pairs are typed errors", async () => {
     await client.query("CREATE TABLE empty (order_id text, product_id text, category text)");
     expect((await rejection(buildRecommendationsFromSql(query, { table: "empty" }))).code).toBe(
-      "COBUY_SQL_DATA",
+      "COBUY_PIPELINE_SQL_DATA",
     );
     await client.query("INSERT INTO empty VALUES ('o1', 'p1', 'c'), ('o2', 'p2', 'c'), ('o2', 'p2', 'c')");
     expect((await rejection(buildRecommendationsFromSql(query, { table: "empty" }))).code).toBe(
-      "COBUY_NOTHING_TO_RECOMMEND",
+      "COBUY_PIPELINE_NOTHING_TO_RECOMMEND",
     );
   });
 

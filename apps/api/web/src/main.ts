@@ -1,6 +1,6 @@
 import "./style.css";
+import { validationChart } from "@cobuy/pipeline/chart";
 import { ApiFailure, api, type ProductRecord, type RunSummary, type SimilarResponse } from "./api.js";
-import { validationChart } from "./chart.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const runBox = $<HTMLDivElement>("run");
@@ -52,7 +52,9 @@ let shownRun: RunSummary | null = null;
 function drawChart(): void {
   const v = shownRun?.validation;
   if (v && Object.keys(v.byCategory).length > 0) {
-    chart.replaceChildren(validationChart(v.byCategory, v.overall, chart.clientWidth));
+    chart.replaceChildren(
+      validationChart(document, v.byCategory, { width: chart.clientWidth, overall: v.overall }),
+    );
   } else if (shownRun) {
     chart.replaceChildren(h("p", { class: "muted" }, "This run has no validation metric."));
   }

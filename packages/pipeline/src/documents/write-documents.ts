@@ -4,10 +4,9 @@ import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { type RecReason, RICH_FORMAT, type RichRecsDocument } from "@cobuy/contracts";
-import type { TopKLists } from "@cobuy/core-math";
+import { REASONS, type TopKLists } from "@cobuy/core-math";
+import { NO_CATEGORY } from "../catalog/product-catalog.js";
 import { isPipelineError, PipelineError } from "../errors.js";
-import { REASONS } from "../evaluation/lists.js";
-import { NO_CATEGORY } from "../ingest/read-sales.js";
 import type { ValidationResult } from "../validation/validate.js";
 import { ChunkedWriter } from "./chunked-writer.js";
 
@@ -88,7 +87,7 @@ export async function writeDocuments(dir: string, input: DocumentsInput): Promis
     await mkdir(dir, { recursive: true });
   } catch (e) {
     throw new PipelineError(
-      "COBUY_INPUT_UNREADABLE",
+      "COBUY_PIPELINE_INPUT_UNREADABLE",
       `cannot create the output folder ${dir}: ${(e as Error).message}`,
       {
         cause: e,
@@ -128,10 +127,14 @@ async function writeFile(
     stream.destroy();
     await rm(tmp, { force: true });
     if (isPipelineError(e)) throw e;
-    throw new PipelineError("COBUY_INPUT_UNREADABLE", `cannot write ${path}: ${(e as Error).message}`, {
-      cause: e,
-      position: { file: path },
-    });
+    throw new PipelineError(
+      "COBUY_PIPELINE_INPUT_UNREADABLE",
+      `cannot write ${path}: ${(e as Error).message}`,
+      {
+        cause: e,
+        position: { file: path },
+      },
+    );
   }
 }
 

@@ -1,7 +1,9 @@
 import { buildIncidence } from "@cobuy/core-math";
 import { PipelineError } from "../errors.js";
-import { readSales, type SalesColumns, type SalesIndex } from "../ingest/read-sales.js";
-import type { EvaluationData } from "./evaluate.js";
+import type { SalesColumns } from "../ingest/read-options.js";
+import { readSales } from "../ingest/read-sales.js";
+import type { SalesIndex } from "../ingest/sales-index.js";
+import type { EvaluationData } from "../selection/candidates.js";
 
 /** A column name no header holds: reads the file without that column. */
 const NO_COLUMN = "\u0000cobuy:none";
@@ -54,7 +56,7 @@ function parseTime(value: string, file: string, column: string): number {
   const d = Date.parse(trimmed);
   if (Number.isFinite(d)) return d;
   throw new PipelineError(
-    "COBUY_MISSING_DATA",
+    "COBUY_PIPELINE_MISSING_DATA",
     `${file}: column "${column}" holds ${JSON.stringify(value)}, which is neither a number nor a date (use epoch numbers or ISO-8601 dates)`,
     { position: { file } },
   );
@@ -113,7 +115,7 @@ export async function loadEvaluationData(
     const missing = times.findIndex((v) => Number.isNaN(v));
     if (missing >= 0) {
       throw new PipelineError(
-        "COBUY_MISSING_DATA",
+        "COBUY_PIPELINE_MISSING_DATA",
         `${index.source}: order ${JSON.stringify(data.orderIds[missing])} has no value in column "${column}" (every order needs a time for --split-by-time)`,
         { position: { file: index.source } },
       );

@@ -1,51 +1,25 @@
 import {
-  type CsrMatrix,
-  type DownsampleOptions,
-  isMeasureName,
-  MEASURES,
-  type MeasureName,
-  type PairCounts,
-  type TopKResult,
-} from "@cobuy/core-math";
-import { countPairsFor, listsFor } from "./build.js";
-import {
   blendPopular,
-  popularLists,
-  productOrderCounts,
+  CLASSIC_SIMILARITY,
+  type DownsampleOptions,
   REASONS,
   type Reason,
-  type RecLists,
-  selectOrders,
-  similarLists,
-} from "./lists.js";
-import { type CategoryShare, type MetricContext, type Metrics, scoreLists } from "./metrics.js";
-import { holdoutSplit, type Split, timeSplit } from "./split.js";
-
-/** The classic measure (cosine between rows of C) and the measures of core-math. */
-export type SimilarityName = "cooccurrence-cosine" | MeasureName;
-export const SIMILARITIES: readonly SimilarityName[] = ["cooccurrence-cosine", ...MEASURES];
-
-export function isSimilarityName(name: string): name is SimilarityName {
-  return name === "cooccurrence-cosine" || isMeasureName(name);
-}
-
-/** What evaluation reads from the ingest: orders × products A (line counts), ids, categories. */
-export interface EvaluationData {
-  /** Product ids; index = column of `a`. */
-  readonly productIds: readonly string[];
-  /** Category of each product, null when it has none. */
-  readonly categories: readonly (string | null)[];
-  /** Order ids; index = row of `a`. */
-  readonly orderIds: readonly string[];
-  /** Orders × products, values = order lines (the classic A). */
-  readonly a: CsrMatrix;
-}
-
-/** Top-k lists of the classic method for training orders A (C = AᵀA, cosine of C's rows). */
-export type ClassicKernel = (
-  a: CsrMatrix,
-  options: { k: number; minScore: number; minPairSupport: number },
-) => Promise<TopKResult>;
+  SIMILARITIES,
+  type SimilarityName,
+  type TopKResult,
+} from "@cobuy/core-math";
+import { resolveK } from "../recommend/options.js";
+import { CandidateLists, type ClassicKernel, type EvaluationData } from "../selection/candidates.js";
+import { type CategoryShare, type Metrics, scoreLists } from "../selection/metrics.js";
+import { selectOrders } from "../selection/orders.js";
+import {
+  categoryIndex,
+  metricContext,
+  type Selection,
+  selectSimilarity,
+} from "../selection/select-similarity.js";
+import { holdoutSplit, type Split, timeSplit } from "../selection/split.js";
+import { popularLists, type RecLists, similarLists } from "./lists.js";
 
 export type SplitOptions =
   | { method: "holdout"; fraction: number; seed: number }
@@ -53,7 +27,7 @@ export type SplitOptions =
 
 export interface EvaluateOptions {
   split: SplitOptions;
-  /** List length k (default 5). */
+  /** List length k (default: contracts' `DEFAULT_K`). */
   k?: number;
   /** Measure served, or "auto" to choose on a validation split of the training orders (default classic). */
   similarity?: SimilarityName | "auto";
@@ -80,14 +54,6 @@ export interface EvaluateOptions {
   onProgress?: (event: { stage: string; detail?: string }) => void;
 }
 
-export interface Candidate {
-  similarity: SimilarityName;
-  minPairSupport: number;
-  hitRate: number;
-  coverage: number;
-  eligible: boolean;
-}
-
 export interface ExampleItem {
   id: string;
   category: string | null;
@@ -107,13 +73,7 @@ export interface Evaluation {
     minPairSupport: number;
     minScore: number;
     caps: DownsampleOptions;
-    selection?: {
-      validationOrders: number;
-      trainOrders: number;
-      minCoverage: number;
-      rule: string;
-      candidates: Candidate[];
-    };
+    selection?: Selection;
   };
   blend: { popular: number } | null;
   /** The served configuration (chosen measure, with the blend when asked). */
@@ -124,50 +84,6 @@ export interface Evaluation {
   byCategory: Record<string, CategoryShare>;
   scoreDistribution: { similarity: SimilarityName; bins: Array<{ from: number; to: number; count: number }> };
   examples: Array<{ id: string; category: string | null; orders: number; recs: ExampleItem[] }>;
-}
-
-/** The categories as indices (-1: none) and their names, sorted. */
-export function categoryIndex(categories: readonly (string | null)[]): {
-  categoryOf: Int32Array;
-  names: string[];
-} {
-  const names = [...new Set(categories.filter((c): c is string => c !== null && c !== ""))].sort();
-  const at = new Map(names.map((n, i) => [n, i]));
-  const categoryOf = Int32Array.from(categories, (c) => (c === null || c === "" ? -1 : at.get(c)!));
-  return { categoryOf, names };
-}
-
-function countNonEmpty(a: CsrMatrix): number {
-  let n = 0;
-  for (let o = 0; o < a.rows; o++) if (Number(a.rowPtr[o + 1]) > Number(a.rowPtr[o])) n++;
-  return n;
-}
-
-/** Builds lists of one similarity on training orders; pair counts are shared between measures. */
-class Builder {
-  private counts: PairCounts | undefined;
-  constructor(
-    private readonly train: CsrMatrix,
-    private readonly options: Pick<EvaluateOptions, "caps" | "classic">,
-    private readonly k: number,
-    private readonly minScore: number,
-  ) {}
-
-  lists(similarity: SimilarityName, minPairSupport: number): Promise<TopKResult> {
-    if (similarity !== "cooccurrence-cosine") this.counts ??= countPairsFor(this.train, this.options.caps);
-    const opts = { k: this.k, minScore: this.minScore, minPairSupport };
-    return listsFor(similarity, this.train, this.counts, opts, this.options.classic);
-  }
-}
-
-function context(train: CsrMatrix, test: CsrMatrix, categoryOf: Int32Array, names: string[]): MetricContext {
-  return {
-    test,
-    popularity: productOrderCounts(train),
-    trainOrders: countNonEmpty(train),
-    categoryOf,
-    categoryNames: names,
-  };
 }
 
 function split(data: EvaluationData, options: SplitOptions, among?: Uint32Array, seedOffset = 0): Split {
@@ -211,100 +127,6 @@ function histogram(top: TopKResult, bins = 20): Array<{ from: number; to: number
   return out;
 }
 
-/** Options of {@link selectSimilarity}. */
-export interface SelectSimilarityOptions {
-  /** List length k. */
-  k: number;
-  /** Scores at or below are dropped (default 0). */
-  minScore?: number;
-  /** Measures compared (default all; "cooccurrence-cosine" only with `classic`). */
-  candidates?: readonly SimilarityName[];
-  /** Candidate minimum pair supports (default [1, 2, 3]). */
-  minPairSupports?: readonly number[];
-  /** Coverage a candidate needs to be chosen (default 0.8). */
-  minCoverage?: number;
-  /** Caps for the core-math measures. */
-  caps?: DownsampleOptions;
-  /** The classic kernel; without it "cooccurrence-cosine" is not a candidate. */
-  classic?: ClassicKernel;
-  onProgress?: (event: { stage: string; detail?: string }) => void;
-}
-
-/** What {@link selectSimilarity} chose, and how. */
-export interface SimilaritySelection {
-  similarity: SimilarityName;
-  minPairSupport: number;
-  selection: NonNullable<Evaluation["similarity"]["selection"]>;
-}
-
-/**
- * The choice of `similarity: "auto"`: builds every candidate measure × minimum pair support on
- * `split.train` and scores it on `split.test` (order indices of `data`), then picks the highest
- * hitRate@k among candidates with coverage ≥ `minCoverage` (if none qualifies, the highest
- * coverage; ties go to the first candidate). `evaluate` calls it with a validation split carved
- * from its training orders; `recommendFromIndex` with one carved from all orders.
- *
- * @example
- * ```ts
- * const inner = holdoutSplit(data.orderIds, { fraction: 0.2, seed: 1 });
- * const { similarity, minPairSupport } = await selectSimilarity(data, inner, { k: 5, classic: classicKernel() });
- * ```
- */
-export async function selectSimilarity(
-  data: EvaluationData,
-  split: Split,
-  options: SelectSimilarityOptions,
-): Promise<SimilaritySelection> {
-  const { k } = options;
-  const minScore = options.minScore ?? 0;
-  const minCoverage = options.minCoverage ?? 0.8;
-  const progress = options.onProgress ?? (() => {});
-  const { categoryOf, names } = categoryIndex(data.categories);
-  const subTrain = selectOrders(data.a, split.train);
-  const vctx = context(subTrain, selectOrders(data.a, split.test), categoryOf, names);
-  const sub = new Builder(subTrain, { caps: options.caps, classic: options.classic }, k, minScore);
-  const compare = (options.candidates ?? SIMILARITIES).filter(
-    (s) => s !== "cooccurrence-cosine" || options.classic !== undefined,
-  );
-  const candidates: Candidate[] = [];
-  const supports = options.minPairSupports ?? [1, 2, 3];
-  for (const similarity of compare) {
-    for (const s of supports) {
-      progress({ stage: "auto", detail: `${similarity} minPairSupport=${s}` });
-      const { metrics } = scoreLists(await sub.lists(similarity, s), vctx);
-      const hitRate = metrics[`hitRate@${k}`]!;
-      const coverage = metrics.coverage!;
-      candidates.push({
-        similarity,
-        minPairSupport: s,
-        hitRate,
-        coverage,
-        eligible: coverage >= minCoverage,
-      });
-    }
-  }
-  if (candidates.length === 0) throw new Error("similarity auto: no candidate measure to compare");
-  const eligible = candidates.filter((c) => c.eligible);
-  const pool = eligible.length > 0 ? eligible : candidates;
-  const key = eligible.length > 0 ? (c: Candidate) => c.hitRate : (c: Candidate) => c.coverage;
-  // First best wins: candidates are in a fixed order, so ties resolve the same way every run.
-  const best = pool.reduce((b, c) => (key(c) > key(b) ? c : b));
-  return {
-    similarity: best.similarity,
-    minPairSupport: best.minPairSupport,
-    selection: {
-      validationOrders: split.test.length,
-      trainOrders: split.train.length,
-      minCoverage,
-      rule:
-        eligible.length > 0
-          ? `highest hitRate@${k} among candidates with coverage >= ${minCoverage}`
-          : `no candidate reached coverage ${minCoverage}: highest coverage`,
-      candidates,
-    },
-  };
-}
-
 /**
  * Honest offline evaluation: splits the orders, builds every compared measure on the training
  * orders only, scores the lists against the held-out orders (see `scoreLists`), always beside the
@@ -320,22 +142,20 @@ export async function selectSimilarity(
  * ```
  */
 export async function evaluate(data: EvaluationData, options: EvaluateOptions): Promise<Evaluation> {
-  const k = options.k ?? 5;
-  if (!Number.isInteger(k) || k < 1 || k > 1000)
-    throw new RangeError(`k must be an integer from 1 to 1000 (got ${k})`);
+  const k = resolveK(options.k);
   const minScore = options.minScore ?? 0;
-  const requested = options.similarity ?? "cooccurrence-cosine";
+  const requested = options.similarity ?? CLASSIC_SIMILARITY;
   const progress = options.onProgress ?? (() => {});
   const compare = (options.compare ?? SIMILARITIES).filter(
-    (s) => s !== "cooccurrence-cosine" || options.classic !== undefined,
+    (s) => s !== CLASSIC_SIMILARITY || options.classic !== undefined,
   );
   const { categoryOf, names } = categoryIndex(data.categories);
 
   const main = split(data, options.split);
   const train = selectOrders(data.a, main.train);
   const test = selectOrders(data.a, main.test);
-  const ctx = context(train, test, categoryOf, names);
-  const builder = new Builder(train, options, k, minScore);
+  const ctx = metricContext(train, test, categoryOf, names);
+  const builder = new CandidateLists(train, { k, minScore, caps: options.caps, classic: options.classic });
 
   let chosen: SimilarityName;
   let minPairSupport = options.minPairSupport ?? 1;

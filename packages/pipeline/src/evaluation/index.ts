@@ -1,4 +1,18 @@
-export { type ClassicTopKOptions, classicKernel, classicTopK } from "./classic.js";
+export {
+  type ClassicKernel,
+  classicKernel,
+  type EvaluationData,
+} from "../selection/candidates.js";
+export { type MetricContext, type Metrics, scoreLists } from "../selection/metrics.js";
+export { selectOrders } from "../selection/orders.js";
+export {
+  type Candidate,
+  type Selection,
+  type SelectSimilarityOptions,
+  type SimilaritySelection,
+  selectSimilarity,
+} from "../selection/select-similarity.js";
+export { holdoutSplit, type Split, timeSplit } from "../selection/split.js";
 export {
   evaluationDataFromIndex,
   type LoadEvaluationOptions,
@@ -6,22 +20,11 @@ export {
   loadEvaluationData,
 } from "./data.js";
 export {
-  type Candidate,
-  type ClassicKernel,
   type EvaluateOptions,
   type Evaluation,
-  type EvaluationData,
   type ExampleItem,
   evaluate,
-  isSimilarityName,
-  type SelectSimilarityOptions,
-  SIMILARITIES,
-  type SimilarityName,
-  type SimilaritySelection,
   type SplitOptions,
-  selectSimilarity,
 } from "./evaluate.js";
-export { blendPopular, popularLists, REASONS, type Reason, type RecLists, selectOrders } from "./lists.js";
-export { type MetricContext, type Metrics, scoreLists } from "./metrics.js";
-export { holdoutSplit, type Split, timeSplit } from "./split.js";
+export { popularLists, type RecLists } from "./lists.js";
 export { type Sweep, type SweepCell, type SweepOptions, sweep, truncateLists } from "./sweep.js";

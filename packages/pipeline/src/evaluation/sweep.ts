@@ -1,10 +1,16 @@
-import type { DownsampleOptions, TopKResult } from "@cobuy/core-math";
-import { countPairsFor, listsFor } from "./build.js";
-import type { ClassicKernel, EvaluationData, SimilarityName, SplitOptions } from "./evaluate.js";
-import { categoryIndex } from "./evaluate.js";
-import { productOrderCounts, selectOrders } from "./lists.js";
-import { scoreLists } from "./metrics.js";
-import { holdoutSplit, timeSplit } from "./split.js";
+import {
+  CLASSIC_SIMILARITY,
+  type DownsampleOptions,
+  type SimilarityName,
+  type TopKResult,
+} from "@cobuy/core-math";
+import { resolveK } from "../recommend/options.js";
+import { CandidateLists, type ClassicKernel, type EvaluationData } from "../selection/candidates.js";
+import { scoreLists } from "../selection/metrics.js";
+import { selectOrders } from "../selection/orders.js";
+import { categoryIndex, metricContext } from "../selection/select-similarity.js";
+import { holdoutSplit, timeSplit } from "../selection/split.js";
+import type { SplitOptions } from "./evaluate.js";
 
 export interface SweepOptions {
   split: SplitOptions;
@@ -64,8 +70,8 @@ function significant(x: number): number {
  * ```
  */
 export async function sweep(data: EvaluationData, options: SweepOptions): Promise<Sweep> {
-  const k = options.k ?? 5;
-  const similarity = options.similarity ?? "cooccurrence-cosine";
+  const k = resolveK(options.k);
+  const similarity = options.similarity ?? CLASSIC_SIMILARITY;
   const sp = options.split;
   const { train: trainIdx, test: testIdx } =
     sp.method === "holdout"
@@ -73,31 +79,21 @@ export async function sweep(data: EvaluationData, options: SweepOptions): Promis
       : timeSplit(data.orderIds, sp.times, { fraction: sp.fraction });
   const train = selectOrders(data.a, trainIdx);
   const { categoryOf, names } = categoryIndex(data.categories);
-  const popularity = productOrderCounts(train);
-  let trainOrders = 0;
-  for (let o = 0; o < train.rows; o++) if (train.rowPtr[o + 1]! > train.rowPtr[o]!) trainOrders++;
-  const ctx = {
-    test: selectOrders(data.a, testIdx),
-    popularity,
-    trainOrders,
-    categoryOf,
-    categoryNames: names,
-  };
-  const counts = similarity === "cooccurrence-cosine" ? undefined : countPairsFor(train, options.caps);
+  const ctx = metricContext(train, selectOrders(data.a, testIdx), categoryOf, names);
   const supports = [...(options.minPairSupports ?? [1, 2, 3, 5, 10, 20])];
   let minScores = options.minScores ? [...options.minScores] : undefined;
   const cells: SweepCell[] = [];
   // Lists are built once per support at the lowest threshold, then cut per score.
   const base = Math.min(0, ...(minScores ?? [0]));
+  const candidates = new CandidateLists(train, {
+    k,
+    minScore: base,
+    caps: options.caps,
+    classic: options.classic,
+  });
   for (const s of supports) {
     options.onProgress?.({ stage: "sweep", detail: `minPairSupport=${s}` });
-    const top = await listsFor(
-      similarity,
-      train,
-      counts,
-      { k, minScore: base, minPairSupport: s },
-      options.classic,
-    );
+    const top = await candidates.lists(similarity, s);
     if (!minScores) {
       const all: number[] = [];
       for (let p = 0; p < top.products; p++)

@@ -17,7 +17,7 @@ export interface OpenedInput {
 
 const READ_CHUNK = 1 << 20;
 
-/** `COBUY_INPUT_UNREADABLE` for a failed open/read of `name`. */
+/** `COBUY_PIPELINE_INPUT_UNREADABLE` for a failed open/read of `name`. */
 export function unreadable(name: string, e: unknown): PipelineError {
   const code = (e as { code?: string }).code;
   const why =
@@ -28,7 +28,7 @@ export function unreadable(name: string, e: unknown): PipelineError {
         : code === "EACCES"
           ? "permission denied"
           : `${(e as Error).message ?? String(e)}`;
-  return new PipelineError("COBUY_INPUT_UNREADABLE", `${name}: cannot read the input: ${why}`, {
+  return new PipelineError("COBUY_PIPELINE_INPUT_UNREADABLE", `${name}: cannot read the input: ${why}`, {
     cause: e,
     position: { file: name },
   });
@@ -76,7 +76,7 @@ export function openInput(source: string | Readable, label?: string): OpenedInpu
     if (head.length >= 4 && head.toString("latin1", 0, 4) === "PAR1") {
       await it.return(undefined);
       throw new PipelineError(
-        "COBUY_PARQUET_INVALID",
+        "COBUY_PIPELINE_PARQUET_INVALID",
         `${name}: this is Parquet data, which is read by random access, not as a stream: pass a file path (readSales("sales.parquet")), or save the stream to a file first`,
         { position: { file: name, byteOffset: 0 } },
       );
@@ -85,7 +85,7 @@ export function openInput(source: string | Readable, label?: string): OpenedInpu
       if (namedGz && head.length > 0) {
         await it.return(undefined);
         throw new PipelineError(
-          "COBUY_GZIP",
+          "COBUY_PIPELINE_GZIP",
           `${name}: the name ends in .gz but the file is not gzip data (rename it to .csv, or compress it with gzip)`,
           { position: { file: name, byteOffset: 0 } },
         );
@@ -108,7 +108,7 @@ export function openInput(source: string | Readable, label?: string): OpenedInpu
     } catch (e) {
       if (isPipelineError(e)) throw e;
       throw new PipelineError(
-        "COBUY_GZIP",
+        "COBUY_PIPELINE_GZIP",
         `${name}: cannot decompress the gzip data after ${raw} compressed bytes (${(e as Error).message}); the file is truncated or corrupt — compress it again or pass the uncompressed CSV`,
         { cause: e, position: { file: name } },
       );

@@ -23,7 +23,7 @@ import {
   where,
 } from "../errors.js";
 import { unreadable } from "./open-input.js";
-import type { ReadSalesOptions } from "./read-sales.js";
+import type { ReadSalesOptions } from "./read-options.js";
 import { isBlank, SalesAccumulator, type SalesIndex } from "./sales-index.js";
 import { firstInvalidUtf8 } from "./utf8.js";
 
@@ -56,7 +56,7 @@ const INT_CONVERTED = new Set([
  * one row group at a time and only the order, product and category columns. Id columns may be
  * strings (`BYTE_ARRAY`, UTF-8) or integers (`INT32`/`INT64`, ids become their decimal strings, as
  * in a CSV); the category column the same. A null or blank category is an empty category (no
- * error); a null or blank order/product id is a bad row (`COBUY_PARQUET_NULL_ID`, skipped with
+ * error); a null or blank order/product id is a bad row (`COBUY_PIPELINE_PARQUET_NULL_ID`, skipped with
  * `skipBadRows`). Errors name the file, the row group (0-based), the row (1-based over the file)
  * and the column. `delimiter` and `maxRecordBytes` do not apply.
  *
@@ -143,7 +143,7 @@ function invalid(
   at?: Omit<InputPosition, "file">,
 ): PipelineError {
   const position = { file: name, ...at };
-  return new PipelineError("COBUY_PARQUET_INVALID", `${where(position)}: ${why}`, {
+  return new PipelineError("COBUY_PIPELINE_PARQUET_INVALID", `${where(position)}: ${why}`, {
     ...(cause !== undefined ? { cause } : {}),
     position,
   });
@@ -188,7 +188,7 @@ class ParquetSalesReader {
         if (!required) return null;
         const position = { file: name, columnName: names[role] };
         throw new PipelineError(
-          "COBUY_PARQUET_MISSING_COLUMN",
+          "COBUY_PIPELINE_PARQUET_MISSING_COLUMN",
           `${name}: the Parquet schema has no column ${JSON.stringify(names[role])} (the ${role} id); its columns are ${top.map((el) => JSON.stringify(el.name)).join(", ")}. ` +
             `Rename the column or pass its name with --${role}-col (columns.${role} in the API)`,
           { position },
@@ -256,7 +256,7 @@ class ParquetSalesReader {
           ? `all ${acc.badCount} rows were bad and skipped (first: row ${first?.line}: ${first?.reason})`
           : "the file has no rows";
       throw new PipelineError(
-        "COBUY_PARQUET_EMPTY",
+        "COBUY_PIPELINE_PARQUET_EMPTY",
         `${this.name}: no sales rows: ${why}; add one row per order line`,
         {
           position: { file: this.name },
@@ -319,12 +319,12 @@ class ParquetSalesReader {
   /** The id's bytes in `[this.start, this.end)`, or null when the row is bad (and skipped). */
   private bytes(v: unknown, slot: 0 | 1, col: Column, g: number, row: number): Uint8Array | null {
     if (v === null || v === undefined) {
-      this.bad("COBUY_PARQUET_NULL_ID", `column ${JSON.stringify(col.name)} is null`, col, g, row);
+      this.bad("COBUY_PIPELINE_PARQUET_NULL_ID", `column ${JSON.stringify(col.name)} is null`, col, g, row);
       return null;
     }
     const b = this.valueBytes(v, slot, col, g, row);
     if (isBlank(b, this.start, this.end)) {
-      this.bad("COBUY_PARQUET_NULL_ID", `column ${JSON.stringify(col.name)} is empty`, col, g, row);
+      this.bad("COBUY_PIPELINE_PARQUET_NULL_ID", `column ${JSON.stringify(col.name)} is empty`, col, g, row);
       return null;
     }
     return b;
@@ -365,7 +365,7 @@ class ParquetSalesReader {
       return b;
     }
     throw new PipelineError(
-      "COBUY_PARQUET_COLUMN_TYPE",
+      "COBUY_PIPELINE_PARQUET_COLUMN_TYPE",
       `${where({ file: this.name, rowGroup: g, row, columnName: col.name })}: a value of type ${typeof v} cannot be an id`,
       { position: { file: this.name, rowGroup: g, row, columnName: col.name } },
     );
@@ -406,7 +406,7 @@ function valueKind(el: SchemaElement, file: string, role: Role): ValueKind {
         : [el.type, ltype ?? ctype].filter((x) => x !== undefined).join(" ");
   const position = { file, columnName: el.name };
   throw new PipelineError(
-    "COBUY_PARQUET_COLUMN_TYPE",
+    "COBUY_PIPELINE_PARQUET_COLUMN_TYPE",
     `${where(position)}: the ${role} column is ${shown}; ids and categories must be strings (BYTE_ARRAY, UTF-8) or integers (INT32/INT64) — cast the column when writing the file`,
     { position },
   );

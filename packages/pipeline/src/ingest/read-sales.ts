@@ -3,55 +3,10 @@ import type { Readable } from "node:stream";
 import { PipelineError, type PipelineErrorCode, where } from "../errors.js";
 import { CsvTokenizer, INCOMPLETE, locate, UNTERMINATED } from "./csv-tokenizer.js";
 import { openInput } from "./open-input.js";
+import type { ReadSalesOptions } from "./read-options.js";
 import { PARQUET_MAGIC, readSalesParquet } from "./read-sales-parquet.js";
 import { isBlank, SalesAccumulator, type SalesIndex } from "./sales-index.js";
 import { firstInvalidUtf8 } from "./utf8.js";
-
-/** Names of the columns read from the header row. */
-export interface SalesColumns {
-  /** Default `"order_id"`. */
-  order?: string;
-  /** Default `"product_id"`. */
-  product?: string;
-  /** Default `"category"`. Optional in the file unless `requireCategory` is set. */
-  category?: string;
-}
-
-/** Options of {@link readSales}. */
-export interface ReadSalesOptions {
-  /** Column names in the header row (defaults `order_id`, `product_id`, `category`). */
-  columns?: SalesColumns;
-  /** Fail when the header has no category column (validation needs it). Default false. */
-  requireCategory?: boolean;
-  /**
-   * Skip rows with an empty order/product id, a wrong field count or a stray quote instead of
-   * failing. Default false. (An empty category is never a bad row: the category is then unknown.)
-   */
-  skipBadRows?: boolean;
-  /** How many skipped rows are kept as examples in the report. Default 10. */
-  maxBadRowExamples?: number;
-  /** Field delimiter, one ASCII character. Default `","`. */
-  delimiter?: string;
-  /**
-   * Name used in messages and as `SalesIndex.source`, e.g. `s3://bucket/sales.csv` for a stream or a
-   * downloaded copy. Default: the path, or `"<stream>"` for a stream.
-   */
-  name?: string;
-  /** Keep every order id as a string in `orderIds` (costs memory per order). Default false. */
-  keepOrderIds?: boolean;
-  /** Longest record accepted, in bytes (a guard against a quote that is never closed). Default 16 MiB. */
-  maxRecordBytes?: number;
-  /** Called after each chunk with the bytes read from the source (compressed bytes for gzip) and rows so far. */
-  onProgress?: (bytesRead: number, rows: number) => void;
-}
-
-export {
-  type BadRowExample,
-  type BadRowsReport,
-  type CategoryConflict,
-  NO_CATEGORY,
-  type SalesIndex,
-} from "./sales-index.js";
 
 const DEFAULT_COLUMNS = { order: "order_id", product: "product_id", category: "category" } as const;
 const SKIP_HINT = "fix the row, or skip such rows with --skip-bad-rows (skipBadRows: true)";
@@ -191,7 +146,7 @@ class SalesParser {
     const tok = this.tok;
     if (tok.count !== this.nFields) {
       this.bad(
-        "COBUY_CSV_FIELD_COUNT",
+        "COBUY_PIPELINE_CSV_FIELD_COUNT",
         `the row has ${tok.count} field${tok.count === 1 ? "" : "s"} but the header has ${this.nFields} (${quoteList(this.header!)}); quote fields that contain "${String.fromCharCode(this.delimiter)}"`,
         buf,
         start,
@@ -201,7 +156,7 @@ class SalesParser {
     }
     if (tok.badQuoteAt >= 0) {
       this.bad(
-        "COBUY_CSV_BAD_QUOTE",
+        "COBUY_PIPELINE_CSV_BAD_QUOTE",
         `unexpected character after the closing quote of a quoted field (write a quote inside a quoted field as "")`,
         buf,
         start,
@@ -244,7 +199,7 @@ class SalesParser {
     const at = { file: this.file, line: tok.recordLine, column: 1, byteOffset: 0 };
     const missing = (role: keyof typeof DEFAULT_COLUMNS, name: string): never => {
       throw new PipelineError(
-        "COBUY_CSV_MISSING_COLUMN",
+        "COBUY_PIPELINE_CSV_MISSING_COLUMN",
         `${where(at)}: the header has no column ${JSON.stringify(name)} (the ${role} id); its columns are ${quoteList(header)}. ` +
           `Rename the column to ${JSON.stringify(name)} or pass its name with --${role}-col (columns.${role} in the API); the first row must be the header`,
         { position: at },
@@ -267,7 +222,7 @@ class SalesParser {
 
   private emptyField(column: string, buf: Buffer, start: number, f: number): void {
     this.bad(
-      "COBUY_CSV_EMPTY_FIELD",
+      "COBUY_PIPELINE_CSV_EMPTY_FIELD",
       `column ${JSON.stringify(column)} is empty`,
       buf,
       start,
@@ -289,7 +244,7 @@ class SalesParser {
     const { line, column } = locate(buf, start, this.tok.recordLine, at);
     const position = { file: this.file, line, column, byteOffset: offset + at };
     throw new PipelineError(
-      "COBUY_CSV_UNTERMINATED_QUOTE",
+      "COBUY_PIPELINE_CSV_UNTERMINATED_QUOTE",
       `${where(position)}: the quoted field that starts here is never closed (the file ends inside it); ` +
         `add the closing quote, and write a quote inside a quoted field as ""`,
       { position },
@@ -305,7 +260,7 @@ class SalesParser {
       const { line: l, column } = locate(carry, 0, line, tok.openQuoteAt);
       const position = { file: this.file, line: l, column, byteOffset: offset + tok.openQuoteAt };
       throw new PipelineError(
-        "COBUY_CSV_UNTERMINATED_QUOTE",
+        "COBUY_PIPELINE_CSV_UNTERMINATED_QUOTE",
         `${where(position)}: the quoted field that starts here is still open after ${max} bytes; ` +
           `add the closing quote, and write a quote inside a quoted field as ""`,
         { position },
@@ -313,7 +268,7 @@ class SalesParser {
     }
     const position = { file: this.file, line, column: 1, byteOffset: offset };
     throw new PipelineError(
-      "COBUY_CSV_FIELD_COUNT",
+      "COBUY_PIPELINE_CSV_FIELD_COUNT",
       `${where(position)}: a row longer than ${max} bytes: is this a CSV file with one order line per row? (raise maxRecordBytes if the rows really are that long)`,
       { position },
     );
@@ -326,7 +281,7 @@ class SalesParser {
     const position = { file: this.file, line, column, byteOffset: offset + bad };
     const hex = buf[bad]!.toString(16).toUpperCase().padStart(2, "0");
     throw new PipelineError(
-      "COBUY_CSV_NOT_UTF8",
+      "COBUY_PIPELINE_CSV_NOT_UTF8",
       `${where(position)}: byte 0x${hex} at byte offset ${offset + bad} is not valid UTF-8; ` +
         `save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 in.csv > out.csv)`,
       { position },
@@ -336,7 +291,7 @@ class SalesParser {
   finish(bytesRead: number, gzip: boolean): SalesIndex {
     if (this.header === null) {
       throw new PipelineError(
-        "COBUY_CSV_EMPTY",
+        "COBUY_PIPELINE_CSV_EMPTY",
         `${this.file}: the file is empty; expected a header row (${this.names.order},${this.names.product},${this.names.category}) and one row per order line`,
         { position: { file: this.file } },
       );
@@ -348,7 +303,7 @@ class SalesParser {
           ? `all ${acc.badCount} data rows were bad and skipped (first: line ${acc.badExamples[0]?.line}: ${acc.badExamples[0]?.reason})`
           : "the header is followed by no data rows";
       throw new PipelineError(
-        "COBUY_CSV_EMPTY",
+        "COBUY_PIPELINE_CSV_EMPTY",
         `${this.file}: no sales rows: ${skipped}; add one row per order line`,
         {
           position: { file: this.file },

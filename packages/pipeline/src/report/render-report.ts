@@ -1,6 +1,7 @@
 import type { Evaluation } from "../evaluation/evaluate.js";
 import type { Sweep } from "../evaluation/sweep.js";
 import { REPORT_SCRIPT } from "./report-script.js";
+import type { ChartCell } from "./validation-chart.js";
 
 /** What a report can show; every part is optional. */
 export interface ReportInput {
@@ -8,7 +9,7 @@ export interface ReportInput {
   evaluation?: Evaluation;
   sweep?: Sweep;
   /** A run's validation.json: the per-category chart when there is no evaluation. */
-  validation?: { byCategory: Record<string, { products: number; sameCategory: number; share: number }> };
+  validation?: { byCategory: Record<string, ChartCell>; overall?: ChartCell };
   /** Example products when there is no evaluation. */
   examples?: Evaluation["examples"];
   scoreDistribution?: Evaluation["scoreDistribution"];
@@ -27,6 +28,8 @@ th,td{border-bottom:1px solid #e5e7eb;padding:3px 8px;text-align:left}td.num{tex
 .row{display:flex;gap:14px;flex-wrap:wrap}.examples{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}
 .example{border:1px solid #e5e7eb;border-radius:8px;padding:8px 12px}.example h3{margin:0;font-size:14px}.example ol{margin:6px 0 0;padding-left:20px}
 li[data-reason="popular-in-category"] .rec,li[data-reason="popular"] .rec{font-style:italic}
+.bars{display:block}.bars .label{font-size:12px}.bars .value,.bars .axis{fill:#6b7280;font-variant-numeric:tabular-nums}
+.bars .track{fill:#f3f4f6}.bars .fill{fill:#2563eb}.bars .overall{stroke:#111827;stroke-dasharray:4 3;stroke-width:1.5;opacity:.7}
 `;
 
 function escapeHtml(s: string): string {

@@ -1,9 +1,17 @@
+import { validationChart } from "./validation-chart.js";
+
 // The report's in-page script: plain browser JavaScript kept as a string (the page has no network
 // and no build step). It reads the embedded JSON and draws every chart as inline SVG; each bar and
 // point carries data-label / data-series / data-value so tests can check what was drawn.
 export const REPORT_SCRIPT = `
 (function () {
   "use strict";
+  // The same chart the API's page draws (its source text, compiled). Some compilers wrap inner
+  // functions in __name(fn, "name") to keep their names; here that must be a no-op.
+  var __name = function (f) { return f; };
+  var validationChart = ${validationChart.toString()};
+  // Bars 420 px wide, as the report's other charts.
+  var CHART_WIDTH = 605;
   var data = JSON.parse(document.getElementById("cobuy-data").textContent);
   var NS = "http://www.w3.org/2000/svg";
   var COLORS = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563", "#65a30d"];
@@ -154,11 +162,8 @@ export const REPORT_SCRIPT = `
   if (byCategory) {
     var s1 = section("by-category", "Classic metric per category",
       "Share of a category's products whose best recommendation is in the same category" + (ev ? " (" + chosen + ", training orders)." : "."));
-    var items = Object.keys(byCategory).map(function (c) {
-      var v = byCategory[c];
-      return { label: c, value: v.share, extra: v.sameCategory + " of " + v.products };
-    }).sort(function (a, b) { return b.value - a.value || (a.label < b.label ? -1 : 1); });
-    hbars(s1, "chart-by-category", items, "share", 1);
+    s1.appendChild(validationChart(document, byCategory, {
+      width: CHART_WIDTH, id: "chart-by-category", overall: !ev && data.validation.overall ? data.validation.overall : undefined }));
   }
 
   if (ev) {

@@ -5,8 +5,9 @@ import { dirname } from "node:path";
 import type { Writable } from "node:stream";
 import { finished, pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
+import { SeededRandom } from "@cobuy/core-math";
 import { PipelineError } from "../errors.js";
-import { Prng, WeightedTable } from "./prng.js";
+import { WeightedTable } from "./weighted-table.js";
 
 /** Options of {@link generateSample}. Every field has a default; the defaults make a quick job. */
 export interface SampleOptions {
@@ -99,7 +100,7 @@ function resolve(options: SampleOptions) {
 // O(rows · log products) time; O(products) memory
 export function* generateSample(options: SampleOptions = {}): Generator<string, SampleSummary, undefined> {
   const o = resolve(options);
-  const rng = new Prng(o.seed);
+  const rng = new SeededRandom(o.seed);
   const P = o.products;
   const K = o.categories;
   const pid = (i: number) => `P${String(i + 1).padStart(Math.max(6, String(P).length), "0")}`;
@@ -175,7 +176,7 @@ export function* generateSample(options: SampleOptions = {}): Generator<string, 
   return { rows, orders: o.orders, products: distinct, categories: K, bytes };
 }
 
-function shuffled(n: number, rng: Prng): Int32Array {
+function shuffled(n: number, rng: SeededRandom): Int32Array {
   const a = new Int32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -208,7 +209,7 @@ export async function writeSampleCsv(
     await mkdir(dirname(target), { recursive: true });
   } catch (e) {
     throw new PipelineError(
-      "COBUY_INPUT_UNREADABLE",
+      "COBUY_PIPELINE_INPUT_UNREADABLE",
       `cannot write the sample to ${target}: ${(e as Error).message}`,
       {
         cause: e,
@@ -238,7 +239,7 @@ export async function writeSampleCsv(
     await rm(tmp, { force: true });
     if ((e as { code?: string }).code?.startsWith("COBUY_")) throw e;
     throw new PipelineError(
-      "COBUY_INPUT_UNREADABLE",
+      "COBUY_PIPELINE_INPUT_UNREADABLE",
       `cannot write the sample to ${target}: ${(e as Error).message}`,
       {
         cause: e,

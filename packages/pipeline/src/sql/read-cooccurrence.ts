@@ -1,9 +1,9 @@
 import { quoteIdentifier as quoteChecked } from "@cobuy/contracts";
 import type { CsrMatrix, Incidence } from "@cobuy/core-math";
-import type { StageEvent } from "../build/build-recommendations.js";
-import type { ProductCatalog } from "../build/product-catalog.js";
+import { type CategoryConflict, NO_CATEGORY, type ProductCatalog } from "../catalog/product-catalog.js";
 import { isPipelineError, PipelineError } from "../errors.js";
-import { type CategoryConflict, NO_CATEGORY, type SalesColumns } from "../ingest/read-sales.js";
+import type { SalesColumns } from "../ingest/read-options.js";
+import type { StageEvent } from "../recommend/options.js";
 import { PairCounts } from "./pair-counts.js";
 
 /** The identifier rule of @cobuy/contracts; a refused name is `COBUY_SQL_IDENTIFIER`, before any query. */
@@ -85,6 +85,8 @@ export interface SqlCooccurrence {
 export interface CooccurrenceSql {
   /** `SELECT o, p[, c] FROM t WHERE 1 = 0`: the table and columns exist. */
   readonly probe: string;
+  /** The same check for one column (to name the missing one when the probe fails). */
+  readonly probeColumn: (role: "order" | "product" | "category") => string;
   /** Rows, bad rows (NULL or blank ids) and distinct orders. */
   readonly totals: string;
   /** Per product: distinct orders (support) and lines. */
@@ -141,8 +143,11 @@ export function cooccurrenceSql(
       ? `SELECT ${o} AS o, ${p} AS p, count(*) AS n FROM ${t}${where} GROUP BY ${o}, ${p}`
       : `SELECT DISTINCT ${o} AS o, ${p} AS p FROM ${t}${where}`;
   const weight = incidence === "count" ? "SUM(a.n * b.n)" : "count(*)";
+  const quoted = { order: o, product: p, category: quoteIdentifier(names.category, "category column") };
+  const probeOf = (columns: readonly string[]) => `SELECT ${columns.join(", ")} FROM ${t} WHERE 1 = 0`;
   return {
-    probe: `SELECT ${o}, ${p}${c ? `, ${c}` : ""} FROM ${t} WHERE 1 = 0`,
+    probe: probeOf(c ? [o, p, c] : [o, p]),
+    probeColumn: (role) => probeOf([quoted[role]]),
     totals:
       `SELECT count(*), SUM(CASE WHEN ${bad} THEN 1 ELSE 0 END), ` +
       `count(DISTINCT CASE WHEN ${bad} THEN NULL ELSE ${o} END) FROM ${t}`,
@@ -167,9 +172,9 @@ export function cooccurrenceSql(
  * caller starts a REPEATABLE READ transaction so they see the same rows — the data queries.
  *
  * Errors: `COBUY_SQL_IDENTIFIER` (a name that is not a plain identifier, before any query),
- * `COBUY_SQL_MISSING_TABLE`, `COBUY_SQL_MISSING_COLUMN` (naming the table and column),
- * `COBUY_SQL_DATA` (no rows, NULL or blank ids without `skipBadRows`, unexpected values),
- * `COBUY_SQL_QUERY` (any other database error, as `cause`).
+ * `COBUY_PIPELINE_SQL_MISSING_TABLE`, `COBUY_PIPELINE_SQL_MISSING_COLUMN` (naming the table and column),
+ * `COBUY_PIPELINE_SQL_DATA` (no rows, NULL or blank ids without `skipBadRows`, unexpected values),
+ * `COBUY_PIPELINE_SQL_QUERY` (any other database error, as `cause`).
  *
  * @example
  * ```ts
@@ -199,9 +204,8 @@ export async function readCooccurrenceFromSql(
     const code = sqlState(e);
     if (code !== "42703") throw e;
     for (const role of ["order", "product", "category"] as const) {
-      const column = quoteIdentifier(names[role], `${role} column`);
       try {
-        await run.all(`SELECT ${column} FROM ${full.probe.slice(full.probe.indexOf(" FROM ") + 6)}`);
+        await run.all(full.probeColumn(role));
       } catch (e2) {
         if (sqlState(e2) !== "42703") throw e2;
         if (role === "category" && options.requireCategory !== true) {
@@ -209,7 +213,7 @@ export async function readCooccurrenceFromSql(
           continue;
         }
         throw new PipelineError(
-          "COBUY_SQL_MISSING_COLUMN",
+          "COBUY_PIPELINE_SQL_MISSING_COLUMN",
           `${label}: the table has no column ${JSON.stringify(names[role])} (the ${role} ${role === "category" ? "name" : "id"}); ` +
             `pass its name with --${role}-col (columns.${role} in the API)`,
           { cause: e2, position: { file: label } },
@@ -229,7 +233,7 @@ export async function readCooccurrenceFromSql(
   const orders = count(totals?.[2], label, "orders");
   if (badRows > 0 && !skipBadRows) {
     throw new PipelineError(
-      "COBUY_SQL_DATA",
+      "COBUY_PIPELINE_SQL_DATA",
       `${label}: ${badRows} of ${allRows} rows have a NULL or blank ${names.order} or ${names.product}; ` +
         "fix them, or leave such rows out with skipBadRows (the runner's --skip-bad-rows)",
       { position: { file: label } },
@@ -238,7 +242,7 @@ export async function readCooccurrenceFromSql(
   const rows = allRows - badRows;
   if (rows === 0) {
     throw new PipelineError(
-      "COBUY_SQL_DATA",
+      "COBUY_PIPELINE_SQL_DATA",
       `${label}: no sales rows${badRows > 0 ? ` (all ${badRows} rows have a NULL or blank id)` : ""}; add one row per order line`,
       { position: { file: label } },
     );
@@ -267,7 +271,7 @@ export async function readCooccurrenceFromSql(
     const i = order[r]!;
     if (r > 0 && Buffer.compare(keys[order[r - 1]!]!, keys[i]!) === 0) {
       throw new PipelineError(
-        "COBUY_SQL_DATA",
+        "COBUY_PIPELINE_SQL_DATA",
         `${label}: two product ids read as the same text ${JSON.stringify(ids[i])}; give ${names.product} one spelling per product`,
         { position: { file: label } },
       );
@@ -399,15 +403,19 @@ function runner(query: SqlQuery, label: string) {
     const reason = (e as Error)?.message ?? String(e);
     if (state === "42P01" || state === "3F000") {
       throw new PipelineError(
-        "COBUY_SQL_MISSING_TABLE",
+        "COBUY_PIPELINE_SQL_MISSING_TABLE",
         `${label} does not exist (${reason}); check the name, the schema and that the connection's user can read it`,
         { cause: e, position: { file: label } },
       );
     }
-    throw new PipelineError("COBUY_SQL_QUERY", `${label}: the query failed: ${reason} (query: ${text})`, {
-      cause: e,
-      position: { file: label },
-    });
+    throw new PipelineError(
+      "COBUY_PIPELINE_SQL_QUERY",
+      `${label}: the query failed: ${reason} (query: ${text})`,
+      {
+        cause: e,
+        position: { file: label },
+      },
+    );
   };
   return {
     async *rows(text: string): AsyncGenerator<SqlRows> {
@@ -442,7 +450,7 @@ function runner(query: SqlQuery, label: string) {
 }
 
 function dataError(label: string, message: string): PipelineError {
-  return new PipelineError("COBUY_SQL_DATA", `${label}: ${message}`, { position: { file: label } });
+  return new PipelineError("COBUY_PIPELINE_SQL_DATA", `${label}: ${message}`, { position: { file: label } });
 }
 
 /** A whole, non-negative count (numbers, bigints and the strings drivers use for bigint/numeric). */

@@ -1,7 +1,6 @@
 import type { TopKLists } from "@cobuy/core-math";
-import type { ProductCatalog } from "../build/product-catalog.js";
+import { NO_CATEGORY, type ProductCatalog } from "../catalog/product-catalog.js";
 import { PipelineError } from "../errors.js";
-import { NO_CATEGORY } from "../ingest/read-sales.js";
 
 /** Products of a category and how many of them have a best recommendation in the same category. */
 export interface CategoryShare {
@@ -61,7 +60,7 @@ export function validateRecommendations(
   const pc = index.productCategory;
   if (pc === null) {
     throw new PipelineError(
-      "COBUY_MISSING_DATA",
+      "COBUY_PIPELINE_MISSING_DATA",
       `${index.source}: validation needs a category column, and the input has none (add a "category" column or choose it with columns.category)`,
       { position: { file: index.source } },
     );

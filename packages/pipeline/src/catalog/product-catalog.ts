@@ -1,4 +1,45 @@
-import type { BadRowsReport, CategoryConflict, SalesIndex } from "../ingest/read-sales.js";
+import type { PipelineErrorCode } from "../errors.js";
+
+/** One skipped row. */
+export interface BadRowExample {
+  /** CSV: the line (1-based). Parquet: the row (1-based, counted over the whole file). */
+  readonly line: number;
+  /** CSV: the column (characters, 1-based). Parquet: the column's position in the schema (1-based). */
+  readonly column: number;
+  /** Parquet only: the row group (0-based, as Parquet tools number them). */
+  readonly rowGroup?: number;
+  /** Parquet only: the column's name. */
+  readonly columnName?: string;
+  readonly code: PipelineErrorCode;
+  readonly reason: string;
+}
+
+/** Rows skipped under `skipBadRows`: how many, and the first few. */
+export interface BadRowsReport {
+  readonly count: number;
+  readonly examples: readonly BadRowExample[];
+}
+
+/**
+ * `productCategory` value of a product with no category: every one of its rows had an empty
+ * category field. Such a product is outside every category (validation leaves it out).
+ *
+ * @example
+ * ```ts
+ * const c = index.productCategory?.[p];
+ * const name = c === undefined || c === NO_CATEGORY ? null : index.categories[c];
+ * ```
+ */
+export const NO_CATEGORY = 0xffff_ffff;
+
+/** A product seen with more than one category. */
+export interface CategoryConflict {
+  readonly productId: string;
+  /** The category kept (most frequent; ties go to the first in byte order). */
+  readonly chosen: string;
+  /** Every category seen for it with its line count, most frequent first. */
+  readonly seen: ReadonlyArray<{ readonly category: string; readonly lines: number }>;
+}
 
 /**
  * What the stages after counting need to know about the products: ids in UTF-8 byte order (product
@@ -34,17 +75,4 @@ export interface ProductCatalog {
   readonly conflictExamples: readonly CategoryConflict[];
   /** Rows skipped as bad (examples carry line numbers only for files). */
   readonly badRows: BadRowsReport;
-}
-
-/**
- * True when `catalog` is a `SalesIndex` (it holds the order lines, so the stages that need them —
- * the core-math measures, "auto", evaluation — can run on it).
- *
- * @example
- * ```ts
- * if (isSalesIndex(result.index)) await evaluate(evaluationDataFromIndex(result.index), options);
- * ```
- */
-export function isSalesIndex(catalog: ProductCatalog): catalog is SalesIndex {
-  return (catalog as Partial<SalesIndex>).lineOrder instanceof Uint32Array;
 }

@@ -1,16 +1,9 @@
+import { hashText } from "@cobuy/core-math";
+
 /** Which orders train the model and which are held out. Indices into the input's orders, ascending. */
 export interface Split {
   readonly train: Uint32Array;
   readonly test: Uint32Array;
-}
-
-// FNV-1a over the id's UTF-16 units, seeded, then a murmur3 finaliser: a stable key per order id.
-export function orderHash(id: string, seed: number): number {
-  let h = (0x811c9dc5 ^ Math.imul(seed | 0, 0x9e3779b1)) >>> 0;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 function checkFraction(fraction: number): void {
@@ -42,7 +35,7 @@ export function holdoutSplit(
   checkFraction(options.fraction);
   const pool = options.among ? [...options.among] : orderIds.map((_, i) => i);
   const key = new Map<number, number>();
-  for (const o of pool) key.set(o, orderHash(orderIds[o]!, options.seed));
+  for (const o of pool) key.set(o, hashText(orderIds[o]!, options.seed));
   pool.sort(
     (x, y) =>
       key.get(x)! - key.get(y)! || (orderIds[x]! < orderIds[y]! ? -1 : orderIds[x]! > orderIds[y]! ? 1 : 0),
