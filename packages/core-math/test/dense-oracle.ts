@@ -1,5 +1,5 @@
 import { Matrix } from "ml-matrix";
-import type { CsrMatrix, TopKLists } from "../src/index.js";
+import type { CsrMatrix } from "../src/index.js";
 import { seededUniform as rng } from "../src/random/seeded.js";
 
 export { rng };
@@ -89,19 +89,6 @@ export function denseTopK(
     }
     list.sort((x, y) => y.score - x.score || x.id - y.id);
     out.push(list.slice(0, k));
-  }
-  return out;
-}
-
-/** Top-k lists as arrays of {id, score, support}, product by product. */
-export function listsOf(top: TopKLists): DenseRec[][] {
-  const out: DenseRec[][] = [];
-  for (let p = 0; p < top.products; p++) {
-    const list: DenseRec[] = [];
-    for (let i = p * top.k; i < p * top.k + top.length[p]!; i++) {
-      list.push({ id: top.ids[i]!, score: top.scores[i]!, support: top.support[i]! });
-    }
-    out.push(list);
   }
   return out;
 }

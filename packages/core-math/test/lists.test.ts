@@ -11,23 +11,8 @@ import {
   REASONS,
   type TopKResult,
 } from "../src/index.js";
-import { type DenseRec, denseA, denseC, denseTopK, listsOf, randomLines, rng } from "./dense-oracle.js";
-
-function expectLists(actual: DenseRec[][], expected: DenseRec[][]): void {
-  expect(actual.length).toBe(expected.length);
-  for (let p = 0; p < expected.length; p++) {
-    expect(
-      actual[p]!.map((x) => x.id),
-      `ids of product ${p}`,
-    ).toEqual(expected[p]!.map((x) => x.id));
-    expected[p]!.forEach((e, i) => {
-      expect(Math.abs(actual[p]![i]!.score - e.score), `score ${i} of product ${p}`).toBeLessThanOrEqual(
-        1e-12,
-      );
-      expect(actual[p]![i]!.support).toBe(e.support);
-    });
-  }
-}
+import { type DenseRec, denseA, denseC, denseTopK, randomLines, rng } from "./dense-oracle.js";
+import { expectSameLists, listsOf } from "./lists.js";
 
 function bitwiseEqual(a: TopKResult, b: TopKResult): void {
   expect(a.k).toBe(b.k);
@@ -53,7 +38,7 @@ describe("classic lists with a minimum pair support", () => {
         const k = 1 + (seed % 4);
         const top = await classicTopK(c, support, { k, minPairSupport: s, threads: 1 });
         const expected = all.map((list) => (s <= 1 ? list : list.filter((r) => r.support >= s)).slice(0, k));
-        expectLists(listsOf(top), expected);
+        expectSameLists(listsOf(top), expected);
       }
     }
   });
