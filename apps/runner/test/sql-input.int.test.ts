@@ -164,7 +164,7 @@ describe.runIf(existsSync(XS) && requirePostgres("--input-sql"))("--input-sql", 
     expect(lastJson(column.stdout).error.message).toContain('"sku"');
     const bad = await cobuy(["build", "--input-sql", url, "--table", 'sales";--', "--out", "x", "--json"]);
     expect(bad.code).toBe(1);
-    expect(lastJson(bad.stdout).error.code).toBe("COBUY_SQL_IDENTIFIER");
+    expect(lastJson(bad.stdout).error.code).toBe("COBUY_PIPELINE_SQL_IDENTIFIER");
     for (const r of [table, column, bad]) expect(r.stdout + r.stderr).not.toContain(SECRET);
   });
 });

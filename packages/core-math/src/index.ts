@@ -2,6 +2,7 @@ export { cosineTopK, cosineTopKFromOrders, cosineTopKSync } from "./cosine/cosin
 export { CoreMathError, type CoreMathErrorCode } from "./errors.js";
 export { type BlendedLists, blendPopular, popularityRanking, REASONS, type Reason } from "./lists/blend.js";
 export * from "./measures/index.js";
+export { type PlannedCosine, planFromOrders } from "./plan/plan-from-orders.js";
 export { hashPair, hashText, mix32, SeededRandom, seededUniform } from "./random/seeded.js";
 export { cooccurrence, rowNorms, transpose } from "./sparse/cooccurrence.js";
 export { buildIncidence, productSupport } from "./sparse/incidence.js";

@@ -28,7 +28,7 @@ export type PipelineErrorCode =
    * A table, schema or column name given for the SQL source is not a plain identifier. (The
    * identifier rule moves to `@cobuy/contracts`; this code goes with it.)
    */
-  | "COBUY_SQL_IDENTIFIER"
+  | "COBUY_PIPELINE_SQL_IDENTIFIER"
   /** The SQL source's table (or its schema) does not exist or cannot be read. */
   | "COBUY_PIPELINE_SQL_MISSING_TABLE"
   /** The SQL source's table lacks a required column. */

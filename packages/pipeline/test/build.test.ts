@@ -87,6 +87,22 @@ describe("buildRecommendations", () => {
     }
   });
 
+  it("every plan of the classic cosine gives the same lists, and the stats name the plan that ran", async () => {
+    const rows = random(7);
+    const auto = await buildRecommendations(chunked(toCsv(rows), 64), { k: 4 });
+    expect(auto.stats.plan?.requested).toBe("auto");
+    for (const plan of ["scatter", "order-side", "dense"] as const) {
+      const r = await buildRecommendations(chunked(toCsv(rows), 64), { k: 4, plan });
+      expect(r.stats.plan?.strategy).toBe(plan);
+      expect(Array.from(r.topk.length)).toEqual(Array.from(auto.topk.length));
+      expect(Array.from(r.topk.ids)).toEqual(Array.from(auto.topk.ids));
+      r.topk.scores.forEach((x, i) => expect(Math.abs(x - auto.topk.scores[i]!)).toBeLessThanOrEqual(1e-9));
+    }
+    await expect(buildRecommendations(chunked(toCsv(rows), 64), { plan: "fast" as never })).rejects.toThrow(
+      /plan must be one of auto, scatter, order-side, dense/,
+    );
+  });
+
   it("reports stages in order, progress, and stats", async () => {
     const rows = random(99);
     const events: StageEvent[] = [];
@@ -96,13 +112,14 @@ describe("buildRecommendations", () => {
       onStage: (e) => events.push(e),
       onProgress: (e) => progress.push(e.stage),
     });
+    // C is counted in a stage of its own only when the chosen plan reads it.
+    const cStage = r.stats.plan?.strategy === "order-side" ? [] : ["cooccurrence:start", "cooccurrence:end"];
     expect(events.map((e) => `${e.stage}:${e.phase}`)).toEqual([
       "ingest:start",
       "ingest:end",
       "incidence:start",
       "incidence:end",
-      "cooccurrence:start",
-      "cooccurrence:end",
+      ...cStage,
       "topk:start",
       "topk:end",
       "validation:start",
@@ -116,8 +133,13 @@ describe("buildRecommendations", () => {
     expect(s.orders).toBe(new Set(rows.map(([o]) => o)).size);
     expect(s.products).toBe(r.index.productIds.length);
     expect(s.nnzA).toBeLessThanOrEqual(rows.length);
-    expect(s.nnzC).toBeGreaterThan(0);
-    expect(s.nnzC % 2).toBe(0); // symmetric, no diagonal
+    expect(s.plan?.strategy).toBeDefined();
+    if (s.plan?.strategy === "order-side") {
+      expect(s.nnzC).toBeUndefined(); // the order-side plan never builds C
+    } else {
+      expect(s.nnzC).toBeGreaterThan(0);
+      expect(s.nnzC! % 2).toBe(0); // symmetric, no diagonal
+    }
     expect(s.multiplyAdds).toBeGreaterThan(0);
     expect(s.badRows).toBe(0);
     expect(s.seconds.total).toBeCloseTo(

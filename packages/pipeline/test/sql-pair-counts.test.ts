@@ -100,14 +100,14 @@ describe("SQL identifiers (the rule of @cobuy/contracts)", () => {
     for (const bad of ['x"; DROP TABLE sales; --', "a.b", "1abc"]) {
       expect(() => cooccurrenceSql({ table: bad }), bad).toThrow(
         expect.objectContaining({
-          code: "COBUY_SQL_IDENTIFIER",
+          code: "COBUY_PIPELINE_SQL_IDENTIFIER",
           message: expect.stringContaining("table name"),
         }),
       );
     }
     expect(() => cooccurrenceSql({ table: "sales", columns: { order: "o;--" } })).toThrow(
       expect.objectContaining({
-        code: "COBUY_SQL_IDENTIFIER",
+        code: "COBUY_PIPELINE_SQL_IDENTIFIER",
         message: expect.stringContaining("order column"),
       }),
     );

@@ -1,6 +1,8 @@
 import { DEFAULT_K, kProblem } from "@cobuy/contracts";
 import {
   CLASSIC_SIMILARITY,
+  type CosinePlanName,
+  type CosinePlanReport,
   type DownsampleOptions,
   type Incidence,
   isSimilarityName,
@@ -13,6 +15,9 @@ import { PipelineError } from "../errors.js";
 import type { SalesIndex } from "../ingest/sales-index.js";
 import type { Candidate } from "../selection/select-similarity.js";
 import type { ValidationResult } from "../validation/validate.js";
+
+/** The values of `RecommendOptions.plan`. */
+export const PLANS: readonly CosinePlanName[] = ["auto", "scatter", "order-side", "dense"];
 
 /** The stages of a build, in order. */
 export type Stage = "ingest" | "incidence" | "auto" | "cooccurrence" | "topk" | "validation";
@@ -42,6 +47,11 @@ export interface RecommendOptions {
   threads?: number;
   /** Cosine kernel: "wasm" (default) or the plain TypeScript reference "js". */
   kernel?: "wasm" | "js";
+  /**
+   * How the classic cosine is computed (core-math's planner): "auto" (default: the cheapest
+   * estimate), or "scatter", "order-side", "dense" forced (tests, benchmarks). Same lists either way.
+   */
+  plan?: CosinePlanName;
   /**
    * The similarity measure: "cooccurrence-cosine" (the classic method, default), one of core-math's
    * measures ("cosine", "jaccard", "lift", "llr", "expected": binary baskets, one counting pass), or
@@ -84,9 +94,11 @@ export interface BuildStats {
   readonly categories: number;
   /** Nonzeros of A (distinct order × product pairs). */
   readonly nnzA: number;
-  /** Nonzeros of C (ordered product pairs bought together). */
-  readonly nnzC: number;
+  /** Nonzeros of C (ordered product pairs bought together); undefined when the plan never built C. */
+  readonly nnzC: number | undefined;
   readonly multiplyAdds: number;
+  /** The classic cosine's plan: strategy, estimates, blocks, seconds (absent for other measures). */
+  readonly plan?: CosinePlanReport;
   /** Products with at least one recommendation. */
   readonly productsWithRecs: number;
   readonly badRows: number;
@@ -169,6 +181,9 @@ export function hasCaps(caps: DownsampleOptions | undefined): caps is Downsample
  */
 export function checkRecommendOptions(o: RecommendOptions, { orderLines }: { orderLines: boolean }): void {
   resolveK(o.k);
+  if (o.plan !== undefined && !PLANS.includes(o.plan)) {
+    throw optionError(`plan must be one of ${PLANS.join(", ")} (got "${o.plan}")`);
+  }
   const s = o.similarity;
   if (s !== undefined && s !== "auto" && !isSimilarityName(s)) {
     throw optionError(`similarity must be "auto" or one of ${SIMILARITIES.join(", ")} (got "${s}")`);

@@ -5,8 +5,10 @@ import {
   type CsrMatrix,
   classicTopK,
   cooccurrence,
+  cosineTopKFromOrders,
   countPairs,
   measureTopK,
+  planFromOrders,
   type TopKResult,
 } from "@cobuy/core-math";
 import { NO_CATEGORY, type ProductCatalog } from "../catalog/product-catalog.js";
@@ -98,12 +100,10 @@ export async function recommendCore<I extends ProductCatalog>(
     };
   }
   const { measure, minPairSupport } = similarity;
-  let nnzC: number;
+  let nnzC: number | undefined;
   let topk: TopKResult;
   if (measure === CLASSIC_SIMILARITY) {
     const a = input.lines?.a;
-    const c = input.c ?? (await stage("cooccurrence", () => cooccurrence(a!)));
-    nnzC = c.colIdx.length;
     const classic: ClassicTopKOptions = {
       k,
       ...(options.minScore !== undefined && { minScore: options.minScore }),
@@ -113,7 +113,23 @@ export async function recommendCore<I extends ProductCatalog>(
       ...(minPairSupport > 1 && { minPairSupport }),
       ...topkProgress,
     };
-    topk = await stage("topk", () => classicTopK(c, support, classic));
+    const plan = options.plan ?? "auto";
+    // Only a plan that reads C pays for building it (order-side never does: on few, wide orders
+    // C alone costs seconds and most of the memory).
+    const needsC =
+      a === undefined ||
+      input.c !== undefined ||
+      minPairSupport > 1 ||
+      planFromOrders(a, { ...classic, plan }).needsC;
+    if (needsC) {
+      const c = input.c ?? (await stage("cooccurrence", () => cooccurrence(a!)));
+      nnzC = c.colIdx.length;
+      const withOrders = a !== undefined ? { incidence: a, plan } : options.plan ? { plan } : {};
+      topk = await stage("topk", () => classicTopK(c, support, { ...classic, ...withOrders }));
+    } else {
+      topk = await stage("topk", () => cosineTopKFromOrders(a!, { ...classic, plan }));
+      nnzC = undefined;
+    }
   } else {
     const a = input.lines!.a;
     const counts = await stage("cooccurrence", () => countPairs(a, options.caps ?? {}));
@@ -165,6 +181,7 @@ export async function recommendCore<I extends ProductCatalog>(
       nnzA: input.nnzA,
       nnzC,
       multiplyAdds: topk.multiplyAdds,
+      ...(topk.plan !== undefined && { plan: topk.plan }),
       productsWithRecs,
       badRows: catalog.badRows.count,
       categoryConflicts: catalog.categoryConflicts,

@@ -6,12 +6,12 @@ import type { SalesColumns } from "../ingest/read-options.js";
 import type { StageEvent } from "../recommend/options.js";
 import { PairCounts } from "./pair-counts.js";
 
-/** The identifier rule of @cobuy/contracts; a refused name is `COBUY_SQL_IDENTIFIER`, before any query. */
+/** The identifier rule of @cobuy/contracts; a refused name is `COBUY_PIPELINE_SQL_IDENTIFIER`, before any query. */
 function quoteIdentifier(name: string, role: string): string {
   try {
     return quoteChecked(name, role);
   } catch (e) {
-    throw new PipelineError("COBUY_SQL_IDENTIFIER", (e as Error).message, { cause: e });
+    throw new PipelineError("COBUY_PIPELINE_SQL_IDENTIFIER", (e as Error).message, { cause: e });
   }
 }
 
@@ -171,7 +171,7 @@ export function cooccurrenceSql(
  * through `query`: first the checks (the table, each column), then — after `beforeData`, where a
  * caller starts a REPEATABLE READ transaction so they see the same rows — the data queries.
  *
- * Errors: `COBUY_SQL_IDENTIFIER` (a name that is not a plain identifier, before any query),
+ * Errors: `COBUY_PIPELINE_SQL_IDENTIFIER` (a name that is not a plain identifier, before any query),
  * `COBUY_PIPELINE_SQL_MISSING_TABLE`, `COBUY_PIPELINE_SQL_MISSING_COLUMN` (naming the table and column),
  * `COBUY_PIPELINE_SQL_DATA` (no rows, NULL or blank ids without `skipBadRows`, unexpected values),
  * `COBUY_PIPELINE_SQL_QUERY` (any other database error, as `cause`).
