@@ -63,14 +63,7 @@ function expectSame(sql: BuildResult<ProductCatalog>, csv: BuildResult<ProductCa
   expect(sql.index.categories).toEqual(csv.index.categories);
   expect(Array.from(sql.index.productCategory ?? [])).toEqual(Array.from(csv.index.productCategory ?? []));
   expect(Array.from(sql.productSupport)).toEqual(Array.from(csv.productSupport));
-  for (const key of [
-    "rows",
-    "orders",
-    "products",
-    "categories",
-    "nnzA",
-    "categoryConflicts",
-  ] as const) {
+  for (const key of ["rows", "orders", "products", "categories", "nnzA", "categoryConflicts"] as const) {
     expect(sql.stats[key], key).toBe(csv.stats[key]);
   }
   // The order-side plan never builds C; every other plan has the SQL path's C.
