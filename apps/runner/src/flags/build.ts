@@ -67,6 +67,12 @@ export const BUILD_OPTIONS = {
     valueName: "wasm|js",
     description: "inner kernel: WebAssembly (default) or the plain TypeScript reference",
   },
+  plan: {
+    type: "string",
+    valueName: "auto|scatter|order-side|dense",
+    description:
+      "how the classic cosine is computed: the cheapest estimate (auto, default) or one forced; same lists",
+  },
   "order-col": { type: "string", valueName: "NAME", description: "order id column (default order_id)" },
   "product-col": { type: "string", valueName: "NAME", description: "product id column (default product_id)" },
   "category-col": { type: "string", valueName: "NAME", description: "category column (default category)" },
@@ -99,6 +105,8 @@ export interface BuildParams {
   readonly incidence: "count" | "binary";
   readonly threads: number;
   readonly kernel: "wasm" | "js";
+  /** The classic cosine's plan (core-math's planner). */
+  readonly plan: "auto" | "scatter" | "order-side" | "dense";
   readonly columns: Columns;
   readonly skipBadRows: boolean;
   /** The measure asked for (default the classic one) or "auto". */
@@ -237,6 +245,7 @@ export function parseBuildParams(v: BuildFlagValues): BuildParams {
     incidence: choiceOption(v.incidence, "incidence", ["count", "binary"], "count"),
     threads: scoring.threads,
     kernel: choiceOption(v.kernel, "kernel", ["wasm", "js"], "wasm"),
+    plan: choiceOption(v.plan, "plan", ["auto", "scatter", "order-side", "dense"], "auto"),
     columns: scoring.columns,
     skipBadRows: scoring.skipBadRows,
     similarity,

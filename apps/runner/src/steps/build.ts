@@ -5,6 +5,7 @@
  * {@link BuildFacts} and the recorded `params`.
  */
 import type { Readable } from "node:stream";
+import type { CosinePlanReport } from "@cobuy/core-math";
 import {
   type BuildResult,
   buildRecommendations,
@@ -19,7 +20,7 @@ import type { Progress } from "../ui/progress.js";
 import { logCategoryNotes, stageBars } from "./build-progress.js";
 import { withSalesInput } from "./sales-input.js";
 import { runSqlBuild } from "./sql-build.js";
-import type { BuildFacts } from "./summary.js";
+import type { BuildFacts, PlanSummary } from "./summary.js";
 
 const UNITS: Partial<Record<Stage, string>> = { ingest: "rows", topk: "products" };
 
@@ -77,6 +78,7 @@ export async function runBuild(
     incidence: params.incidence,
     threads: params.threads,
     kernel: params.kernel,
+    plan: params.plan,
     columns: params.columns,
     skipBadRows: params.skipBadRows,
     onStage: stageBars(ctx, bars, UNITS),
@@ -110,7 +112,35 @@ export async function runBuild(
 
 /** The counts a published run's manifest records. */
 export function manifestCounts(r: BuildResult<ProductCatalog>): Record<string, number> {
-  return { rows: r.stats.rows, orders: r.stats.orders, products: r.stats.products, nonzerosC: r.stats.nnzC };
+  const counts: Record<string, number> = {
+    rows: r.stats.rows,
+    orders: r.stats.orders,
+    products: r.stats.products,
+  };
+  if (r.stats.nnzC !== undefined) counts.nonzerosC = r.stats.nnzC;
+  return counts;
+}
+
+/** The plan as `--json` and the summary report it (rounded seconds; the blocks and estimates kept). */
+function planRecord(p: CosinePlanReport): PlanSummary {
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    requested: p.requested,
+    strategy: p.strategy,
+    threads: p.threads,
+    reason: p.reason,
+    estimatedMultiplyAdds: p.estimatedMultiplyAdds,
+    multiplyAdds: p.multiplyAdds,
+    seconds: round(p.seconds),
+    threadSeconds: p.threadSeconds.map(round),
+    blocks: p.blocks.map((b) => ({ ...b, seconds: round(b.seconds) })),
+    estimates: p.estimates.map((e) => ({
+      strategy: e.strategy,
+      multiplyAdds: e.multiplyAdds,
+      seconds: round(e.seconds),
+      ...(e.infeasible !== undefined && { infeasible: e.infeasible }),
+    })),
+  };
 }
 
 /** The summary facts of a build result. */
@@ -121,10 +151,11 @@ export function buildFacts(r: BuildResult<ProductCatalog>): BuildFacts {
       rows: r.stats.rows,
       orders: r.stats.orders,
       products: r.stats.products,
-      nonzeros: r.stats.nnzC,
+      nonzeros: r.stats.nnzC ?? null,
       skippedRows: r.stats.badRows,
     },
     multiplyAdds: r.stats.multiplyAdds,
+    ...(r.stats.plan !== undefined && { plan: planRecord(r.stats.plan) }),
     validation: { products: v.products, sameCategory: v.sameCategory, share: v.share },
     similarity: similarityRecord(r.similarity),
     blend: r.blend,

@@ -66,6 +66,7 @@ export async function runSqlBuild(
       minPairSupport: params.minPairSupport,
       threads: params.threads,
       kernel: params.kernel,
+      plan: params.plan,
       ...(params.blend ? { blend: params.blend } : {}),
       // After the checks (a failed one would abort the transaction): one snapshot for the data queries.
       beforeData: async () => {

@@ -12,18 +12,41 @@ export interface BuildFacts {
     rows: number;
     orders: number;
     products: number;
-    /** Nonzeros of C = AᵀA (diagonal excluded; both triangles). */
-    nonzeros: number;
+    /** Nonzeros of C = AᵀA (diagonal excluded; both triangles); null when the plan never built C. */
+    nonzeros: number | null;
     /** Rows skipped under --skip-bad-rows (0 otherwise). */
     skippedRows: number;
   };
   /** Multiply-adds of the cosine stage. */
   multiplyAdds: number;
+  /** The classic cosine's plan: strategy, threads, estimated and actual multiply-adds, seconds. */
+  plan?: PlanSummary;
   validation: { products: number; sameCategory: number; share: number };
   /** The measure that made the lists and how it was chosen (see `paramsRecord`). */
   similarity: Record<string, unknown>;
   /** The blend applied, or null. */
   blend: { popular: number } | null;
+}
+
+/** What `--json` and the summary say of the classic cosine's plan. */
+export interface PlanSummary {
+  requested: string;
+  strategy: string;
+  threads: number;
+  reason: string;
+  estimatedMultiplyAdds: number;
+  multiplyAdds: number;
+  seconds: number;
+  threadSeconds: readonly number[];
+  blocks: readonly {
+    strategy: string;
+    from: number;
+    to: number;
+    estimatedMultiplyAdds: number;
+    multiplyAdds: number;
+    seconds: number;
+  }[];
+  estimates: readonly { strategy: string; multiplyAdds: number; seconds: number; infeasible?: string }[];
 }
 
 /** The `--json` summary of a build (the CLI adds `ok` and `command`). */
@@ -65,7 +88,10 @@ export function summaryTable(s: BuildSummary): TableSpec {
     ["rows", fmtCount(s.counts.rows)],
     ["orders", fmtCount(s.counts.orders)],
     ["products", fmtCount(s.counts.products)],
-    ["nonzeros of C", fmtCount(s.counts.nonzeros)],
+    [
+      "nonzeros of C",
+      s.counts.nonzeros === null ? "not built (order-side plan)" : fmtCount(s.counts.nonzeros),
+    ],
   ];
   if (s.counts.skippedRows > 0) rows.push(["skipped rows", fmtCount(s.counts.skippedRows)]);
   for (const [name, sec] of Object.entries(s.stages)) rows.push([`${name} time`, fmtSeconds(sec)]);
@@ -79,6 +105,13 @@ export function summaryTable(s: BuildSummary): TableSpec {
     rows.push([
       "multiply-adds",
       `${s.multiplyAdds.toExponential(2)} (${fmtRate(s.multiplyAdds / cosineSec / s.threads)} per core)`,
+    ]);
+  }
+  if (s.plan) {
+    const p = s.plan;
+    rows.push([
+      "plan",
+      `${p.strategy} (${p.requested === "auto" ? "auto" : "forced"}, ${p.threads} thread${p.threads === 1 ? "" : "s"}, est. ${p.estimatedMultiplyAdds.toExponential(2)} multiply-adds)`,
     ]);
   }
   rows.push(["peak memory", fmtBytes(s.peakRssBytes)]);
