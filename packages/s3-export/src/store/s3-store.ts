@@ -150,15 +150,7 @@ export class S3Store implements ObjectStore {
         new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
       );
       const body = out.Body as Readable | undefined;
-      return {
-        key,
-        size: out.ContentLength ?? 0,
-        ...(out.LastModified !== undefined ? { lastModified: out.LastModified } : {}),
-        ...(out.ContentType !== undefined ? { contentType: out.ContentType } : {}),
-        ...(out.ContentEncoding !== undefined ? { contentEncoding: out.ContentEncoding } : {}),
-        metadata: out.Metadata ?? {},
-        body: body ?? Readable.from([]),
-      };
+      return { ...objectInfo(key, out), body: body ?? Readable.from([]) };
     } catch (err) {
       const e = await this.fail(err, "download", key, false);
       if (e.code === "COBUY_STORE_OBJECT_NOT_FOUND") await this.assertBucket(key);
@@ -171,14 +163,7 @@ export class S3Store implements ObjectStore {
       const out = await this.client.send(
         new HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }),
       );
-      return {
-        key,
-        size: out.ContentLength ?? 0,
-        ...(out.LastModified !== undefined ? { lastModified: out.LastModified } : {}),
-        ...(out.ContentType !== undefined ? { contentType: out.ContentType } : {}),
-        ...(out.ContentEncoding !== undefined ? { contentEncoding: out.ContentEncoding } : {}),
-        metadata: out.Metadata ?? {},
-      };
+      return objectInfo(key, out);
     } catch (err) {
       const e = await this.fail(err, "head", key, true);
       if (e.code === "COBUY_STORE_ACCESS_DENIED" && e.location.providerCode !== "AccessDenied") {
@@ -259,4 +244,25 @@ export class S3Store implements ObjectStore {
       if (e.code !== "COBUY_STORE_OBJECT_NOT_FOUND") throw e;
     }
   }
+}
+
+/** What a GET or HEAD response says of an object (both carry the same headers). */
+function objectInfo(
+  key: string,
+  out: {
+    ContentLength?: number | undefined;
+    LastModified?: Date | undefined;
+    ContentType?: string | undefined;
+    ContentEncoding?: string | undefined;
+    Metadata?: Record<string, string> | undefined;
+  },
+): ObjectInfo {
+  return {
+    key,
+    size: out.ContentLength ?? 0,
+    ...(out.LastModified !== undefined ? { lastModified: out.LastModified } : {}),
+    ...(out.ContentType !== undefined ? { contentType: out.ContentType } : {}),
+    ...(out.ContentEncoding !== undefined ? { contentEncoding: out.ContentEncoding } : {}),
+    metadata: out.Metadata ?? {},
+  };
 }
