@@ -2,7 +2,13 @@
 import { DEFAULT_K, MAX_K } from "@cobuy/contracts";
 import { describe, expect, it } from "vitest";
 import { pickOptions } from "../src/command.js";
-import { BUILD_OPTIONS, parseBuildParams, parseScoringParams, SCORING_OPTIONS } from "../src/flags/build.js";
+import {
+  BUILD_OPTIONS,
+  parseBuildParams,
+  parseDelimiter,
+  parseScoringParams,
+  SCORING_OPTIONS,
+} from "../src/flags/build.js";
 import { EVAL_OPTIONS } from "../src/flags/evaluation.js";
 import { parseBuildInput } from "../src/flags/input.js";
 import { parsePublishFlags } from "../src/flags/store.js";
@@ -28,10 +34,18 @@ describe("option families", () => {
       caps: build.caps,
       threads: build.threads,
       columns: build.columns,
+      delimiter: build.delimiter,
       skipBadRows: build.skipBadRows,
     });
     expect(scoring).toMatchObject({ k: 7, minPairSupport: 2, minScore: 0.1, threads: 3 });
     expect(scoring.columns).toEqual({ order: "o", product: "product_id", category: "category" });
+  });
+
+  it("--delimiter: one character, \\t for a tab", () => {
+    expect(parseDelimiter(undefined)).toBe(",");
+    expect(parseDelimiter(";")).toBe(";");
+    expect(parseDelimiter("\\t")).toBe("\t");
+    expect(() => parseDelimiter(";;")).toThrow('--delimiter must be one character (got ";;")');
   });
 
   it("--k: the contracts' default and range", () => {

@@ -69,3 +69,20 @@ describe("run ids", () => {
     expect([...ids].sort()).toEqual(["2026-01-02_00-00-00", "2026-11-29_06-53-07", "2026-11-29_06-53-07_b"]);
   });
 });
+
+describe("product ids", () => {
+  it("accepts printable UTF-8 up to MAX_ID_BYTES and names the first control character", async () => {
+    const { idProblem, MAX_ID_BYTES } = await import("../src/index.js");
+    const ok = Buffer.from("Pé-1 (large)");
+    expect(idProblem(ok, 0, ok.length)).toBeUndefined();
+    const nul = Buffer.from("P1\u0000x");
+    expect(idProblem(nul, 0, nul.length)).toEqual({ reason: "contains a control character (0x00)", at: 2 });
+    const bell = Buffer.from("ab\u0007c");
+    expect(idProblem(bell, 0, bell.length)?.at).toBe(2);
+    const quotedLines = Buffer.from("a\tb\r\nc"); // RFC 4180 quoting carries these; COPY escapes them
+    expect(idProblem(quotedLines, 0, quotedLines.length)).toBeUndefined();
+    const long = Buffer.alloc(MAX_ID_BYTES + 1, 0x41);
+    expect(idProblem(long, 0, long.length)?.reason).toMatch(/at most 512 bytes/);
+    expect(idProblem(long, 1, long.length)).toBeUndefined();
+  });
+});

@@ -8,6 +8,8 @@ export type PipelineErrorCode =
   | "COBUY_PIPELINE_CSV_MISSING_COLUMN"
   /** A row has an empty order, product or category id. */
   | "COBUY_PIPELINE_CSV_EMPTY_FIELD"
+  /** A product id or category with a control character (NUL, tab…) or longer than contracts' MAX_ID_BYTES. */
+  | "COBUY_PIPELINE_CSV_BAD_ID"
   /** A row has more or fewer fields than the header. */
   | "COBUY_PIPELINE_CSV_FIELD_COUNT"
   /** A quoted field is followed by something other than a comma or the end of the line. */

@@ -76,6 +76,12 @@ export const BUILD_OPTIONS = {
   "order-col": { type: "string", valueName: "NAME", description: "order id column (default order_id)" },
   "product-col": { type: "string", valueName: "NAME", description: "product id column (default product_id)" },
   "category-col": { type: "string", valueName: "NAME", description: "category column (default category)" },
+  delimiter: {
+    type: "string",
+    valueName: "C",
+    description:
+      'field separator of a CSV input, one character (default ","; ";" for many spreadsheet exports)',
+  },
   "skip-bad-rows": {
     type: "boolean",
     description: "skip malformed rows instead of failing (the count is reported)",
@@ -108,6 +114,8 @@ export interface BuildParams {
   /** The classic cosine's plan (core-math's planner). */
   readonly plan: "auto" | "scatter" | "order-side" | "dense";
   readonly columns: Columns;
+  /** CSV field separator (default ","). */
+  readonly delimiter: string;
   readonly skipBadRows: boolean;
   /** The measure asked for (default the classic one) or "auto". */
   readonly similarity: SimilarityName | "auto";
@@ -191,6 +199,8 @@ export interface ScoringParams {
   readonly caps: Caps;
   readonly threads: number;
   readonly columns: Columns;
+  /** CSV field separator (default ","). */
+  readonly delimiter: string;
   readonly skipBadRows: boolean;
 }
 
@@ -205,6 +215,7 @@ export const SCORING_OPTIONS = pickOptions(BUILD_OPTIONS, [
   "order-col",
   "product-col",
   "category-col",
+  "delimiter",
   "skip-bad-rows",
 ] as const);
 
@@ -220,8 +231,18 @@ export function parseScoringParams(v: OptionValues<typeof SCORING_OPTIONS>): Sco
     caps: parseCaps(v),
     threads: intOption(v.threads, "threads", availableParallelism(), { min: 1, max: 256 }),
     columns: parseColumns(v),
+    delimiter: parseDelimiter(v.delimiter),
     skipBadRows: v["skip-bad-rows"] === true,
   };
+}
+
+/** `--delimiter`: one character; `\t` (two characters, as shells pass it) means a tab. */
+export function parseDelimiter(value: string | undefined): string {
+  if (value === undefined) return ",";
+  const d = value === "\\t" ? "\t" : value;
+  if (d.length !== 1)
+    throw new UsageError(`--delimiter must be one character (got ${JSON.stringify(value)})`);
+  return d;
 }
 
 /**
@@ -247,6 +268,7 @@ export function parseBuildParams(v: BuildFlagValues): BuildParams {
     kernel: choiceOption(v.kernel, "kernel", ["wasm", "js"], "wasm"),
     plan: choiceOption(v.plan, "plan", ["auto", "scatter", "order-side", "dense"], "auto"),
     columns: scoring.columns,
+    delimiter: scoring.delimiter,
     skipBadRows: scoring.skipBadRows,
     similarity,
     minPairSupport: scoring.minPairSupport,

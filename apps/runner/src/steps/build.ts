@@ -80,6 +80,7 @@ export async function runBuild(
     kernel: params.kernel,
     plan: params.plan,
     columns: params.columns,
+    delimiter: params.delimiter,
     skipBadRows: params.skipBadRows,
     onStage: stageBars(ctx, bars, UNITS),
     onProgress(e) {

@@ -37,6 +37,7 @@ export async function loadForEvaluation(
       ctx.stage("ingest", () =>
         loadEvaluationData(src.source as string, {
           columns: p.columns,
+          delimiter: p.delimiter,
           skipBadRows: p.skipBadRows,
           ...(p.split.method === "time" ? { timeColumn: p.split.column } : {}),
           ...(src.name !== undefined ? { name: src.name } : {}),

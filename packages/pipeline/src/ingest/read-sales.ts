@@ -1,5 +1,6 @@
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
+import { idProblem } from "@cobuy/contracts";
 import { PipelineError, type PipelineErrorCode, where } from "../errors.js";
 import { CsvTokenizer, INCOMPLETE, locate, UNTERMINATED } from "./csv-tokenizer.js";
 import { openInput } from "./open-input.js";
@@ -182,10 +183,13 @@ class SalesParser {
       this.emptyField(this.names.product, buf, start, fp);
       return;
     }
+    // Ids and categories reach documents and a database index: refuse what load would refuse.
+    if (!this.acceptableId(this.names.product, pb, ps, pe, buf, start, fp)) return;
     let c = -1;
     const fc = this.colCategory;
     if (fc >= 0) {
       const cb = tok.fieldScratch[fc] ? scratch : buf;
+      if (!this.acceptableId(this.names.category, cb, tok.fieldS[fc]!, tok.fieldE[fc]!, buf, start, fc)) return;
       c = this.acc.category(cb, tok.fieldS[fc]!, tok.fieldE[fc]!);
     }
     this.acc.add(ob, os, oe, pb, ps, pe, c);
@@ -197,10 +201,16 @@ class SalesParser {
     for (let f = 0; f < tok.count; f++) header.push(tok.fieldText(buf, f).trim());
     const find = (name: string) => header.indexOf(name.trim());
     const at = { file: this.file, line: tok.recordLine, column: 1, byteOffset: 0 };
+    // One header field holding the column names joined by another separator: a spreadsheet export.
+    const other = header.length === 1 ? [";", "\t", "|"].find((d) => header[0]!.includes(d)) : undefined;
+    const delimiterHint =
+      other === undefined
+        ? ""
+        : `. The header looks ${other === "\t" ? "tab" : JSON.stringify(other)}-separated: pass --delimiter ${other === "\t" ? "'\\t'" : `'${other}'`} (delimiter in the API)`;
     const missing = (role: keyof typeof DEFAULT_COLUMNS, name: string): never => {
       throw new PipelineError(
         "COBUY_PIPELINE_CSV_MISSING_COLUMN",
-        `${where(at)}: the header has no column ${JSON.stringify(name)} (the ${role} id); its columns are ${quoteList(header)}. ` +
+        `${where(at)}: the header has no column ${JSON.stringify(name)} (the ${role} id); its columns are ${quoteList(header)}${delimiterHint}. ` +
           `Rename the column to ${JSON.stringify(name)} or pass its name with --${role}-col (columns.${role} in the API); the first row must be the header`,
         { position: at },
       );
@@ -218,6 +228,25 @@ class SalesParser {
     }
     this.header = header;
     this.nFields = header.length;
+  }
+
+  /** False (after reporting the row) when the field cannot be an id: a control character or too long. */
+  // O(field bytes)
+  private acceptableId(
+    column: string,
+    fb: Buffer,
+    fs: number,
+    fe: number,
+    buf: Buffer,
+    start: number,
+    f: number,
+  ): boolean {
+    const problem = idProblem(fb, fs, fe);
+    if (problem === undefined) return true;
+    // A field read through the scratch buffer (quoted) is located at its start; a plain one exactly.
+    const at = fb === buf ? problem.at : this.tok.fieldAt[f]!;
+    this.bad("COBUY_PIPELINE_CSV_BAD_ID", `column ${JSON.stringify(column)} ${problem.reason}`, buf, start, at);
+    return false;
   }
 
   private emptyField(column: string, buf: Buffer, start: number, f: number): void {
