@@ -36,7 +36,7 @@ for (const kind of PG_BACKEND_KINDS) {
       expect(h.json()).toEqual({ status: "ok" });
       const r = await get("/readyz");
       expect(r.statusCode).toBe(200);
-      expect(r.json()).toEqual({ status: "ready", runId: run.runId });
+      expect(r.json()).toEqual({ status: "ready", runId: run.runId, database: "up" });
     });
 
     it("GET /v1/runs/active reports the run, its counts and the per-category validation", async () => {

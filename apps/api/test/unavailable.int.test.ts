@@ -77,13 +77,11 @@ describe("PostgreSQL refusing connections", () => {
     const db = await openDatabase({ connectionString: "postgres://postgres@127.0.0.1:1/none", poolSize: 1 });
     const app = await createApp({ db, publicDir: false });
     try {
-      for (const url of [
-        "/healthz",
-        "/readyz",
-        "/v1/runs/active",
-        "/v1/products/P1/similar",
-        "/v1/products?query=P",
-      ]) {
+      // Alive (liveness) while the database is down; not ready.
+      const alive = await app.inject("/healthz");
+      expect(alive.statusCode).toBe(200);
+      expect(alive.json()).toEqual({ status: "ok" });
+      for (const url of ["/readyz", "/v1/runs/active", "/v1/products/P1/similar", "/v1/products?query=P"]) {
         const res = await app.inject(url);
         expect(res.statusCode, url).toBe(503);
         expect(errorOf(res), url).toMatchObject({ code: "COBUY_API_DATABASE_UNAVAILABLE", statusCode: 503 });
@@ -169,12 +167,36 @@ for (const kind of PG_BACKEND_KINDS) {
       const cached = await app.inject(warm);
       expect(cached.statusCode).toBe(200);
       expect(cached.json()).toEqual(first.json());
+      expect((await app.inject("/healthz")).statusCode).toBe(200);
+      const ready = await app.inject("/readyz");
+      expect(ready.statusCode).toBe(503);
+      expect(errorOf(ready).code).toBe("COBUY_API_DATABASE_UNAVAILABLE");
       const cold = await app.inject(`/v1/products/${encodeURIComponent(run.lonely ?? "zzz")}/similar`);
       expect(cold.statusCode).toBe(503);
       expect(errorOf(cold).code).toBe("COBUY_API_DATABASE_UNAVAILABLE");
-      const health = await app.inject("/healthz");
-      expect(health.statusCode).toBe(503);
       await app.close();
+    });
+
+    it("answers from the cache, saying so, when the run check itself finds the database down", async () => {
+      const other = await openBackend(kind);
+      try {
+        const loaded = await other.loadRun({ seed: 4, runId: "2025-02-02_00-00-00" });
+        const app = await createApp({ db: other.db, publicDir: false, runCheckIntervalMs: 0 });
+        const warm = `/v1/products/${encodeURIComponent(loaded.richest)}/similar`;
+        const first = await app.inject(warm);
+        expect(first.statusCode).toBe(200);
+        expect(first.headers["x-cobuy-served-from-cache"]).toBeUndefined();
+        await other.db.close();
+        const cached = await app.inject(warm);
+        expect(cached.statusCode).toBe(200);
+        expect(cached.headers["x-cobuy-served-from-cache"]).toBe("database-unavailable");
+        expect(cached.json()).toEqual(first.json());
+        expect((await app.inject("/healthz")).statusCode).toBe(200);
+        expect((await app.inject("/readyz")).statusCode).toBe(503);
+        await app.close();
+      } finally {
+        await other.stop();
+      }
     });
   });
 }

@@ -75,8 +75,19 @@ export function notModified(
 export async function productEntry(
   ctx: ApiContext,
   productId: string,
-): Promise<{ runId: string; entry: ProductWithRecs | null }> {
-  const runId = await requireRun(ctx);
+): Promise<{ runId: string; entry: ProductWithRecs | null; fromCacheWhileDown?: true }> {
+  let runId: string;
+  try {
+    runId = await requireRun(ctx);
+  } catch (err) {
+    // Database down: the list cached for the last run seen still answers (the route says so).
+    const known = ctx.state.knownRunId;
+    const cached = ctx.state.products.get(productId);
+    if (err instanceof DatabaseUnavailableError && known !== null && cached !== undefined) {
+      return { runId: known, entry: cached, fromCacheWhileDown: true };
+    }
+    throw err;
+  }
   const cached = ctx.state.products.get(productId);
   if (cached !== undefined && ctx.state.knownRunId === runId) return { runId, entry: cached };
   let pending = ctx.inflight.get(productId);

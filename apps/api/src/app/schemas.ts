@@ -233,11 +233,10 @@ export const activeRunSchema = {
 } as const;
 
 export const healthSchema = {
-  summary: "Liveness: 200 when the database answers",
+  summary: "Liveness: 200 while the process serves requests, whatever the database's state (see /readyz)",
   tags: ["operations"],
   response: {
     200: { type: "object", properties: { status: { type: "string" } } },
-    503: errorBody,
   },
 } as const;
 
@@ -245,7 +244,10 @@ export const readySchema = {
   summary: "Readiness: 200 when the database answers, a run is active and the server is not closing",
   tags: ["operations"],
   response: {
-    200: { type: "object", properties: { status: { type: "string" }, runId: { type: "string" } } },
+    200: {
+      type: "object",
+      properties: { status: { type: "string" }, runId: { type: "string" }, database: { type: "string" } },
+    },
     503: errorBody,
   },
 } as const;

@@ -10,7 +10,10 @@ import {
 } from "../app/context.js";
 import { backfill, combineCart, dominantCategory, pickSimilar } from "../app/recommend.js";
 import { cartSchema, similarSchema } from "../app/schemas.js";
-import { ApiError } from "../errors.js";
+import { ApiError, DatabaseUnavailableError } from "../errors.js";
+
+/** Set when the database is down and the answer comes from the in-process cache. */
+export const SERVED_FROM_CACHE = "x-cobuy-served-from-cache";
 
 interface SimilarQuery {
   k: number;
@@ -27,9 +30,16 @@ export function similarRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const { id } = request.params;
       const { k, category } = request.query;
       // A client holding the active run's ETag needs no database round trip at all.
-      if (notModified(ctx, await requireRun(ctx), request.headers["if-none-match"], reply)) return reply;
-      const { runId, entry } = await productEntry(ctx, id);
+      // With the database down, productEntry below may still answer from the cache.
+      const current = await requireRun(ctx).catch((err: unknown) => {
+        if (err instanceof DatabaseUnavailableError && ctx.state.knownRunId !== null) return null;
+        throw err;
+      });
+      if (current !== null && notModified(ctx, current, request.headers["if-none-match"], reply))
+        return reply;
+      const { runId, entry, fromCacheWhileDown } = await productEntry(ctx, id);
       reply.header("etag", runEtag(runId));
+      if (fromCacheWhileDown) reply.header(SERVED_FROM_CACHE, "database-unavailable");
       if (entry === null) {
         throw new ApiError(
           "COBUY_API_PRODUCT_NOT_FOUND",
