@@ -64,7 +64,7 @@ export interface StageTiming {
 }
 
 export interface StageOptions {
-  /** Unit for the stage's progress bar ("rows", "products", …). */
+  /** Unit of the stage's work ("rows", "bytes", "products", "multiply-adds", …): bar, rate and ETA follow it. */
   unit?: string;
   /** Total, when known before the stage starts. */
   total?: number;
@@ -92,6 +92,8 @@ export interface Context {
   table(spec: TableSpec): void;
   /** A progress bar on stderr; a no-op unless on a terminal without `--json`/`--no-progress`. */
   progress(label: string, opts?: StageOptions): Progress;
+  /** Ends every bar still drawn (a stage that failed), so an error message starts on its own line. */
+  endProgress(): void;
   /**
    * Runs one timed stage: records its seconds in `ctx.stages`, logs it, and hands `fn` a progress
    * bar labelled with the stage name (drawn only if the stage runs long enough to need one).
@@ -130,8 +132,20 @@ export function createContext(io: Io, opts: ContextOptions): Context {
   const stages: StageTiming[] = [];
   const home = resolveHome(io.env, io.cwd);
 
-  const progress = (label: string, o?: StageOptions): Progress =>
-    drawProgress ? createProgress({ label, unit: o?.unit, total: o?.total, stream: io.stderr }) : NO_PROGRESS;
+  const open = new Set<Progress>();
+  const progress = (label: string, o?: StageOptions): Progress => {
+    if (!drawProgress) return NO_PROGRESS;
+    const bar = createProgress({ label, unit: o?.unit, total: o?.total, stream: io.stderr });
+    open.add(bar);
+    return {
+      report: bar.report,
+      update: bar.update,
+      done() {
+        open.delete(bar);
+        bar.done();
+      },
+    };
+  };
 
   return {
     command: opts.command,
@@ -150,6 +164,10 @@ export function createContext(io: Io, opts: ContextOptions): Context {
       if (!json) io.stdout.write(renderTable(spec));
     },
     progress,
+    endProgress() {
+      for (const bar of open) bar.done();
+      open.clear();
+    },
     async stage(name, fn, o) {
       const bar = progress(name, o);
       const t0 = performance.now();

@@ -11,6 +11,10 @@ export const CLI_ERROR_CODES = {
   usage: "COBUY_CLI_USAGE",
   /** A file or folder the runner itself touches is missing or unusable. */
   io: "COBUY_CLI_IO",
+  /** `cobuy publish DIR`: the folder is not a complete, valid `cobuy build` output. */
+  notBuildOutput: "COBUY_CLI_NOT_BUILD_OUTPUT",
+  /** `cobuy publish`: the store already holds a run with the build's run id (runs are immutable). */
+  runExists: "COBUY_CLI_RUN_EXISTS",
   /** `--input-sql`: the database did not accept the connection. */
   sqlConnect: "COBUY_CLI_SQL_CONNECT",
   /** The event loop emptied while a command was still awaiting (a library dropped a promise). */

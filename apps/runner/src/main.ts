@@ -152,6 +152,7 @@ function unknownCommand(name: string): string {
  */
 function fail(io: Io, command: string, err: unknown, json: boolean, ctx?: Context): number {
   const r = describeError(err);
+  ctx?.endProgress();
   if (ctx ? ctx.logFormat === "json" : json) {
     (ctx?.log ?? createLogger({ format: "json", write: (l) => io.stderr.write(l) })).error(r.message, {
       code: r.code,

@@ -15,6 +15,7 @@ export const commands: readonly CommandEntry[] = [
   { name: "evaluate", load: async () => (await import("./evaluate.js")).evaluateCommand },
   { name: "sweep", load: async () => (await import("./sweep.js")).sweepCommand },
   { name: "serve", load: async () => (await import("./serve.js")).serve },
+  { name: "publish", load: async () => (await import("./publish.js")).publishCommand },
   { name: "runs", load: async () => (await import("./runs.js")).runsCommand },
   { name: "fetch", load: async () => (await import("./fetch.js")).fetchCommand },
   { name: "load", load: async () => (await import("./load.js")).loadCommand },

@@ -2,9 +2,31 @@
  * What both builds (order lines from a file, pair counts from SQL) tell the user while and after
  * they run: a progress bar and a timing per stage, and the notes about the product index.
  */
-import type { BuildResult, ProductCatalog, Stage, StageEvent } from "@cobuy/pipeline";
+import type { BuildResult, ProductCatalog, ProgressEvent, Stage, StageEvent } from "@cobuy/pipeline";
 import type { Context } from "../context.js";
-import type { Progress } from "../ui/progress.js";
+import { fmtCount } from "../ui/format.js";
+import type { Progress, Work } from "../ui/progress.js";
+
+/** The unit each build stage's bar counts until its first report names one. */
+export const STAGE_UNITS: Partial<Record<Stage, string>> = { ingest: "bytes", topk: "products" };
+
+/**
+ * A build's progress event as the work its bar counts: ingest in bytes of the input read (of
+ * `inputBytes`, when the reader's count ends there), top-k as the library reports it.
+ * @example
+ * bars.get(e.stage)?.report(buildWork(e, 1 << 20)!);
+ */
+export function buildWork(
+  e: Exclude<ProgressEvent, { stage: "auto" }>,
+  inputBytes: number | undefined,
+): Work {
+  if (e.stage === "ingest") {
+    return { done: e.bytesRead, total: inputBytes, unit: "bytes", detail: `${fmtCount(e.rows)} rows` };
+  }
+  // core-math reports (done, total) per product today; once it reports estimated multiply-adds the
+  // event's work goes here with unit "multiply-adds", and the bar and ETA follow it.
+  return { done: e.done, total: e.total, unit: "products" };
+}
 
 /**
  * A build's `onStage`: a progress bar per running stage in `bars` (counting `units[stage]`), and

@@ -17,12 +17,10 @@ import type { Context } from "../context.js";
 import { type BuildParams, hasCaps } from "../flags/build.js";
 import type { BuildInput } from "../flags/input.js";
 import type { Progress } from "../ui/progress.js";
-import { logCategoryNotes, stageBars } from "./build-progress.js";
+import { buildWork, logCategoryNotes, STAGE_UNITS, stageBars } from "./build-progress.js";
 import { withSalesInput } from "./sales-input.js";
 import { runSqlBuild } from "./sql-build.js";
 import type { BuildFacts, PlanSummary } from "./summary.js";
-
-const UNITS: Partial<Record<Stage, string>> = { ingest: "rows", topk: "products" };
 
 /** What a caller adds to a build beyond its flags. */
 export interface RunBuildExtra {
@@ -30,6 +28,8 @@ export interface RunBuildExtra {
   readonly keepOrderIds?: boolean;
   /** Name of the input in messages (the `s3://` URL of an object; see steps/sales-input.ts). */
   readonly inputName?: string;
+  /** Bytes the reader reads in all (`SalesInput.bytes`): the ingest bar's total. */
+  readonly inputBytes?: number;
 }
 
 /**
@@ -49,6 +49,7 @@ export async function buildFrom(
     runBuild(ctx, src.source, params, {
       ...extra,
       ...(src.name !== undefined ? { inputName: src.name } : {}),
+      ...(src.bytes !== undefined ? { inputBytes: src.bytes } : {}),
     }),
   );
 }
@@ -82,11 +83,10 @@ export async function runBuild(
     columns: params.columns,
     delimiter: params.delimiter,
     skipBadRows: params.skipBadRows,
-    onStage: stageBars(ctx, bars, UNITS),
+    onStage: stageBars(ctx, bars, STAGE_UNITS),
     onProgress(e) {
-      if (e.stage === "ingest") bars.get("ingest")?.update(e.rows);
-      else if (e.stage === "auto") ctx.log.debug(`auto: ${e.detail}`);
-      else bars.get("topk")?.update(e.done, e.total);
+      if (e.stage === "auto") ctx.log.debug(`auto: ${e.detail}`);
+      else bars.get(e.stage)?.report(buildWork(e, extra.inputBytes));
     },
   });
   const sim = result.similarity;

@@ -10,7 +10,7 @@
  *   which read the input twice with `--split-by-time`.
  */
 import { createWriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
@@ -27,6 +27,11 @@ export interface SalesInput {
   readonly source: string | Readable;
   /** Name for messages (readSales' `name`): the `s3://` URL for an object; undefined for a local file. */
   readonly name?: string;
+  /**
+   * Bytes the reader counts as read by the end (its `bytesRead`: the file or object size, compressed
+   * for gzip); undefined for Parquet, which reads only the pages of three columns, or when unknown.
+   */
+  readonly bytes?: number;
   /** Frees the stream, the temporary file and the client's sockets. */
   close(): Promise<void>;
 }
@@ -43,7 +48,11 @@ export async function openSalesInput(
   values: { "s3-endpoint"?: string },
   opts: { download?: boolean } = {},
 ): Promise<SalesInput> {
-  if (!isS3Input(input)) return { source: ctx.resolvePath(input), close: async () => {} };
+  if (!isS3Input(input)) {
+    const file = ctx.resolvePath(input);
+    const bytes = await csvBytes(file);
+    return { source: file, ...(bytes !== undefined ? { bytes } : {}), close: async () => {} };
+  }
   const url = input.trim();
   let target: ReturnType<typeof parseStoreUrl>;
   try {
@@ -78,6 +87,7 @@ export async function openSalesInput(
     return {
       source: body,
       name: url,
+      bytes: size,
       close: async () => {
         body.destroy();
         client.destroy();
@@ -104,7 +114,22 @@ export async function openSalesInput(
     );
   }
   ctx.log.info(`downloaded ${url} to a temporary file (${size} bytes)`, { path: file });
-  return { source: file, name: url, close: cleanup };
+  const bytes = await csvBytes(file);
+  return { source: file, name: url, ...(bytes !== undefined ? { bytes } : {}), close: cleanup };
+}
+
+/** The size of a local CSV input; undefined for Parquet (`PAR1` magic) and for a file that cannot be read (the reader reports it). */
+async function csvBytes(file: string): Promise<number | undefined> {
+  const fh = await open(file, "r").catch(() => undefined);
+  if (fh === undefined) return undefined;
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(head, 0, 4, 0);
+    if (bytesRead === 4 && head.toString("latin1") === "PAR1") return undefined;
+    return (await fh.stat()).size;
+  } finally {
+    await fh.close();
+  }
 }
 
 /**

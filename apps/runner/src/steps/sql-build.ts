@@ -18,9 +18,8 @@ import { CLI_ERROR_CODES, CobuyCliError } from "../errors.js";
 import type { BuildParams } from "../flags/build.js";
 import type { SqlInput } from "../flags/input.js";
 import type { Progress } from "../ui/progress.js";
-import { logCategoryNotes, stageBars } from "./build-progress.js";
+import { buildWork, logCategoryNotes, STAGE_UNITS, stageBars } from "./build-progress.js";
 
-const UNITS: Partial<Record<Stage, string>> = { topk: "products" };
 
 /**
  * Connects, checks the table and columns, runs the data queries in one read-only REPEATABLE READ
@@ -72,9 +71,9 @@ export async function runSqlBuild(
       beforeData: async () => {
         await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       },
-      onStage: stageBars(ctx, bars, UNITS),
+      onStage: stageBars(ctx, bars, STAGE_UNITS),
       onProgress(e) {
-        if (e.stage === "topk") bars.get("topk")?.update(e.done, e.total);
+        if (e.stage === "topk") bars.get("topk")?.report(buildWork(e, undefined));
       },
     });
     await client.query("COMMIT");

@@ -61,6 +61,13 @@ export interface BuildSummary extends BuildFacts {
   threads: number;
 }
 
+/** The `stages` of a `--json` summary: seconds per stage (ms precision), in the order they ran. */
+export function stageSeconds(ctx: Context): Record<string, number> {
+  const stages: Record<string, number> = {};
+  for (const s of ctx.stages) stages[s.name] = round(s.seconds);
+  return stages;
+}
+
 /**
  * Collects the summary from the facts and the context's stage timings.
  * @example
@@ -71,12 +78,10 @@ export function buildSummary(
   facts: BuildFacts,
   extra: { input: string; seconds: number; threads: number } & Record<string, unknown>,
 ): BuildSummary {
-  const stages: Record<string, number> = {};
-  for (const s of ctx.stages) stages[s.name] = round(s.seconds);
   return {
     ...extra,
     ...facts,
-    stages,
+    stages: stageSeconds(ctx),
     seconds: round(extra.seconds),
     peakRssBytes: ctx.peakRssBytes(),
   };

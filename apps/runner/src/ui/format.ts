@@ -43,3 +43,29 @@ export function fmtRate(perSecond: number, unit = ""): string {
 export function fmtShare(share: number): string {
   return `${(share * 100).toFixed(1)} %`;
 }
+
+/**
+ * An amount of work in its unit: bytes in binary units, large counts with an SI suffix, others grouped.
+ * @example
+ * fmtAmount(7040, "products"); // "7,040"; fmtAmount(2.4e9, "multiply-adds"); // "2.40 G"
+ */
+export function fmtAmount(n: number, unit = ""): string {
+  if (unit === "bytes") return fmtBytes(Math.round(n));
+  if (n < 1e6) return fmtCount(n);
+  const [f, s] = n >= 1e9 ? [1e9, "G"] : [1e6, "M"];
+  return `${(n / f).toFixed(n / f >= 100 ? 0 : n / f >= 10 ? 1 : 2)} ${s}`;
+}
+
+/** A rate of work in its unit: `45.2 MiB/s` for bytes, else as {@link fmtRate}. */
+export function fmtWorkRate(perSecond: number, unit = ""): string {
+  return unit === "bytes" && Number.isFinite(perSecond) ? `${fmtBytes(Math.round(perSecond))}/s` : fmtRate(perSecond);
+}
+
+/** A duration for a progress line: `2.4 s`, `48 s`, `3m05s`, `1h02m`. */
+export function fmtDuration(s: number): string {
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.round(s - m * 60)).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}

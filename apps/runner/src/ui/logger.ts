@@ -1,8 +1,10 @@
 /**
- * Structured logger: one line per event on stderr. JSON lines (`{"time","level","msg",...fields}`)
- * in `--json` / `--log-format json` mode, `cobuy: msg key=value` otherwise. Field values that look
- * like secrets are redacted before they are written.
+ * Structured logger on pino (the logger Fastify, and so @cobuy/api, already ships): one line per
+ * event on stderr. JSON lines (`{"level","time","msg",...fields}`) in `--json` / `--log-format json`
+ * mode; `cobuy: msg key=value` otherwise (pino's JSON line rendered for people, as pino-pretty
+ * does). Credentials in URLs and secret-named fields are redacted before pino serializes them.
  */
+import pino from "pino";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFormat = "human" | "json";
@@ -24,13 +26,21 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /(secret|password|passwd|token|credential|authorization|api[-_]?key|access[-_]?key)/i;
 
-/** Hides credentials in a URL (`postgres://u:pw@h/db` → `postgres://u:***@h/db`) and secret-named fields. */
+/**
+ * Hides credentials in URLs (`postgres://u:pw@h/db` → `postgres://u:***@h/db`) and secret-named
+ * fields, also inside nested objects and arrays.
+ * @example
+ * redact("url", "postgres://app:hunter2@db/x"); // "postgres://app:***@db/x"
+ */
 export function redact(key: string, value: unknown): unknown {
   if (SECRET_KEY.test(key)) return "***";
   if (typeof value === "string") return redactUrl(value);
+  if (Array.isArray(value)) return value.map((v) => redact("", v));
+  if (value !== null && typeof value === "object" && !(value instanceof Error)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(k, v)]));
+  }
   return value;
 }
 
@@ -39,32 +49,50 @@ export function redactUrl(s: string): string {
   return s.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]*@/gi, "$1:***@");
 }
 
+/** pino's own keys in a JSON line; the rest are the event's fields. */
+const LINE_KEYS = new Set(["level", "time", "msg"]);
+
+/** One pino JSON line as people read it: `cobuy: [level: ]msg k=v …`. */
+function humanLine(json: string): string {
+  const o = JSON.parse(json) as LogFields & { level: LogLevel; msg: string };
+  const tag = o.level === "info" ? "" : `${o.level}: `;
+  const kv = Object.entries(o)
+    .filter(([k]) => !LINE_KEYS.has(k))
+    .map(([k, v]) => `${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(v)}`)
+    .join(" ");
+  return `cobuy: ${tag}${o.msg}${kv ? ` ${kv}` : ""}\n`;
+}
+
 /**
  * @example
  * const log = createLogger({ format: "human", write: (l) => process.stderr.write(l) });
  * log.info("wrote documents", { dir: "out" }); // cobuy: wrote documents dir=out
  */
 export function createLogger(opts: LoggerOptions): Logger {
-  const min = ORDER[opts.level ?? "info"];
   const now = opts.now ?? (() => new Date());
-  const emit = (level: LogLevel, msg: string, fields?: LogFields): void => {
-    if (ORDER[level] < min) return;
-    const clean: LogFields = {};
-    for (const [k, v] of Object.entries(fields ?? {})) if (v !== undefined) clean[k] = redact(k, v);
-    if (opts.format === "json") {
-      opts.write(`${JSON.stringify({ time: now().toISOString(), level, msg: redactUrl(msg), ...clean })}\n`);
-      return;
-    }
-    const tag = level === "info" ? "" : `${level}: `;
-    const kv = Object.entries(clean)
-      .map(([k, v]) => `${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(v)}`)
-      .join(" ");
-    opts.write(`cobuy: ${tag}${redactUrl(msg)}${kv ? ` ${kv}` : ""}\n`);
-  };
-  return {
-    debug: (m, f) => emit("debug", m, f),
-    info: (m, f) => emit("info", m, f),
-    warn: (m, f) => emit("warn", m, f),
-    error: (m, f) => emit("error", m, f),
-  };
+  const human = opts.format === "human";
+  // A plain object stream: pino writes each line synchronously, so log lines and progress bars
+  // on stderr never interleave mid-line.
+  const stream = { write: (line: string) => opts.write(human ? humanLine(line) : line) };
+  const log = pino(
+    {
+      level: opts.level ?? "info",
+      base: undefined,
+      messageKey: "msg",
+      timestamp: () => `,"time":"${now().toISOString()}"`,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (fields) => redact("", fields) as LogFields,
+      },
+    },
+    stream,
+  );
+  const emit =
+    (level: LogLevel) =>
+    (msg: string, fields?: LogFields): void => {
+      const clean: LogFields = {};
+      for (const [k, v] of Object.entries(fields ?? {})) if (v !== undefined) clean[k] = v;
+      log[level](clean, redactUrl(msg));
+    };
+  return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

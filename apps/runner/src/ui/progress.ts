@@ -1,28 +1,44 @@
 /**
- * Progress bars for long stages: label, bar (when the total is known), counts, rate and elapsed
- * time, redrawn in place on stderr at most every `intervalMs`. Disabled (every method a no-op)
- * unless the stream is a terminal and the output is not `--json`: the context decides.
+ * Progress bars for long stages, drawn on stderr by cli-progress (in place, throttled to 10 redraws
+ * a second, cursor and line wrapping restored at the end). Disabled (every method a no-op) unless
+ * the stream is a terminal and the output is not `--json`: the context decides.
+ *
+ * A stage reports its work as `{ done, total }` in any unit — rows, bytes, products, multiply-adds —
+ * and the bar, the rate and the ETA follow that work: a stage whose items cost unequal work reports
+ * the work (e.g. estimated multiply-adds), not the items, and its percentage and ETA stay honest.
  */
-import { fmtCount, fmtRate } from "./format.js";
+import cliProgress from "cli-progress";
+import { fmtAmount, fmtDuration, fmtWorkRate } from "./format.js";
+import { WorkRate } from "./work-rate.js";
+
+/** How far a stage is, in one unit of work. */
+export interface Work {
+  /** Units done so far. */
+  readonly done: number;
+  /** All units of the stage, when known (a bar, a percentage and an ETA need it). */
+  readonly total?: number | undefined;
+  /** The unit ("rows", "bytes", "products", "multiply-adds"); default: the bar's. A change restarts the rate. */
+  readonly unit?: string;
+  /** A short note after the counts, e.g. `1,204 rows` while the bar counts bytes. */
+  readonly detail?: string;
+}
 
 export interface Progress {
-  /** Sets the absolute count (and the total, when it becomes known). */
+  /** Reports the work done (and the total, once known). */
+  report(work: Work): void;
+  /** Shorthand for `report({ done, total })` in the bar's unit. */
   update(done: number, total?: number): void;
-  /** Adds `n` (default 1) to the count. */
-  tick(n?: number): void;
   /** Draws the final state and ends the line, if anything was drawn before. Idempotent. */
   done(): void;
 }
 
 export interface ProgressOptions {
   label: string;
-  /** Unit shown after the counts, e.g. "rows", "products". */
+  /** Unit of the work, e.g. "rows", "bytes", "products". */
   unit?: string;
   total?: number;
   /** Where to draw; `columns` caps the line width. */
-  stream: { write(chunk: string): unknown; columns?: number };
-  /** Minimum time between redraws (default 100 ms). */
-  intervalMs?: number;
+  stream: { write(chunk: string): unknown; columns?: number; isTTY?: boolean };
   /** Nothing is drawn before this much time has passed, so short stages stay quiet (default 500 ms). */
   delayMs?: number;
   /** Clock in ms for tests (default `performance.now`). */
@@ -30,75 +46,119 @@ export interface ProgressOptions {
 }
 
 /** A progress bar that draws nothing. */
-export const NO_PROGRESS: Progress = { update() {}, tick() {}, done() {} };
+export const NO_PROGRESS: Progress = { report() {}, update() {}, done() {} };
 
 /**
  * @example
- * const p = createProgress({ label: "ingest", unit: "rows", stream: process.stderr });
- * for (const row of rows) p.tick();
+ * const p = createProgress({ label: "ingest", unit: "bytes", total: size, stream: process.stderr });
+ * p.report({ done: bytesRead, detail: `${rows} rows` });
  * p.done();
  */
 export function createProgress(opts: ProgressOptions): Progress {
   const now = opts.now ?? (() => performance.now());
-  const interval = opts.intervalMs ?? 100;
   const delay = opts.delayMs ?? 500;
   const start = now();
-  let count = 0;
+  const rate = new WorkRate();
+  let unit = opts.unit ?? "";
+  let done = 0;
   let total = opts.total;
-  let lastDraw = Number.NEGATIVE_INFINITY;
+  let detail: string | undefined;
   let finished = false;
+  let bar: cliProgress.SingleBar | undefined;
 
-  const draw = (final: boolean): void => {
-    const t = now();
-    if (final ? lastDraw === Number.NEGATIVE_INFINITY : t - start < delay || t - lastDraw < interval) return;
-    lastDraw = t;
-    const secs = (t - start) / 1000;
-    opts.stream.write(
-      `\r\x1b[2K${renderProgressLine(opts.label, count, total, secs, opts.unit, opts.stream.columns)}${final ? "\n" : ""}`,
+  // The line is rendered when cli-progress draws (also on its own timer), so the elapsed time and
+  // the ETA move between reports.
+  const line = (): string => {
+    const seconds = (now() - start) / 1000;
+    return renderProgressLine(
+      {
+        label: opts.label,
+        done,
+        total,
+        unit,
+        seconds,
+        rate: rate.rate,
+        eta: finished ? undefined : rate.eta(done, total, seconds),
+        ...(detail !== undefined ? { detail } : {}),
+      },
+      opts.stream.columns,
     );
   };
+  const report = (w: Work): void => {
+    if (finished) return;
+    const seconds = (now() - start) / 1000;
+    if (w.unit !== undefined && w.unit !== unit) {
+      unit = w.unit;
+      rate.restart(w.done, seconds);
+    } else {
+      rate.observe(w.done, seconds);
+    }
+    done = w.done;
+    if (w.total !== undefined) total = w.total;
+    if (w.detail !== undefined) detail = w.detail;
+    if (bar === undefined) {
+      if (seconds * 1000 < delay) return;
+      bar = new cliProgress.SingleBar({
+        stream: opts.stream as NodeJS.WritableStream,
+        format: line,
+        fps: 10,
+        gracefulExit: false, // its SIGINT handler would keep Ctrl-C from ending the process
+        linewrap: true,
+      });
+      bar.start(total ?? 0, done);
+    } else {
+      bar.update(done);
+    }
+  };
   return {
-    update(done, newTotal) {
-      if (finished) return;
-      count = done;
-      if (newTotal !== undefined) total = newTotal;
-      draw(false);
-    },
-    tick(n = 1) {
-      if (finished) return;
-      count += n;
-      draw(false);
-    },
+    report,
+    update: (d, t) => report({ done: d, total: t }),
     done() {
       if (finished) return;
       finished = true;
-      if (total !== undefined) count = Math.max(count, total);
-      draw(true);
+      if (bar === undefined) return;
+      if (total !== undefined) done = Math.max(done, total);
+      bar.update(done);
+      bar.stop();
     },
   };
 }
 
-/** One progress line, e.g. `cosine [##########----------]  50% 1,000/2,000 products 812/s 1.2 s`. */
-export function renderProgressLine(
-  label: string,
-  done: number,
-  total: number | undefined,
-  seconds: number,
-  unit = "",
-  columns = 100,
-): string {
-  const rate = seconds > 0 ? fmtRate(done / seconds) : "";
-  const u = unit ? ` ${unit}` : "";
-  const tail = `${rate} ${seconds.toFixed(1)} s`;
+/** What one progress line shows. */
+export interface ProgressLine {
+  label: string;
+  done: number;
+  total?: number | undefined;
+  unit?: string;
+  /** Since the stage started. */
+  seconds: number;
+  /** Smoothed work per second. */
+  rate?: number | undefined;
+  /** Seconds left. */
+  eta?: number | undefined;
+  detail?: string;
+}
+
+/**
+ * One progress line, e.g.
+ * `topk [##########----------]  50% 1,000/2,000 products 812/s 1.2 s ETA 1.2 s`.
+ */
+export function renderProgressLine(p: ProgressLine, columns = 100): string {
+  const u = p.unit && p.unit !== "bytes" ? ` ${p.unit}` : ""; // bytes show their own units (MiB)
+  const rate = p.rate !== undefined ? ` ${fmtWorkRate(p.rate, p.unit)}` : "";
+  const eta = p.eta !== undefined ? ` ETA ${fmtDuration(p.eta)}` : "";
+  const note = p.detail ? ` (${p.detail})` : "";
+  const tail = `${rate} ${fmtDuration(p.seconds)}${eta}`;
   let line: string;
-  if (total !== undefined && total > 0) {
-    const frac = Math.min(1, done / total);
+  if (p.total !== undefined && p.total > 0) {
+    const frac = Math.min(1, p.done / p.total);
     const width = 20;
     const filled = Math.round(frac * width);
     const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
-    line = `${label} ${bar} ${`${Math.floor(frac * 100)}%`.padStart(4)} ${fmtCount(done)}/${fmtCount(total)}${u} ${tail}`;
+    const pct = `${Math.floor(frac * 100)}%`.padStart(4);
+    line = `${p.label} ${bar} ${pct} ${fmtAmount(p.done, p.unit)}/${fmtAmount(p.total, p.unit)}${u}${note}${tail}`;
   } else {
-    line = `${label} ${fmtCount(done)}${u} ${tail}`;
+    line = `${p.label} ${fmtAmount(p.done, p.unit)}${u}${note}${tail}`;
   }
   const max = columns > 20 ? columns - 1 : 99; // terminals of unknown size report 0 columns
   return line.length > max ? line.slice(0, max) : line;
