@@ -11,7 +11,7 @@
  * - never pass secrets to the logger; URL credentials and secret-named fields are redacted anyway.
  */
 import * as path from "node:path";
-import { choiceSetting } from "./flags/values.js";
+import { choiceSetting, intEnv } from "./flags/values.js";
 import { createLogger, type LogFormat, type Logger, type LogLevel } from "./ui/logger.js";
 import { createProgress, NO_PROGRESS, type Progress } from "./ui/progress.js";
 import { renderTable, type TableSpec } from "./ui/table.js";
@@ -129,13 +129,14 @@ export function createContext(io: Io, opts: ContextOptions): Context {
     choiceSetting<LogLevel>(opts.logLevel ?? io.env.COBUY_LOG_LEVEL, "--log-level", LEVELS) ?? "info";
   const log = createLogger({ format, level, write: (l) => io.stderr.write(l) });
   const drawProgress = !json && opts.progress !== false && io.stderr.isTTY === true;
+  const delayMs = intEnv(io.env.COBUY_PROGRESS_DELAY_MS, "COBUY_PROGRESS_DELAY_MS", { min: 0 }) ?? 500;
   const stages: StageTiming[] = [];
   const home = resolveHome(io.env, io.cwd);
 
   const open = new Set<Progress>();
   const progress = (label: string, o?: StageOptions): Progress => {
     if (!drawProgress) return NO_PROGRESS;
-    const bar = createProgress({ label, unit: o?.unit, total: o?.total, stream: io.stderr });
+    const bar = createProgress({ label, unit: o?.unit, total: o?.total, stream: io.stderr, delayMs });
     open.add(bar);
     return {
       report: bar.report,

@@ -15,7 +15,7 @@ import {
 } from "./command.js";
 import { type Context, createContext, type Io } from "./context.js";
 import { describeError, UsageError } from "./errors.js";
-import { createLogger } from "./ui/logger.js";
+import { createLogger, redactUrl } from "./ui/logger.js";
 
 /** Top-level help: every registered command with its summary (loads every command module). */
 export async function renderTopHelp(entries: readonly CommandEntry[]): Promise<string> {
@@ -151,7 +151,9 @@ function unknownCommand(name: string): string {
  * --json, `{"ok":false,"command",...,"error":{"code","message"}}` on stdout. `COBUY_DEBUG=1` adds the stack.
  */
 function fail(io: Io, command: string, err: unknown, json: boolean, ctx?: Context): number {
-  const r = describeError(err);
+  const described = describeError(err);
+  // Messages may quote what the user typed, e.g. a store URL with credentials in it.
+  const r = { ...described, message: redactUrl(described.message) };
   ctx?.endProgress();
   if (ctx ? ctx.logFormat === "json" : json) {
     (ctx?.log ?? createLogger({ format: "json", write: (l) => io.stderr.write(l) })).error(r.message, {

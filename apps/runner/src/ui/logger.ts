@@ -44,9 +44,14 @@ export function redact(key: string, value: unknown): unknown {
   return value;
 }
 
-/** `scheme://user:password@host` → `scheme://user:***@host`; other strings unchanged. */
+/**
+ * `scheme://user:password@host` → `scheme://user:***@host`, also the bare `user:password@host` a
+ * message may quote from such a URL; other strings unchanged.
+ */
 export function redactUrl(s: string): string {
-  return s.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]*@/gi, "$1:***@");
+  return s
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]*@/gi, "$1:***@")
+    .replace(/(^|[\s"'(=])([^\s:/@"'()=]+):(?!\*\*\*@)[^\s:/@"']+@(?=[^\s@])/g, "$1$2:***@");
 }
 
 /** pino's own keys in a JSON line; the rest are the event's fields. */

@@ -141,13 +141,14 @@ export interface ProgressLine {
 
 /**
  * One progress line, e.g.
- * `topk [##########----------]  50% 1,000/2,000 products 812/s 1.2 s ETA 1.2 s`.
+ * `topk [##########----------]  50% 1,000/2,000 products 812/s 1.2 s ETA 1.2 s` or
+ * `ingest [####----------------]  20% 1.0 MiB/5.0 MiB 4.2 MiB/s 0.2 s ETA 1.0 s, 55,186 rows`.
  */
-export function renderProgressLine(p: ProgressLine, columns = 100): string {
+export function renderProgressLine(p: ProgressLine, columns = 0): string {
   const u = p.unit && p.unit !== "bytes" ? ` ${p.unit}` : ""; // bytes show their own units (MiB)
   const rate = p.rate !== undefined ? ` ${fmtWorkRate(p.rate, p.unit)}` : "";
   const eta = p.eta !== undefined ? ` ETA ${fmtDuration(p.eta)}` : "";
-  const note = p.detail ? ` (${p.detail})` : "";
+  const note = p.detail ? `, ${p.detail}` : ""; // last: a narrow terminal cuts the note, not the ETA
   const tail = `${rate} ${fmtDuration(p.seconds)}${eta}`;
   let line: string;
   if (p.total !== undefined && p.total > 0) {
@@ -156,10 +157,10 @@ export function renderProgressLine(p: ProgressLine, columns = 100): string {
     const filled = Math.round(frac * width);
     const bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}]`;
     const pct = `${Math.floor(frac * 100)}%`.padStart(4);
-    line = `${p.label} ${bar} ${pct} ${fmtAmount(p.done, p.unit)}/${fmtAmount(p.total, p.unit)}${u}${note}${tail}`;
+    line = `${p.label} ${bar} ${pct} ${fmtAmount(p.done, p.unit)}/${fmtAmount(p.total, p.unit)}${u}${tail}${note}`;
   } else {
-    line = `${p.label} ${fmtAmount(p.done, p.unit)}${u}${note}${tail}`;
+    line = `${p.label} ${fmtAmount(p.done, p.unit)}${u}${tail}${note}`;
   }
-  const max = columns > 20 ? columns - 1 : 99; // terminals of unknown size report 0 columns
+  const max = columns > 20 ? columns - 1 : 79; // terminals of unknown size report 0 columns: 80 wide, as cli-progress assumes
   return line.length > max ? line.slice(0, max) : line;
 }
