@@ -5,10 +5,11 @@ import { type CommandEntry, defineCommand } from "../src/command.js";
 import { createContext, type Io, resolveHome } from "../src/context.js";
 import { CobuyCliError } from "../src/errors.js";
 import { main, renderTopHelp } from "../src/main.js";
-import { fmtBytes, fmtRate, fmtSeconds } from "../src/ui/format.js";
+import { fmtAmount, fmtBytes, fmtDuration, fmtRate, fmtSeconds, fmtWorkRate } from "../src/ui/format.js";
 import { createLogger, redactUrl } from "../src/ui/logger.js";
 import { createProgress, renderProgressLine } from "../src/ui/progress.js";
 import { renderTable } from "../src/ui/table.js";
+import { WorkRate } from "../src/ui/work-rate.js";
 
 function memIo(env: Record<string, string> = {}, tty = false): Io & { out: () => string; err: () => string } {
   let out = "";
@@ -157,32 +158,112 @@ describe("context", () => {
 });
 
 describe("ui", () => {
-  it("renders progress lines with bar, counts and rate", () => {
-    expect(renderProgressLine("cosine", 1000, 2000, 2, "products")).toBe(
-      "cosine [##########----------]  50% 1,000/2,000 products 500/s 2.0 s",
+  it("renders progress lines: bar, work in its unit, smoothed rate, elapsed time, ETA", () => {
+    expect(
+      renderProgressLine({
+        label: "topk",
+        done: 1000,
+        total: 2000,
+        unit: "products",
+        seconds: 2,
+        rate: 500,
+        eta: 2,
+      }),
+    ).toBe("topk [##########----------]  50% 1,000/2,000 products 500/s 2.0 s ETA 2.0 s");
+    expect(
+      renderProgressLine(
+        {
+          label: "ingest",
+          done: 3 << 20,
+          total: 12 << 20,
+          unit: "bytes",
+          seconds: 1,
+          rate: 3 << 20,
+          eta: 3,
+          detail: "55,186 rows",
+        },
+        120,
+      ),
+    ).toBe("ingest [#####---------------]  25% 3.0 MiB/12.0 MiB 3.0 MiB/s 1.0 s ETA 3.0 s, 55,186 rows");
+    expect(
+      renderProgressLine(
+        {
+          label: "topk",
+          done: 1.2e9,
+          total: 4.8e9,
+          unit: "multiply-adds",
+          seconds: 75,
+          rate: 1.6e7,
+          eta: 225,
+        },
+        120,
+      ),
+    ).toBe("topk [#####---------------]  25% 1.20 G/4.80 G multiply-adds 16.0 M/s 1m15s ETA 3m45s");
+    expect(renderProgressLine({ label: "ingest", done: 1500000, unit: "rows", seconds: 1 })).toBe(
+      "ingest 1.50 M rows 1.0 s",
     );
-    expect(renderProgressLine("ingest", 1500000, undefined, 1, "rows")).toBe(
-      "ingest 1,500,000 rows 1.5 M/s 1.0 s",
-    );
+    // A narrow terminal cuts the end of the line.
+    expect(
+      renderProgressLine({ label: "x", done: 1, total: 2, seconds: 1, detail: "y".repeat(80) }, 40),
+    ).toHaveLength(39);
   });
 
-  it("stays quiet for short stages and throttles redraws", () => {
+  it("smooths the rate over time and takes the ETA from the remaining work", () => {
+    const r = new WorkRate(2, 0.2);
+    expect(r.eta(0, 100, 0)).toBeUndefined();
+    r.observe(100, 1); // 100/s
+    expect(r.rate).toBe(100);
+    expect(r.eta(100, 1100, 1)).toBe(10);
+    expect(r.eta(100, 1100, 3)).toBe(8); // counts down between reports
+    r.observe(110, 1.1); // too close to the last report: merged into the next interval
+    expect(r.rate).toBe(100);
+    r.observe(1100, 3); // 500/s for 2 s = one half-life: halfway from 100 to 500
+    expect(r.rate).toBeCloseTo(300, 9);
+    expect(r.eta(1100, 4100, 3)).toBeCloseTo(10, 9);
+    expect(r.eta(1100, undefined, 3)).toBeUndefined();
+    r.restart(5, 4); // a new unit: measured afresh
+    expect(r.rate).toBeUndefined();
+    r.observe(25, 5);
+    expect(r.rate).toBe(20);
+  });
+
+  it("draws nothing for a short stage; a long one is drawn by cli-progress and ends its line", () => {
     let t = 0;
     let out = "";
-    const p = createProgress({ label: "s", stream: { write: (c) => (out += c) }, now: () => t, total: 4 });
-    p.update(1);
-    p.done();
+    const stream = { write: (c: string) => (out += c), isTTY: true, columns: 100 };
+    const quiet = createProgress({ label: "s", unit: "rows", stream, now: () => t, total: 4 });
+    t = 100;
+    quiet.report({ done: 1 });
+    quiet.done();
     expect(out).toBe("");
-    const q = createProgress({ label: "s", stream: { write: (c) => (out += c) }, now: () => t, total: 4 });
+    t = 0;
+    const p = createProgress({ label: "topk", unit: "products", stream, now: () => t, total: 4 });
     t = 600;
-    q.update(1);
-    t = 650;
-    q.update(2); // within 100 ms: not drawn
-    t = 800;
-    q.update(3);
-    q.done();
-    expect(out.match(/\r/g)).toHaveLength(3);
-    expect(out.endsWith("100% 4/4 0.8 s\n".replace("0.8 s", "5.0/s 0.8 s"))).toBe(true);
+    p.report({ done: 1 });
+    t = 1600;
+    p.report({ done: 2 });
+    p.done();
+    p.done();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences
+    const lines = out.split(/\x1b\[\d*[A-Za-z]|\x1b[78]/).filter((l) => l.startsWith("topk"));
+    expect(lines[0]).toBe("topk [#####---------------]  25% 1/4 products 1.7/s 0.6 s ETA 1.8 s");
+    // The rate moved from 1.7/s towards 1/s over one third of its half-life.
+    expect(lines.at(-1)).toBe("topk [####################] 100% 4/4 products 1.5/s 1.6 s");
+    expect(out.endsWith("\n")).toBe(true);
+  });
+
+  it("follows the unit a stage reports, restarting the rate", () => {
+    let t = 0;
+    let out = "";
+    const stream = { write: (c: string) => (out += c), isTTY: true, columns: 120 };
+    const p = createProgress({ label: "topk", unit: "products", stream, now: () => t, delayMs: 0 });
+    t = 1000;
+    p.report({ done: 10, total: 100 });
+    t = 2000;
+    p.report({ done: 5e8, total: 2e9, unit: "multiply-adds" });
+    p.done();
+    expect(out).toContain("topk [##------------------]  10% 10/100 products");
+    expect(out).toContain("topk [####################] 100% 2.00 G/2.00 G multiply-adds");
   });
 
   it("renders aligned tables", () => {
@@ -201,6 +282,26 @@ describe("ui", () => {
     expect(fmtSeconds(0.0421)).toBe("0.042 s");
     expect(fmtBytes(3 * 1024 * 1024)).toBe("3.0 MiB");
     expect(fmtRate(5.9e8)).toBe("590 M/s");
+    expect(fmtAmount(2.4e9, "multiply-adds")).toBe("2.40 G");
+    expect(fmtAmount(7040, "products")).toBe("7,040");
+    expect(fmtWorkRate(45.2 * 1024 * 1024, "bytes")).toBe("45.2 MiB/s");
+    expect(fmtDuration(3.04)).toBe("3.0 s");
+    expect(fmtDuration(185)).toBe("3m05s");
+    expect(fmtDuration(3720)).toBe("1h02m");
+  });
+
+  it("writes human lines through pino: level tag, key=value fields, lowest level honoured", () => {
+    let out = "";
+    const log = createLogger({ format: "human", level: "info", write: (l) => (out += l) });
+    log.debug("not shown");
+    log.info("wrote documents", { dir: "out", files: 4, note: "two words", skipped: undefined });
+    log.warn("skipped 2 bad rows", { skippedRows: 2 });
+    log.error("connect postgres://app:hunter2@db/x failed", { target: { url: "postgres://app:pw@db/x" } });
+    expect(out).toBe(
+      'cobuy: wrote documents dir=out files=4 note="two words"\n' +
+        "cobuy: warn: skipped 2 bad rows skippedRows=2\n" +
+        'cobuy: error: connect postgres://app:***@db/x failed target={"url":"postgres://app:***@db/x"}\n',
+    );
   });
 
   it("redacts secrets in log lines", () => {

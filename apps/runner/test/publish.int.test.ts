@@ -16,7 +16,12 @@ let s3: S3rverHandle;
 let work: string;
 let env: Record<string, string>;
 let out: string;
-let rich: { runId: string; createdAt: string; params: Record<string, unknown>; counts: Record<string, number> };
+let rich: {
+  runId: string;
+  createdAt: string;
+  params: Record<string, unknown>;
+  counts: Record<string, number>;
+};
 
 const cobuy = (args: string[]) => runCobuy(args, work, env);
 
@@ -63,7 +68,9 @@ describe("cobuy publish DIR --store FOLDER", () => {
     expect(Object.keys(s.stages)).toEqual(["check", "publish"]);
     // The documents are the build's bytes; the manifest records the build's params and counts.
     for (const name of DOCUMENTS) {
-      expect(readFileSync(join(store(), rich.runId, name)).equals(readFileSync(join(out, name))), name).toBe(true);
+      expect(readFileSync(join(store(), rich.runId, name)).equals(readFileSync(join(out, name))), name).toBe(
+        true,
+      );
     }
     const manifest = JSON.parse(readFileSync(join(store(), rich.runId, "manifest.json"), "utf8"));
     expect(manifest).toMatchObject({ runId: rich.runId, createdAt: rich.createdAt, params: rich.params });
@@ -124,7 +131,10 @@ describe("cobuy publish DIR --store FOLDER", () => {
       "a run id that is not one",
       (d: string) => {
         const doc = readFileSync(join(d, "recs.rich.json"), "utf8");
-        writeFileSync(join(d, "recs.rich.json"), doc.replace(`"runId": "${rich.runId}"`, '"runId": "../../etc"'));
+        writeFileSync(
+          join(d, "recs.rich.json"),
+          doc.replace(`"runId": "${rich.runId}"`, '"runId": "../../etc"'),
+        );
       },
       'runId "../../etc" is not a run id',
     ],
@@ -133,7 +143,11 @@ describe("cobuy publish DIR --store FOLDER", () => {
       (d: string) => writeFileSync(join(d, "recs.json"), '{"X": "Y"}\n'),
       /recs\.json lists 1 products, recs\.rich\.json \d+: not the same build/,
     ],
-    ["invalid validation.json", (d: string) => writeFileSync(join(d, "validation.json"), "{"), "validation.json: invalid JSON"],
+    [
+      "invalid validation.json",
+      (d: string) => writeFileSync(join(d, "validation.json"), "{"),
+      "validation.json: invalid JSON",
+    ],
   ])("refuses %s with one line and publishes nothing", async (name, change, message) => {
     const dir = brokenCopy(name.replace(/\W+/g, "-"), change);
     const target = join(work, `refused-${name.replace(/\W+/g, "-")}`);
@@ -142,7 +156,7 @@ describe("cobuy publish DIR --store FOLDER", () => {
     const error = lastJson(r.stdout).error;
     expect(error.code).toBe("COBUY_CLI_NOT_BUILD_OUTPUT");
     expect(error.message.startsWith(`${dir} is not a cobuy build output: `)).toBe(true);
-    expect(error.message).toMatch(typeof message === "string" ? new RegExp(escape(message)) : message);
+    expect(error.message).toMatch(typeof message === "string" ? new RegExp(escapeRegExp(message)) : message);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(existsSync(target) ? readdirSync(target) : []).toEqual([]);
   });
@@ -187,7 +201,16 @@ describe("cobuy publish DIR --store s3://", () => {
     const classic = readFileSync(s3.objectPath(BUCKET, `team/runs/${s.classicKey}`));
     expect(classic.equals(readFileSync(join(out, "recs.json")))).toBe(true);
 
-    const show = await cobuy(["runs", "show", "latest", "--store", S3_STORE, "--s3-endpoint", s3.endpoint, "--json"]);
+    const show = await cobuy([
+      "runs",
+      "show",
+      "latest",
+      "--store",
+      S3_STORE,
+      "--s3-endpoint",
+      s3.endpoint,
+      "--json",
+    ]);
     const m = lastJson(show.stdout).manifest;
     expect(m.runId).toBe(rich.runId);
     expect(m.files.every((f: { contentEncoding?: string }) => f.contentEncoding === "gzip")).toBe(true);
@@ -202,13 +225,22 @@ describe("cobuy publish DIR --store s3://", () => {
 
   it("checks the folder before it touches the bucket", async () => {
     const dir = brokenCopy("s3-broken", (d) => rmSync(join(d, "validation.json")));
-    const r = await cobuy(["publish", dir, "--store", `s3://${BUCKET}/refused`, "--s3-endpoint", s3.endpoint]);
+    const r = await cobuy([
+      "publish",
+      dir,
+      "--store",
+      `s3://${BUCKET}/refused`,
+      "--s3-endpoint",
+      s3.endpoint,
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`cobuy: ${dir} is not a cobuy build output: validation.json is missing (cobuy build writes ${DOCUMENTS.join(", ")})\n`);
+    expect(r.stderr).toBe(
+      `cobuy: ${dir} is not a cobuy build output: validation.json is missing (cobuy build writes ${DOCUMENTS.join(", ")})\n`,
+    );
     expect(existsSync(s3.objectPath(BUCKET, "refused/latest.json"))).toBe(false);
   });
 });
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

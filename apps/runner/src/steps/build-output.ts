@@ -48,7 +48,10 @@ export async function readBuildOutput(dir: string, progress?: Progress): Promise
     const file = path.join(dir, name);
     const f = await stat(file).catch(() => undefined);
     if (!f?.isFile()) {
-      throw new NotBuildOutputError(dir, `${name} is missing (cobuy build writes ${BUILD_DOCUMENTS.join(", ")})`);
+      throw new NotBuildOutputError(
+        dir,
+        `${name} is missing (cobuy build writes ${BUILD_DOCUMENTS.join(", ")})`,
+      );
     }
     files.push({ name, path: file, bytes: f.size });
   }
@@ -63,7 +66,9 @@ export async function readBuildOutput(dir: string, progress?: Progress): Promise
   if (!RUN_ID_PATTERN.test(runId as string)) {
     fail(`recs.rich.json: runId "${runId}" is not a run id (YYYY-MM-DD_HH-MM-SS[_suffix])`);
   }
-  const recs = await readJson(files[0]!.path).catch((err: unknown) => fail(`recs.json: ${(err as Error).message}`));
+  const recs = await readJson(files[0]!.path).catch((err: unknown) =>
+    fail(`recs.json: ${(err as Error).message}`),
+  );
   if (!isRecord(recs) || !Object.values(recs).every((v) => typeof v === "string")) {
     fail("recs.json is not an object of product id → recommended ids");
   }
@@ -85,7 +90,9 @@ export async function readBuildOutput(dir: string, progress?: Progress): Promise
     files,
     params: isRecord(params) ? params : {},
     counts: isRecord(counts)
-      ? Object.fromEntries(Object.entries(counts).filter((e): e is [string, number] => typeof e[1] === "number"))
+      ? Object.fromEntries(
+          Object.entries(counts).filter((e): e is [string, number] => typeof e[1] === "number"),
+        )
       : {},
   };
 }

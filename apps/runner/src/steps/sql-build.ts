@@ -20,7 +20,6 @@ import type { SqlInput } from "../flags/input.js";
 import type { Progress } from "../ui/progress.js";
 import { buildWork, logCategoryNotes, STAGE_UNITS, stageBars } from "./build-progress.js";
 
-
 /**
  * Connects, checks the table and columns, runs the data queries in one read-only REPEATABLE READ
  * transaction (so they see the same rows) with pg-cursor batches, and the classic top-k and

@@ -58,7 +58,9 @@ export function fmtAmount(n: number, unit = ""): string {
 
 /** A rate of work in its unit: `45.2 MiB/s` for bytes, else as {@link fmtRate}. */
 export function fmtWorkRate(perSecond: number, unit = ""): string {
-  return unit === "bytes" && Number.isFinite(perSecond) ? `${fmtBytes(Math.round(perSecond))}/s` : fmtRate(perSecond);
+  return unit === "bytes" && Number.isFinite(perSecond)
+    ? `${fmtBytes(Math.round(perSecond))}/s`
+    : fmtRate(perSecond);
 }
 
 /** A duration for a progress line: `2.4 s`, `48 s`, `3m05s`, `1h02m`. */

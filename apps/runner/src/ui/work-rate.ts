@@ -40,7 +40,9 @@ export class WorkRate {
     if (dt < this.#minInterval) return;
     const instant = Math.max(0, done - this.#lastDone) / dt;
     this.#rate =
-      this.#rate === undefined ? instant : this.#rate + (1 - 2 ** (-dt / this.#halfLife)) * (instant - this.#rate);
+      this.#rate === undefined
+        ? instant
+        : this.#rate + (1 - 2 ** (-dt / this.#halfLife)) * (instant - this.#rate);
     this.#lastDone = done;
     this.#lastSeconds = seconds;
   }
