@@ -57,7 +57,10 @@ export function redactUrl(s: string): string {
 /** pino's own keys in a JSON line; the rest are the event's fields. */
 const LINE_KEYS = new Set(["level", "time", "msg"]);
 
-/** One pino JSON line as people read it: `cobuy: [level: ]msg k=v …`. */
+/**
+ * One pino JSON line as people read it: `cobuy: [level: ]msg k=v …`. Not pino-pretty: another
+ * dependency, and as a worker-thread transport its lines would land asynchronously between progress redraws.
+ */
 function humanLine(json: string): string {
   const o = JSON.parse(json) as LogFields & { level: LogLevel; msg: string };
   const tag = o.level === "info" ? "" : `${o.level}: `;

@@ -4,6 +4,8 @@
  * gradually, and ETA = remaining work / rate.
  */
 
+// Not cli-progress's ETA: it averages over the last N updates, not over time, and exposes no rate to show beside it.
+
 export class WorkRate {
   readonly #halfLife: number;
   readonly #minInterval: number;
