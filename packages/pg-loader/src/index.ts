@@ -31,6 +31,7 @@ export { activateRun } from "./load/activate-run.js";
 export { type LoadOptions, type LoadProgress, type LoadResult, loadRun } from "./load/load-run.js";
 export { type PruneResult, pruneRuns } from "./load/prune-runs.js";
 export { type MigrateReport, migrate } from "./migrations/migrate.js";
+export { checkRichDocument, type RichDocumentFacts } from "./parse/check-rich-document.js";
 export {
   activeRun,
   activeRunId,

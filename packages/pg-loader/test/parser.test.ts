@@ -4,6 +4,7 @@ import { MANIFEST_FORMAT } from "@cobuy/contracts";
 import { describe, expect, it } from "vitest";
 import { validateSchemaName } from "../src/db/identifiers.js";
 import { parseCopyLine } from "../src/dialect/kysely/backend.js";
+import { checkRichDocument } from "../src/parse/check-rich-document.js";
 import { copyEscape } from "../src/parse/copy-encoder.js";
 import { RichRecsParser } from "../src/parse/rich-recs-parser.js";
 import { readManifest } from "../src/source/manifest.js";
@@ -171,5 +172,39 @@ describe("manifest, identifiers, COPY text", () => {
     for (const s of ["plain", "tab\there", "nl\nx\r", "back\\slash\\t"]) {
       expect(parseCopyLine(`${copyEscape(s)}\t\\N`)).toEqual([s, null]);
     }
+  });
+});
+
+describe("checkRichDocument", () => {
+  const run = makeRun("2025-01-01_00-00-00", { products: 12, k: 4 });
+  async function* chunks(text: string, size: number) {
+    const bytes = Buffer.from(text);
+    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  }
+
+  it("returns the header and counts of a valid document, whatever the chunking", async () => {
+    for (const size of [1, 7, 1 << 20]) {
+      const facts = await checkRichDocument(chunks(richJson(run), size));
+      expect(facts.header).toMatchObject({
+        format: "cobuy.recs.v1",
+        runId: run.runId,
+        createdAt: run.createdAt,
+      });
+      expect(facts.products).toBe(12);
+      expect(facts.recommendations).toBe(Object.values(run.recs).reduce((a, l) => a + l.length, 0));
+    }
+  });
+
+  it("refuses what a load refuses, at file:line:column", async () => {
+    const nul = richJson(run).replace(/("recs": \{\s*")/, "$1\\u0000");
+    expect(nul).not.toBe(richJson(run));
+    await expect(checkRichDocument(chunks(nul, 5), { file: "out/recs.rich.json" })).rejects.toMatchObject({
+      code: "COBUY_PG_FORMAT",
+      message: expect.stringMatching(/^out\/recs\.rich\.json:\d+:\d+: product id contains a NUL character$/),
+    });
+    const text = richJson(run);
+    await expect(checkRichDocument(chunks(text.slice(0, text.length - 2), 64))).rejects.toMatchObject({
+      code: "COBUY_PG_FORMAT",
+    });
   });
 });

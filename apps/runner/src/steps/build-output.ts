@@ -1,13 +1,13 @@
 /**
  * A folder `cobuy build` wrote, read back for publishing: its four documents, and what the run's
  * manifest records (run id, creation time, params, counts) taken from recs.rich.json, which is
- * checked completely first (streamed through pg-loader's parser: the checks `cobuy load` makes).
+ * checked completely first (pg-loader's `checkRichDocument`: the checks `cobuy load` makes).
  */
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { RUN_ID_PATTERN } from "@cobuy/contracts";
-import { RichRecsParser } from "@cobuy/pg-loader";
+import { checkRichDocument, type RichDocumentFacts } from "@cobuy/pg-loader";
 import { CLI_ERROR_CODES, CobuyCliError } from "../errors.js";
 import type { Progress } from "../ui/progress.js";
 
@@ -72,9 +72,9 @@ export async function readBuildOutput(dir: string, progress?: Progress): Promise
   if (!isRecord(recs) || !Object.values(recs).every((v) => typeof v === "string")) {
     fail("recs.json is not an object of product id → recommended ids");
   }
-  if (Object.keys(recs as object).length !== rich.recStats.size) {
+  if (Object.keys(recs as object).length !== rich.products) {
     fail(
-      `recs.json lists ${Object.keys(recs as object).length} products, recs.rich.json ${rich.recStats.size}: not the same build`,
+      `recs.json lists ${Object.keys(recs as object).length} products, recs.rich.json ${rich.products}: not the same build`,
     );
   }
   const validation = await readJson(files[2]!.path).catch((err: unknown) =>
@@ -97,18 +97,17 @@ export async function readBuildOutput(dir: string, progress?: Progress): Promise
   };
 }
 
-/** Streams recs.rich.json through the loader's parser (O(products) memory, never the document). */
-async function parseRich(file: string, bytes: number, progress?: Progress): Promise<RichRecsParser> {
-  const parser = new RichRecsParser("recs.rich.json");
-  let read = 0;
-  for await (const chunk of createReadStream(file)) {
-    parser.write(chunk as Buffer);
-    parser.take(); // the COPY lines a load would send: not needed to check
-    read += (chunk as Buffer).length;
-    progress?.report({ done: read, total: bytes, unit: "bytes" });
+/** recs.rich.json checked by the loader's walker as it streams, its bytes reported to `progress`. */
+async function parseRich(file: string, bytes: number, progress?: Progress): Promise<RichDocumentFacts> {
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    let read = 0;
+    for await (const chunk of createReadStream(file)) {
+      read += (chunk as Buffer).length;
+      progress?.report({ done: read, total: bytes, unit: "bytes" });
+      yield chunk as Buffer;
+    }
   }
-  parser.end();
-  return parser;
+  return checkRichDocument(counted());
 }
 
 async function readJson(file: string): Promise<unknown> {
