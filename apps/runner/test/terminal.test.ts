@@ -3,6 +3,8 @@
 // lines — and that --json keeps both streams machine-readable there. Secrets never reach stderr.
 import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -89,21 +91,60 @@ describe.skipIf(!hasScript)("on a terminal", () => {
     expect(r.stdout).toContain("documents: ");
   });
 
-  it("shows an ETA once the rate is known", async () => {
-    // A stage long enough for several frames: the plain-JS kernel on one thread over a larger sample.
-    const big = join(work, "big.csv");
-    const s = await runCobuy(["sample", "--out", big, "--orders", "20000"], work, isolatedEnv(work));
-    expect(s.code, s.stderr).toBe(0);
-    const r = await onTerminal(
-      ["build", "--input", big, "--out", join(work, "big-out"), "--threads", "1", "--kernel", "js"],
-      { COBUY_PROGRESS_DELAY_MS: "0" },
-    );
-    expect(r.code, r.tty).toBe(0);
-    const eta = frames(r.tty, "topk").filter((f) => / ETA \d/.test(f));
-    expect(eta.length, r.tty).toBeGreaterThan(0);
-    expect(eta[0]).toMatch(
-      /^topk \[[#-]{20}\] +\d+% [\d,]+\/[\d,]+ products [\d.]+( k)?\/s [\d.]+ s ETA [\d.]+ s$/,
-    );
+  it("shows the rate and an ETA while the input arrives, from the bytes read", async () => {
+    // An S3 endpoint that sends the object in 16 slices 100 ms apart, whatever the machine's speed.
+    const body = readFileSync(sales);
+    const server = createServer((req, res) => {
+      res.writeHead(200, { "content-length": body.length, "content-type": "text/csv", etag: '"1"' });
+      if (req.method === "HEAD") return res.end();
+      let i = 0;
+      const slice = Math.ceil(body.length / 16);
+      const timer = setInterval(() => {
+        res.write(body.subarray(i, i + slice));
+        i += slice;
+        if (i >= body.length) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 100);
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const r = await onTerminal(
+        [
+          "build",
+          "--input",
+          "s3://shop/sales.csv",
+          "--s3-endpoint",
+          `http://127.0.0.1:${port}`,
+          "--out",
+          join(work, "slow"),
+        ],
+        {
+          COBUY_PROGRESS_DELAY_MS: "0",
+          AWS_ACCESS_KEY_ID: "k",
+          AWS_SECRET_ACCESS_KEY: "s",
+          AWS_REGION: "us-east-1",
+        },
+      );
+      expect(r.code, r.tty).toBe(0);
+      const eta = frames(r.tty, "ingest").filter((f) => / ETA /.test(f));
+      expect(eta.length, r.tty).toBeGreaterThan(3);
+      for (const f of eta) {
+        expect(f).toMatch(
+          /^ingest \[[#-]{20}\] +\d+% [\d.]+ KiB\/[\d.]+ KiB [\d.]+ KiB\/s [\d.]+ s ETA [\d.]+ s, [\d,]+ rows$/,
+        );
+      }
+      // Sixteen slices 0.1 s apart: the ETA of a frame halfway through is about the time still to come.
+      const half = eta.find((f) => /\] +(4\d|5\d)%/.test(f));
+      expect(half, eta.join("\n")).toBeDefined();
+      const seconds = Number(/ETA ([\d.]+) s/.exec(half!)![1]);
+      expect(seconds).toBeGreaterThan(0.3);
+      expect(seconds).toBeLessThan(2.5);
+    } finally {
+      server.close();
+    }
   });
 
   it("--json: one JSON object on stdout, JSON log lines on stderr, no bars", async () => {
