@@ -19,7 +19,6 @@ import type { BuildInput } from "../flags/input.js";
 import type { Progress } from "../ui/progress.js";
 import { buildWork, logCategoryNotes, STAGE_UNITS, stageBars } from "./build-progress.js";
 import { withSalesInput } from "./sales-input.js";
-import { runSqlBuild } from "./sql-build.js";
 import type { BuildFacts, PlanSummary } from "./summary.js";
 
 /** What a caller adds to a build beyond its flags. */
@@ -44,7 +43,11 @@ export async function buildFrom(
   params: BuildParams,
   extra: Pick<RunBuildExtra, "keepOrderIds"> = {},
 ): Promise<BuildResult<ProductCatalog>> {
-  if (input.kind === "sql") return runSqlBuild(ctx, input.sql, params);
+  if (input.kind === "sql") {
+    // The PostgreSQL driver loads only for --input-sql.
+    const { runSqlBuild } = await import("./sql-build.js");
+    return runSqlBuild(ctx, input.sql, params);
+  }
   return withSalesInput(ctx, input.input, { "s3-endpoint": input.s3Endpoint }, (src) =>
     runBuild(ctx, src.source, params, {
       ...extra,
