@@ -5,8 +5,12 @@
 let P: i32 = 0;
 let rowPtr: usize = 0; // u32[P + 1]
 let colIdx: usize = 0; // u32[nnz], ascending in each row
-let values: usize = 0; // f64[nnz], or f32[nnz] when valueBytes is 4 (integers below 2^24: exact)
+let values: usize = 0; // f64[nnz], f32[nnz] when valueBytes is 4 (integers ≤ 2^24: exact), i32[nnz] when intValues
 let valueBytes: i32 = 8;
+let intValues: bool = false; // values are i32 (integers below 2^31), so rows may accumulate in i32
+// u8[P] or 0: 1 where every dot product of row p with a later row is provably below 2^31
+// (|C_p|·max_{q>p}|C_q|, Cauchy–Schwarz), so row p accumulates exactly in i32 (half the bytes of f64)
+let narrowRows: usize = 0;
 let norms: usize = 0; // f64[P]
 let eligible: usize = 0; // u8[P]
 let acc: usize = 0; // f64[P], zero between rows
@@ -47,8 +51,12 @@ export function setup(
   valueBytes_: i32,
   thr_: usize,
   quickReject_: i32,
+  intValues_: i32,
+  narrowRows_: usize,
 ): void {
   valueBytes = valueBytes_;
+  intValues = intValues_ != 0;
+  narrowRows = intValues ? narrowRows_ : 0;
   thr = thr_;
   quickReject = quickReject_ != 0;
   P = p;
@@ -146,6 +154,7 @@ function offerPair<T>(p: u32, q: u32, d: f64, np: f64, nq: f64): void {
 
 // O(Σ_{p in [from,to)} Σ_{j ∈ C_p} nnz(C_j right of p)) multiply-adds + O(P - p) per full-scan row; scratch O(P)
 export function cosineRows(from: i32, to: i32): f64 {
+  if (intValues) return rows<i32>(from, to);
   return valueBytes == 4 ? rows<f32>(from, to) : rows<f64>(from, to);
 }
 
@@ -167,66 +176,89 @@ function rows<T>(from: i32, to: i32): f64 {
     }
     if (w == 0) continue;
     work += <f64>w;
-    const np = load<f64>(norms + ((<usize>p) << 3));
     const useTouched = scan == 2 || (scan == 0 && <f64>w * touchedRatio < <f64>(<u32>P - p - 1));
-    if (useTouched) {
-      let nt: usize = 0;
-      for (let b = start; b < end; b++) {
-        const j = load<u32>(colIdx + ((<usize>b) << 2));
-        const wv = <f64>load<T>(values + ((<usize>b) << alignof<T>()));
-        const je = load<u32>(rowPtr + ((<usize>j + 1) << 2));
-        let pc = colIdx + ((<usize>load<u32>(cursor + ((<usize>j) << 2))) << 2);
-        let pv = values + ((<usize>load<u32>(cursor + ((<usize>j) << 2))) << alignof<T>());
-        const pe = colIdx + ((<usize>je) << 2);
-        while (pc < pe) {
-          const q = load<u32>(pc);
-          const a = acc + ((<usize>q) << 3);
-          const old = load<f64>(a);
-          // Branch-free: always write q, keep it only when the slot was empty.
-          store<u32>(touched + (nt << 2), q);
-          nt += <usize>(old == 0);
-          store<f64>(a, old + wv * <f64>load<T>(pv));
-          pc += 4;
-          pv += sizeof<T>();
-        }
-      }
-      for (let t: usize = 0; t < nt; t++) {
-        const q = load<u32>(touched + (t << 2));
-        const a = acc + ((<usize>q) << 3);
-        const d = load<f64>(a);
-        if (d == 0) continue;
-        store<f64>(a, 0);
-        consider<T>(p, q, d, np);
-      }
-    } else {
-      for (let b = start; b < end; b++) {
-        const j = load<u32>(colIdx + ((<usize>b) << 2));
-        const wv = <f64>load<T>(values + ((<usize>b) << alignof<T>()));
-        const je = load<u32>(rowPtr + ((<usize>j + 1) << 2));
-        const e0 = <usize>load<u32>(cursor + ((<usize>j) << 2));
-        let pc = colIdx + (e0 << 2);
-        let pv = values + (e0 << alignof<T>());
-        const pe = colIdx + ((<usize>je) << 2);
-        while (pc < pe) {
-          const a = acc + ((<usize>load<u32>(pc)) << 3);
-          store<f64>(a, load<f64>(a) + wv * <f64>load<T>(pv));
-          pc += 4;
-          pv += sizeof<T>();
-        }
-      }
-      const last = acc + ((<usize>P) << 3);
-      let q = p + 1;
-      for (let a = acc + ((<usize>q) << 3); a < last; a += 8) {
-        const d = load<f64>(a);
-        if (d != 0) {
-          store<f64>(a, 0);
-          consider<T>(p, q, d, np);
-        }
-        q++;
-      }
-    }
+    if (isInteger<T>() && narrowRows != 0 && load<u8>(narrowRows + <usize>p)) row<T, i32>(p, start, end, useTouched);
+    else row<T, f64>(p, start, end, useTouched);
   }
   return work;
+}
+
+// O(Σ_{j ∈ C_p} nnz(C_j right of p)) multiply-adds into acc as A (f64, or i32 when the row's bound
+// allows: exact, half the bytes) + O(touched) or O(P - p) reads back
+function row<T, A>(p: u32, start: u32, end: u32, useTouched: bool): void {
+  const np = load<f64>(norms + ((<usize>p) << 3));
+  if (useTouched) {
+    let nt: usize = 0;
+    for (let b = start; b < end; b++) {
+      const j = load<u32>(colIdx + ((<usize>b) << 2));
+      const wv = <A>load<T>(values + ((<usize>b) << alignof<T>()));
+      const je = load<u32>(rowPtr + ((<usize>j + 1) << 2));
+      let pc = colIdx + ((<usize>load<u32>(cursor + ((<usize>j) << 2))) << 2);
+      let pv = values + ((<usize>load<u32>(cursor + ((<usize>j) << 2))) << alignof<T>());
+      const pe = colIdx + ((<usize>je) << 2);
+      while (pc < pe) {
+        const q = load<u32>(pc);
+        const a = acc + ((<usize>q) << alignof<A>());
+        const old = load<A>(a);
+        // Branch-free: always write q, keep it only when the slot was empty.
+        store<u32>(touched + (nt << 2), q);
+        nt += <usize>(old == 0);
+        store<A>(a, old + wv * <A>load<T>(pv));
+        pc += 4;
+        pv += sizeof<T>();
+      }
+    }
+    for (let t: usize = 0; t < nt; t++) {
+      const q = load<u32>(touched + (t << 2));
+      const a = acc + ((<usize>q) << alignof<A>());
+      const d = <f64>load<A>(a);
+      if (d == 0) continue;
+      store<A>(a, 0);
+      consider<T>(p, q, d, np);
+    }
+    return;
+  }
+  for (let b = start; b < end; b++) {
+    const j = load<u32>(colIdx + ((<usize>b) << 2));
+    const wv = <A>load<T>(values + ((<usize>b) << alignof<T>()));
+    const je = load<u32>(rowPtr + ((<usize>j + 1) << 2));
+    const e0 = <usize>load<u32>(cursor + ((<usize>j) << 2));
+    let pc = colIdx + (e0 << 2);
+    let pv = values + (e0 << alignof<T>());
+    const pe = colIdx + ((<usize>je) << 2);
+    while (pc < pe) {
+      const a = acc + ((<usize>load<u32>(pc)) << alignof<A>());
+      store<A>(a, load<A>(a) + wv * <A>load<T>(pv));
+      pc += 4;
+      pv += sizeof<T>();
+    }
+  }
+  // Full scan of q > p, 16 bytes at a time: a block of zeros (most of a sparse row) costs one test.
+  const last = acc + ((<usize>P) << alignof<A>());
+  let q = p + 1;
+  let a = acc + ((<usize>q) << alignof<A>());
+  for (; a + 16 <= last; a += 16) {
+    if (!v128.any_true(v128.load(a))) {
+      q += <u32>(16 / sizeof<A>());
+      continue;
+    }
+    for (let e = a; e < a + 16; e += sizeof<A>()) {
+      const d = <f64>load<A>(e);
+      if (d != 0) {
+        store<A>(e, 0);
+        consider<T>(p, q, d, np);
+      }
+      q++;
+    }
+  }
+  for (; a < last; a += sizeof<A>()) {
+    const d = <f64>load<A>(a);
+    if (d != 0) {
+      store<A>(a, 0);
+      consider<T>(p, q, d, np);
+    }
+    q++;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -145,6 +145,11 @@ for (const shape of [
     const name = `${shape.name} wasm, Float${valueBytes * 8} C, quick reject ${quickReject ? "on" : "off"}`;
     report(name, ms, top.multiplyAdds, 1);
   }
+  {
+    // Default: Int32 counts, and Int32 accumulators for every row whose dot products stay below 2^31.
+    const [ms, top] = await time(() => cosineTopKWasm(c, base, 1, undefined));
+    report(`${shape.name} wasm, Int32 C and accumulators (default)`, ms, top.multiplyAdds, 1);
+  }
   for (const ratio of [1, 4, 16]) {
     const [ms, top] = await time(() => cosineTopKWasm(c, { ...base, touchedRatio: ratio }, 1, undefined));
     report(`${shape.name} cosine wasm, auto ratio ${ratio}, 1 thread`, ms, top.multiplyAdds, 1);

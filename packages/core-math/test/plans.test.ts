@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { narrowRowFlags } from "../src/cosine/cosine-wasm.js";
 import {
   buildIncidence,
   type CosineStrategy,
@@ -109,6 +110,49 @@ describe("every plan agrees with the dense oracle", () => {
       }
     }
   });
+
+  // The scatter kernel accumulates a row in Int32 when its bound |row p|·max_{q>p}|column q| is
+  // below 2^31, else in Float64. Scaling C by λ leaves every score as it is and multiplies the
+  // dot products by λ², so one λ puts the popular rows above the bound and the rest below it.
+  it.each(SHAPES.flatMap((shape) => [1, 2, 3].map((seed) => [shape, seed] as const)))(
+    "the Int32 accumulator and its Float64 fallback agree with the oracle: %s, seed %i",
+    async (shape, seed) => {
+      const lines = shapeLines(shape, seed);
+      const a = incidenceOf(lines, false);
+      const c = cooccurrence(a);
+      const support = productSupport(a);
+      // Each row's bound (unscaled): |row p|·max_{q>p}|column q| (C is symmetric).
+      const n2 = Array.from({ length: c.rows }, (_, p) => {
+        let s = 0;
+        for (let i = c.rowPtr[p]!; i < c.rowPtr[p + 1]!; i++) s += c.values[i]! ** 2;
+        return s;
+      });
+      const bound = n2.map((v, p) => Math.sqrt(v * Math.max(0, ...n2.slice(p + 1))));
+      const positive = bound.filter((b) => b > 0).sort((x, y) => x - y);
+      if (positive.length === 0) return;
+      const [lo, hi] = [positive[0]!, positive.at(-1)!];
+      // λ² between the smallest and the largest bound (geometric middle): rows split both ways.
+      const lambda = Math.max(1, Math.floor(Math.sqrt(2 ** 31 / Math.sqrt(lo * hi))));
+      const scaled = { ...c, values: c.values.map((v) => v * lambda) };
+      const flags = narrowRowFlags(scaled)!;
+      expect(flags).toBeDefined();
+      if (hi > 4 * lo) {
+        expect(flags.some((f, p) => f === 0 && bound[p]! > 0)).toBe(true);
+        expect(flags.some((f, p) => f === 1 && bound[p]! > 0)).toBe(true);
+      }
+      const expected = denseTopK(denseC(denseA(lines, false)).mul(lambda), support, 4);
+      for (const threads of [1, 2, 3]) {
+        const top = await cosineTopK(scaled, support, { k: 4, plan: "scatter", threads });
+        expectSameLists(listsOf(top), expected, 1e-9, `λ = ${lambda}, ${threads} threads:`);
+      }
+      // Counts at or above 2^31 (or not integers): Float64 values and accumulators throughout.
+      const huge = { ...c, values: c.values.map((v) => v * 2 ** 31) };
+      expect(narrowRowFlags(huge)).toBeUndefined();
+      const top = await cosineTopK(huge, support, { k: 4, plan: "scatter", threads: 1 });
+      const hugeExpected = denseTopK(denseC(denseA(lines, false)).mul(2 ** 31), support, 4);
+      expectSameLists(listsOf(top), hugeExpected, 1e-9, "counts ≥ 2^31:");
+    },
+  );
 
   it("auto picks order-side for few wide orders and scatter for many narrow ones", async () => {
     const wide = shapeLines("wide", 3);

@@ -40,8 +40,12 @@ interface Layout {
   rowPtr: number;
   colIdx: number;
   values: number;
-  /** 4 when the counts are stored as Float32 (exact for integers ≤ 2^24; less memory traffic), else 8. */
+  /** 4 when the counts are stored as Float32 or Int32 (exact integers; less memory traffic), else 8. */
   valueBytes: 4 | 8;
+  /** The counts are stored as Int32 (integers below 2^31), so rows may accumulate in Int32. */
+  intValues: boolean;
+  /** u8[P]: rows whose every dot product is provably below 2^31 (see {@link narrowRowFlags}), or 0. */
+  narrowRows: number;
   norms: number;
   eligible: number;
   threads: ThreadSlots[];
@@ -59,10 +63,13 @@ function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
   };
   const rowPtr = take(4 * (P + 1));
   const colIdx = take(4 * nnz);
-  const valueBytes = r.valueBytes ?? (fitsFloat32(c.values) ? 4 : 8);
+  const narrow = r.valueBytes === undefined && r.accumulator !== "f64" ? narrowRowFlags(c) : undefined;
+  const intValues = narrow !== undefined;
+  const valueBytes = intValues ? 4 : (r.valueBytes ?? (fitsFloat32(c.values) ? 4 : 8));
   const values = take(valueBytes * nnz);
   const norms = take(8 * P);
   const eligible = take(P);
+  const narrowRows = narrow ? take(P) : 0;
   const slots: ThreadSlots[] = [];
   for (let t = 0; t < threads; t++) {
     slots.push({
@@ -96,8 +103,10 @@ function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
   const buf = memory.buffer;
   new Uint32Array(buf, rowPtr, P + 1).set(c.rowPtr);
   new Uint32Array(buf, colIdx, nnz).set(c.colIdx);
-  if (valueBytes === 4) new Float32Array(buf, values, nnz).set(c.values);
+  if (intValues) new Int32Array(buf, values, nnz).set(c.values);
+  else if (valueBytes === 4) new Float32Array(buf, values, nnz).set(c.values);
   else new Float64Array(buf, values, nnz).set(c.values);
+  if (narrow) new Uint8Array(buf, narrowRows, P).set(narrow);
   new Float64Array(buf, norms, P).set(r.norms);
   new Uint8Array(buf, eligible, P).set(r.eligible);
   for (const s of slots) {
@@ -105,7 +114,57 @@ function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
     const thr = new Float64Array(buf, s.thr, P);
     for (let p = 0; p < P; p++) thr[p] = r.eligible[p] ? r.minScore : Number.POSITIVE_INFINITY;
   }
-  return { memory, rowPtr, colIdx, values, valueBytes, norms, eligible, threads: slots };
+  return {
+    memory,
+    rowPtr,
+    colIdx,
+    values,
+    valueBytes,
+    intValues,
+    narrowRows,
+    norms,
+    eligible,
+    threads: slots,
+  };
+}
+
+/** Largest |dot product| an Int32 accumulator holds. */
+const INT32_LIMIT = 2 ** 31;
+
+/**
+ * 1 for rows p whose dot products with every later column are provably below 2^31 in magnitude,
+ * so the kernel accumulates them exactly in Int32: each partial sum of Σ_j C[p][j] C[j][q] is at
+ * most Σ_j |C[p][j]||C[j][q]| ≤ |row p|·|column q| (Cauchy–Schwarz), tested as
+ * |row p|²·max_{q>p}|column q|² < 2^62 on the exact integer squared norms (with a margin for
+ * rounding). Undefined when some count is not an integer below 2^31 (Float64 throughout then).
+ */
+// O(nnz(C) + P)
+export function narrowRowFlags(c: CsrMatrix): Uint8Array | undefined {
+  const { values, colIdx, rowPtr } = c;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(Math.abs(v) < INT32_LIMIT) || Math.trunc(v) !== v) return undefined;
+  }
+  const P = c.rows;
+  const row2 = new Float64Array(P);
+  const col2 = new Float64Array(P);
+  for (let p = 0; p < P; p++) {
+    const end = Number(rowPtr[p + 1]);
+    for (let i = Number(rowPtr[p]); i < end; i++) {
+      const v2 = values[i]! * values[i]!;
+      const q = colIdx[i]!;
+      row2[p] = row2[p]! + v2;
+      col2[q] = col2[q]! + v2;
+    }
+  }
+  const flags = new Uint8Array(P);
+  const limit = INT32_LIMIT * INT32_LIMIT * (1 - 2 ** -30);
+  let later = 0; // max |column q|² over q > p
+  for (let p = P - 1; p >= 0; p--) {
+    flags[p] = row2[p]! * later < limit ? 1 : 0;
+    if (col2[p]! > later) later = col2[p]!;
+  }
+  return flags;
 }
 
 /** True when every value is an integer of magnitude ≤ 2^24, so Float32 holds it exactly. */
@@ -136,6 +195,8 @@ function setupArgs(l: Layout, s: ThreadSlots, r: ResolvedCosine): number[] {
     touchedRatio: r.touchedRatio,
     valueBytes: l.valueBytes,
     quickReject: r.quickReject === false ? 0 : 1,
+    intValues: l.intValues ? 1 : 0,
+    narrowRows: l.narrowRows,
   });
 }
 
@@ -158,6 +219,10 @@ export interface KernelSetup {
   touchedRatio?: number;
   valueBytes?: number;
   quickReject?: number;
+  /** 1 when the values are Int32. */
+  intValues?: number;
+  /** Address of the u8[P] Int32-accumulator flags, or 0. */
+  narrowRows?: number;
 }
 
 /** `setup`'s positional arguments, in the order of assembly/kernel.ts. */
@@ -183,6 +248,8 @@ export function kernelSetupArgs(a: KernelSetup): number[] {
     a.valueBytes ?? 8,
     a.lists.thr,
     a.quickReject ?? 1,
+    a.intValues ?? 0,
+    a.narrowRows ?? 0,
   ];
 }
 

@@ -12,6 +12,11 @@ export interface ResolvedCosine extends ResolvedLists {
   readonly touchedRatio: number;
   /** Force the wasm copy of C's values to Float64 (8) for A/B benchmarks; default: Float32 when exact. */
   readonly valueBytes?: 4 | 8;
+  /**
+   * Force the scatter kernel's accumulator to Float64 ("f64") for A/B benchmarks; default: Int32
+   * for every row whose dot products are provably below 2^31 (exact), Float64 for the rest.
+   */
+  readonly accumulator?: "f64";
   /** Turn off the wasm kernel's quick reject (d against the lists' thresholds) for A/B benchmarks. */
   readonly quickReject?: boolean;
 }
