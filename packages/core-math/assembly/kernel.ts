@@ -11,6 +11,10 @@ let intValues: bool = false; // values are i32 (integers below 2^31), so rows ma
 // u8[P] or 0: 1 where every dot product of row p with a later row is provably below 2^31
 // (|C_p|·max_{q>p}|C_q|, Cauchy–Schwarz), so row p accumulates exactly in i32 (half the bytes of f64)
 let narrowRows: usize = 0;
+// Hot columns (only with intValues): rows j of C nearly full (Zipf best sellers) are kept dense,
+// i32[hotCount][P] at hotRows, and row p adds C[p][j]·C[j][q>p] with SIMD instead of scattering.
+let hotIndex: usize = 0; // i32[P]: h when product j is hot (its dense row h), else -1; 0: none
+let hotRows: usize = 0;
 let norms: usize = 0; // f64[P]
 let eligible: usize = 0; // u8[P]
 let acc: usize = 0; // f64[P], zero between rows
@@ -53,7 +57,11 @@ export function setup(
   quickReject_: i32,
   intValues_: i32,
   narrowRows_: usize,
+  hotIndex_: usize,
+  hotRows_: usize,
 ): void {
+  hotIndex = intValues_ != 0 ? hotIndex_ : 0;
+  hotRows = hotRows_;
   valueBytes = valueBytes_;
   intValues = intValues_ != 0;
   narrowRows = intValues ? narrowRows_ : 0;
@@ -175,17 +183,108 @@ function rows<T>(from: i32, to: i32): f64 {
       w += <u64>(je - e);
     }
     if (w == 0) continue;
+    let useTouched = scan == 2 || (scan == 0 && <f64>w * touchedRatio < <f64>(<u32>P - p - 1));
+    let hot: usize = 0;
+    if (isInteger<T>() && hotIndex != 0) {
+      // Row p's hot neighbours as (h, C[p][j]) pairs in `touched` (free: a full-scan row uses no touched list).
+      for (let b = start; b < end; b++) {
+        const h = load<i32>(hotIndex + ((<usize>load<u32>(colIdx + ((<usize>b) << 2))) << 2));
+        if (h < 0) continue;
+        const j = load<u32>(colIdx + ((<usize>b) << 2));
+        const je = load<u32>(rowPtr + ((<usize>j + 1) << 2));
+        w -= <u64>(je - load<u32>(cursor + ((<usize>j) << 2)));
+        store<i32>(touched + (hot << 3), h);
+        store<i32>(touched + (hot << 3), load<i32>(values + ((<usize>b) << 2)), 4);
+        hot++;
+      }
+      if (hot > 0) {
+        useTouched = false;
+        w += <u64>hot * <u64>(<u32>P - p - 1);
+      }
+    }
     work += <f64>w;
-    const useTouched = scan == 2 || (scan == 0 && <f64>w * touchedRatio < <f64>(<u32>P - p - 1));
-    if (isInteger<T>() && narrowRows != 0 && load<u8>(narrowRows + <usize>p)) row<T, i32>(p, start, end, useTouched);
-    else row<T, f64>(p, start, end, useTouched);
+    if (isInteger<T>() && narrowRows != 0 && load<u8>(narrowRows + <usize>p)) {
+      if (hot > 0) hotDense<i32>(p, hot);
+      row<T, i32>(p, start, end, useTouched, hot > 0);
+    } else {
+      if (hot > 0) hotDense<f64>(p, hot);
+      row<T, f64>(p, start, end, useTouched, hot > 0);
+    }
   }
   return work;
 }
 
+// O(hot · (P - p)) SIMD multiply-adds: acc[q] += Σ_h C[p][j_h] · C[j_h][q] over q > p, four hot
+// neighbours' dense rows at a time, so acc is read and written once per four of them
+function hotDense<A>(p: u32, hot: usize): void {
+  const rowBytes = (<usize>P) << 2;
+  const q0 = <usize>p + 1;
+  let i: usize = 0;
+  for (; i + 4 <= hot; i += 4) {
+    const t = touched + (i << 3);
+    const r0 = hotRows + <usize>load<i32>(t) * rowBytes;
+    const r1 = hotRows + <usize>load<i32>(t, 8) * rowBytes;
+    const r2 = hotRows + <usize>load<i32>(t, 16) * rowBytes;
+    const r3 = hotRows + <usize>load<i32>(t, 24) * rowBytes;
+    hotBlock<A>(q0, r0, r1, r2, r3, load<i32>(t, 4), load<i32>(t, 12), load<i32>(t, 20), load<i32>(t, 28));
+  }
+  for (; i < hot; i++) {
+    const t = touched + (i << 3);
+    hotBlock<A>(q0, hotRows + <usize>load<i32>(t) * rowBytes, hotRows, hotRows, hotRows, load<i32>(t, 4), 0, 0, 0);
+  }
+}
+
+// O(4 · (P - q0)) SIMD multiply-adds: acc[q] += w0 r0[q] + w1 r1[q] + w2 r2[q] + w3 r3[q] for q ≥ q0
+// @ts-expect-error: decorator
+@inline function hotBlock<A>(q0: usize, r0: usize, r1: usize, r2: usize, r3: usize, w0: i32, w1: i32, w2: i32, w3: i32): void {
+  let q = q0;
+  if (isInteger<A>()) {
+    const v0 = i32x4.splat(w0);
+    const v1 = i32x4.splat(w1);
+    const v2 = i32x4.splat(w2);
+    const v3 = i32x4.splat(w3);
+    for (; q + 4 <= <usize>P; q += 4) {
+      const a = acc + (q << 2);
+      const o = q << 2;
+      const s01 = i32x4.add(i32x4.mul(v0, v128.load(r0 + o)), i32x4.mul(v1, v128.load(r1 + o)));
+      const s23 = i32x4.add(i32x4.mul(v2, v128.load(r2 + o)), i32x4.mul(v3, v128.load(r3 + o)));
+      v128.store(a, i32x4.add(v128.load(a), i32x4.add(s01, s23)));
+    }
+  } else {
+    // Float64 rows: each sum of four products is below 2^53, so the order of the additions is exact.
+    const v0 = f64x2.splat(<f64>w0);
+    const v1 = f64x2.splat(<f64>w1);
+    const v2 = f64x2.splat(<f64>w2);
+    const v3 = f64x2.splat(<f64>w3);
+    for (; q + 2 <= <usize>P; q += 2) {
+      const a = acc + (q << 3);
+      const o = q << 2;
+      const s01 = f64x2.add(
+        f64x2.mul(v0, f64x2.convert_low_i32x4_s(v128.load64_zero(r0 + o))),
+        f64x2.mul(v1, f64x2.convert_low_i32x4_s(v128.load64_zero(r1 + o))),
+      );
+      const s23 = f64x2.add(
+        f64x2.mul(v2, f64x2.convert_low_i32x4_s(v128.load64_zero(r2 + o))),
+        f64x2.mul(v3, f64x2.convert_low_i32x4_s(v128.load64_zero(r3 + o))),
+      );
+      v128.store(a, f64x2.add(v128.load(a), f64x2.add(s01, s23)));
+    }
+  }
+  for (; q < <usize>P; q++) {
+    const a = acc + (q << alignof<A>());
+    const o = q << 2;
+    store<A>(
+      a,
+      load<A>(a) +
+        (<A>w0 * <A>load<i32>(r0 + o) + <A>w1 * <A>load<i32>(r1 + o)) +
+        (<A>w2 * <A>load<i32>(r2 + o) + <A>w3 * <A>load<i32>(r3 + o)),
+    );
+  }
+}
+
 // O(Σ_{j ∈ C_p} nnz(C_j right of p)) multiply-adds into acc as A (f64, or i32 when the row's bound
 // allows: exact, half the bytes) + O(touched) or O(P - p) reads back
-function row<T, A>(p: u32, start: u32, end: u32, useTouched: bool): void {
+function row<T, A>(p: u32, start: u32, end: u32, useTouched: bool, skipHot: bool): void {
   const np = load<f64>(norms + ((<usize>p) << 3));
   if (useTouched) {
     let nt: usize = 0;
@@ -220,6 +319,7 @@ function row<T, A>(p: u32, start: u32, end: u32, useTouched: bool): void {
   }
   for (let b = start; b < end; b++) {
     const j = load<u32>(colIdx + ((<usize>b) << 2));
+    if (skipHot && load<i32>(hotIndex + ((<usize>j) << 2)) >= 0) continue; // added by hotDense
     const wv = <A>load<T>(values + ((<usize>b) << alignof<T>()));
     const je = load<u32>(rowPtr + ((<usize>j + 1) << 2));
     const e0 = <usize>load<u32>(cursor + ((<usize>j) << 2));

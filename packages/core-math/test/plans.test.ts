@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { narrowRowFlags } from "../src/cosine/cosine-wasm.js";
+import { cosineTopKWasm, hotColumns, narrowRowFlags } from "../src/cosine/cosine-wasm.js";
+import { resolveCosine } from "../src/cosine/options.js";
 import {
   buildIncidence,
   type CosineStrategy,
@@ -144,6 +145,20 @@ describe("every plan agrees with the dense oracle", () => {
       for (const threads of [1, 2, 3]) {
         const top = await cosineTopK(scaled, support, { k: 4, plan: "scatter", threads });
         expectSameLists(listsOf(top), expected, 1e-9, `λ = ${lambda}, ${threads} threads:`);
+      }
+      // Hot rows of C added densely with SIMD (every row hot, some, none), in Int32 and Float64 rows.
+      for (const hotShare of [0, 0.3, 2]) {
+        const r = { ...resolveCosine(scaled, support, { k: 4 }), hotShare };
+        if (hotShare === 0) expect(hotColumns(scaled, hotShare).length).toBe(Math.floor(c.rows / 2));
+        for (const threads of [1, 2]) {
+          const top = await cosineTopKWasm(scaled, r, threads, undefined);
+          expectSameLists(
+            listsOf(top),
+            expected,
+            1e-9,
+            `λ = ${lambda}, hot share ${hotShare}, ${threads} threads:`,
+          );
+        }
       }
       // Counts at or above 2^31 (or not integers): Float64 values and accumulators throughout.
       const huge = { ...c, values: c.values.map((v) => v * 2 ** 31) };

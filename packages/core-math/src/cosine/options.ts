@@ -17,6 +17,8 @@ export interface ResolvedCosine extends ResolvedLists {
    * for every row whose dot products are provably below 2^31 (exact), Float64 for the rest.
    */
   readonly accumulator?: "f64";
+  /** Share of P from which a row of C is kept dense ("hot"); default HOT_SHARE from 2048 products; > 1: none. */
+  readonly hotShare?: number;
   /** Turn off the wasm kernel's quick reject (d against the lists' thresholds) for A/B benchmarks. */
   readonly quickReject?: boolean;
 }
