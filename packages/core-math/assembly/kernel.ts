@@ -337,10 +337,32 @@ function row<T, A>(p: u32, start: u32, end: u32, useTouched: bool, skipHot: bool
   const last = acc + ((<usize>P) << alignof<A>());
   let q = p + 1;
   let a = acc + ((<usize>q) << alignof<A>());
+  const npS = f64x2.splat(np * SAFE);
   for (; a + 16 <= last; a += 16) {
-    if (!v128.any_true(v128.load(a))) {
+    const v = v128.load(a);
+    if (!v128.any_true(v)) {
       q += <u32>(16 / sizeof<A>());
       continue;
+    }
+    // Quick reject of the whole block (as `consider`, two pairs per test): d < min(t_p, t_q) · n_p n_q.
+    if (quickReject) {
+      const at = (<usize>q) << 3;
+      const tp2 = f64x2.splat(load<f64>(thr + ((<usize>p) << 3))); // rises as p's list fills
+      const lim0 = f64x2.mul(f64x2.min(v128.load(thr + at), tp2), f64x2.mul(npS, v128.load(norms + at)));
+      let out = false;
+      if (isInteger<A>()) {
+        const lim1 = f64x2.mul(f64x2.min(v128.load(thr + at, 16), tp2), f64x2.mul(npS, v128.load(norms + at, 16)));
+        const hi = f64x2.convert_low_i32x4_s(v128.shuffle<u32>(v, v, 2, 3, 0, 1));
+        out =
+          v128.all_true<i64>(f64x2.lt(f64x2.convert_low_i32x4_s(v), lim0)) && v128.all_true<i64>(f64x2.lt(hi, lim1));
+      } else {
+        out = v128.all_true<i64>(f64x2.lt(v, lim0));
+      }
+      if (out) {
+        v128.store(a, i64x2.splat(0));
+        q += <u32>(16 / sizeof<A>());
+        continue;
+      }
     }
     for (let e = a; e < a + 16; e += sizeof<A>()) {
       const d = <f64>load<A>(e);
