@@ -15,6 +15,7 @@ export {
   parseManifest,
   type RunManifest,
 } from "./manifest.js";
+export { idProblem, MAX_ID_BYTES } from "./product-ids.js";
 export type {
   RecReason,
   RichCounts,
@@ -24,6 +25,5 @@ export type {
   RichRecsDocument,
   RichSimilarityParams,
 } from "./rich-document.js";
-export { idProblem, MAX_ID_BYTES } from "./product-ids.js";
 export { checkRunId, makeRunId, RUN_ID_PATTERN, runIdProblem } from "./run-id.js";
 export { checkK, DEFAULT_K, kProblem, MAX_K } from "./top-k.js";

@@ -96,7 +96,9 @@ describe("buildRecommendations", () => {
       expect(r.stats.plan?.strategy).toBe(plan);
       expect(Array.from(r.topk.length)).toEqual(Array.from(auto.topk.length));
       expect(Array.from(r.topk.ids)).toEqual(Array.from(auto.topk.ids));
-      r.topk.scores.forEach((x, i) => expect(Math.abs(x - auto.topk.scores[i]!)).toBeLessThanOrEqual(1e-9));
+      for (const [i, x] of r.topk.scores.entries()) {
+        expect(Math.abs(x - auto.topk.scores[i]!)).toBeLessThanOrEqual(1e-9);
+      }
     }
     await expect(buildRecommendations(chunked(toCsv(rows), 64), { plan: "fast" as never })).rejects.toThrow(
       /plan must be one of auto, scatter, order-side, dense/,

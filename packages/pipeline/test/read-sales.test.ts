@@ -345,14 +345,21 @@ describe("readSales: bad input fails with a typed error naming file, line and co
     expect(e.message).toBe(
       `${nul}:3:4: column "product_id" contains a control character (0x00) (fix the row, or skip such rows with --skip-bad-rows (skipBadRows: true))`,
     );
-    const long = file("long-id.csv", `order_id,product_id,category\n1,P1,C\n1,${"x".repeat(2 * 1024 * 1024)},C\n`);
+    const long = file(
+      "long-id.csv",
+      `order_id,product_id,category\n1,P1,C\n1,${"x".repeat(2 * 1024 * 1024)},C\n`,
+    );
     const e2 = await rejection(readSales(long));
     expect(e2.code).toBe("COBUY_PIPELINE_CSV_BAD_ID");
-    expect(e2.message).toMatch(/long-id\.csv:3:3: column "product_id" is 2097152 bytes long; ids may have at most 512 bytes/);
+    expect(e2.message).toMatch(
+      /long-id\.csv:3:3: column "product_id" is 2097152 bytes long; ids may have at most 512 bytes/,
+    );
     const tabCategory = await rejection(
       readSales(chunked("order_id,product_id,category\n1,P1,C\u001b1\n"), { name: "s.csv" }),
     );
-    expect(tabCategory.message).toMatch(/^s\.csv:2:7: column "category" contains a control character \(0x1b\)/);
+    expect(tabCategory.message).toMatch(
+      /^s\.csv:2:7: column "category" contains a control character \(0x1b\)/,
+    );
     const skipped = await readSales(nul, { skipBadRows: true });
     expect(skipped.productIds).toEqual(["P1"]);
     expect(skipped.badRows.count).toBe(1);

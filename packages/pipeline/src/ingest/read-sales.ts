@@ -189,7 +189,8 @@ class SalesParser {
     const fc = this.colCategory;
     if (fc >= 0) {
       const cb = tok.fieldScratch[fc] ? scratch : buf;
-      if (!this.acceptableId(this.names.category, cb, tok.fieldS[fc]!, tok.fieldE[fc]!, buf, start, fc)) return;
+      if (!this.acceptableId(this.names.category, cb, tok.fieldS[fc]!, tok.fieldE[fc]!, buf, start, fc))
+        return;
       c = this.acc.category(cb, tok.fieldS[fc]!, tok.fieldE[fc]!);
     }
     this.acc.add(ob, os, oe, pb, ps, pe, c);
@@ -245,7 +246,13 @@ class SalesParser {
     if (problem === undefined) return true;
     // A field read through the scratch buffer (quoted) is located at its start; a plain one exactly.
     const at = fb === buf ? problem.at : this.tok.fieldAt[f]!;
-    this.bad("COBUY_PIPELINE_CSV_BAD_ID", `column ${JSON.stringify(column)} ${problem.reason}`, buf, start, at);
+    this.bad(
+      "COBUY_PIPELINE_CSV_BAD_ID",
+      `column ${JSON.stringify(column)} ${problem.reason}`,
+      buf,
+      start,
+      at,
+    );
     return false;
   }
 
