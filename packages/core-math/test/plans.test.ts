@@ -7,8 +7,11 @@ import {
   cooccurrence,
   cosineTopK,
   cosineTopKFromOrders,
+  planFromOrders,
   productSupport,
+  transpose,
 } from "../src/index.js";
+import { checkIncidenceOnce, transposeOnce } from "../src/plan/orders-once.js";
 import { denseA, denseC, denseTopK, type Lines, randomLines, rng } from "./dense-oracle.js";
 import { expectSameLists, incidenceOf, listsOf } from "./lists.js";
 
@@ -203,6 +206,31 @@ describe("every plan agrees with the dense oracle", () => {
     expect(topN.plan!.estimates[1]!.infeasible).toMatch(/G = A Aᵀ/);
     // Scatter built C, order-side did not.
     expect(topN.plan!.nnzC).toBe(cooccurrence(narrowA).colIdx.length);
+  });
+
+  // A build plans from A, then runs cosineTopK* on the same A: the second pass reuses Aᵀ.
+  it.each(SHAPES)("planning from A first, then running it, gives the oracle's lists: %s", async (shape) => {
+    const lines = shapeLines(shape, 11);
+    const a = incidenceOf(lines, false);
+    const support = productSupport(a);
+    const expected = denseTopK(denseC(denseA(lines, false)), support, 3);
+    const planned = planFromOrders(a, { k: 3, threads: 1 });
+    const at = transposeOnce(a);
+    expect(at).toEqual(transpose(a));
+    const top = planned.needsC
+      ? await cosineTopK(cooccurrence(a), support, { k: 3, threads: 1, incidence: a, plan: "auto" })
+      : await cosineTopKFromOrders(a, { k: 3, threads: 1 });
+    expect(transposeOnce(a)).toBe(at);
+    expectSameLists(listsOf(top), expected, 1e-9, `${shape}, planned ${planned.strategy}:`);
+  });
+
+  it("checks every new A, and an A again for another product count", () => {
+    const a = buildIncidence(Uint32Array.of(0, 0, 1), Uint32Array.of(0, 1, 1), 2, 2);
+    checkIncidenceOnce(a, 2);
+    expect(() => checkIncidenceOnce(a, 3)).toThrow(expect.objectContaining({ code: "COBUY_MATH_BAD_INPUT" }));
+    const bad = { ...a, colIdx: Uint32Array.of(1, 0, 1) };
+    for (let call = 0; call < 2; call++)
+      expect(() => planFromOrders(bad, { k: 2 })).toThrow(/columns must be ascending/);
   });
 
   it("the scatter plan's estimate is its exact multiply-adds when C is given", async () => {

@@ -1,6 +1,7 @@
 import { CoreMathError } from "../errors.js";
-import { checkIncidence, choosePlan, type PlanInput } from "../plan/plan.js";
-import { cooccurrence, rowNorms, transpose } from "../sparse/cooccurrence.js";
+import { checkIncidenceOnce, transposeOnce } from "../plan/orders-once.js";
+import { choosePlan, type PlanInput } from "../plan/plan.js";
+import { cooccurrence, rowNorms } from "../sparse/cooccurrence.js";
 import { productSupport } from "../sparse/incidence.js";
 import { createTopKLists } from "../top-k/top-k-lists.js";
 import type { CosinePlanReport, CosineStrategy, CsrMatrix, TopKOptions, TopKResult } from "../types.js";
@@ -122,12 +123,12 @@ export async function cosineTopK(
   if (options.kernel === "js") return cosineTopKSync(c, support, options);
   const r = resolveCosine(c, support, options);
   const a = options.incidence;
-  if (a) checkIncidence(a, r.products);
+  if (a) checkIncidenceOnce(a, r.products);
   // Without A the default stays today's scatter (same multiply-adds); "auto" must be asked for.
   if (!a && options.plan === undefined) options = { ...options, plan: "scatter" };
   return runPlan(
     r,
-    { products: r.products, eligible: r.eligible, k: r.k, c, a, at: a && transpose(a) },
+    { products: r.products, eligible: r.eligible, k: r.k, c, a, at: a && transposeOnce(a) },
     options,
     () => ({ c, seconds: undefined }),
   );
@@ -155,7 +156,7 @@ export async function cosineTopKFromOrders(
 ): Promise<TopKResult> {
   checkKernel(options);
   const P = a.cols;
-  checkIncidence(a, P);
+  checkIncidenceOnce(a, P);
   const support = productSupport(a);
   const getC = () => {
     let c = builtC.get(a);
@@ -170,7 +171,7 @@ export async function cosineTopKFromOrders(
   const known = builtC.get(a);
   return runPlan(
     r,
-    { products: P, eligible: r.eligible, k: r.k, c: known, a, at: transpose(a) },
+    { products: P, eligible: r.eligible, k: r.k, c: known, a, at: transposeOnce(a) },
     options,
     getC,
   );

@@ -1,8 +1,8 @@
 import { resolveLists } from "../cosine/options.js";
-import { transpose } from "../sparse/cooccurrence.js";
 import { productSupport } from "../sparse/incidence.js";
 import type { CosineStrategy, CsrMatrix, PlanEstimate, TopKOptions } from "../types.js";
-import { checkIncidence, choosePlan } from "./plan.js";
+import { checkIncidenceOnce, transposeOnce } from "./orders-once.js";
+import { choosePlan } from "./plan.js";
 
 /** What {@link planFromOrders} would run, before anything is computed. */
 export interface PlannedCosine {
@@ -25,13 +25,13 @@ export interface PlannedCosine {
  *   : await cosineTopKFromOrders(a, { k: 10 });
  * ```
  */
-// O(orders + products + nnz(A)) (a transpose and the planner's sampled estimates)
+// O(orders + products + nnz(A)) (a transpose, kept for the cosineTopK* call that follows, and the planner's sampled estimates)
 export function planFromOrders(a: CsrMatrix, options: Omit<TopKOptions, "incidence"> = {}): PlannedCosine {
   const P = a.cols;
-  checkIncidence(a, P);
+  checkIncidenceOnce(a, P);
   const r = resolveLists(P, productSupport(a), options);
   const choice = choosePlan(
-    { products: P, eligible: r.eligible, k: r.k, a, at: transpose(a) },
+    { products: P, eligible: r.eligible, k: r.k, a, at: transposeOnce(a) },
     options.plan,
     options.threads,
   );
