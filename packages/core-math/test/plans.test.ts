@@ -224,6 +224,36 @@ describe("every plan agrees with the dense oracle", () => {
     expectSameLists(listsOf(top), expected, 1e-9, `${shape}, planned ${planned.strategy}:`);
   });
 
+  it("planFromOrders says whether C is needed as cosineTopKFromOrders then plans it", async () => {
+    // Few wide orders (order-side is a candidate) and 12,000 narrow ones (G would not fit).
+    const wide = incidenceOf(shapeLines("wide", 3), false);
+    const nlo = new Uint32Array(36000);
+    const nlp = new Uint32Array(36000);
+    const r = rng(9);
+    for (let i = 0; i < 36000; i++) {
+      nlo[i] = Math.floor(i / 3);
+      nlp[i] = Math.floor(r() ** 2 * 500);
+    }
+    const narrow = buildIncidence(nlo, nlp, 12000, 500);
+    for (const [a, name] of [
+      [wide, "wide"],
+      [narrow, "narrow"],
+    ] as const) {
+      for (const plan of ["auto", "scatter", "order-side", "dense"] as const) {
+        if (name === "narrow" && plan === "order-side") continue;
+        const planned = planFromOrders(a, { k: 3, plan, threads: 1 });
+        const top = await cosineTopKFromOrders(a, { k: 3, plan, threads: 1 });
+        expect(planned.strategy, `${name}, ${plan}`).toBe(top.plan!.strategy);
+        expect(planned.needsC, `${name}, ${plan}`).toBe(top.plan!.strategy !== "order-side");
+        expect(planned.estimates.map((e) => e.strategy)).toEqual(["scatter", "order-side", "dense"]);
+      }
+    }
+    expect(planFromOrders(narrow, { k: 3 }).needsC).toBe(true);
+    expect(() => planFromOrders(narrow, { k: 3, threads: 0 })).toThrow(/threads must be/);
+    expect(() => planFromOrders(narrow, { k: 3, plan: "order-side" })).toThrow(/G = A Aᵀ/);
+    expect(() => planFromOrders(narrow, { k: 3, plan: "fast" as never })).toThrow(/plan must be/);
+  });
+
   it("checks every new A, and an A again for another product count", () => {
     const a = buildIncidence(Uint32Array.of(0, 0, 1), Uint32Array.of(0, 1, 1), 2, 2);
     checkIncidenceOnce(a, 2);

@@ -2,7 +2,7 @@ import { resolveLists } from "../cosine/options.js";
 import { productSupport } from "../sparse/incidence.js";
 import type { CosineStrategy, CsrMatrix, PlanEstimate, TopKOptions } from "../types.js";
 import { checkIncidenceOnce, transposeOnce } from "./orders-once.js";
-import { choosePlan } from "./plan.js";
+import { checkPlanOptions, choosePlan, orderSideInfeasible } from "./plan.js";
 
 /** What {@link planFromOrders} would run, before anything is computed. */
 export interface PlannedCosine {
@@ -15,7 +15,9 @@ export interface PlannedCosine {
 
 /**
  * The plan `cosineTopKFromOrders(a, options)` would choose, from the counts of A alone: lets a
- * caller build C in a stage of its own only when the plan reads it.
+ * caller build C in a stage of its own only when the plan reads it. `needsC` is known without the
+ * estimates when order-side cannot run or another plan is forced; `strategy`, `reason` and
+ * `estimates` are then worked out only when read.
  *
  * @example
  * ```ts
@@ -25,16 +27,37 @@ export interface PlannedCosine {
  *   : await cosineTopKFromOrders(a, { k: 10 });
  * ```
  */
-// O(orders + products + nnz(A)) (a transpose, kept for the cosineTopK* call that follows, and the planner's sampled estimates)
+// O(orders + products + nnz(A)) (a transpose, kept for the cosineTopK* call that follows); + the
+// planner's sampled estimates when needsC depends on them or the plan is read
 export function planFromOrders(a: CsrMatrix, options: Omit<TopKOptions, "incidence"> = {}): PlannedCosine {
   const P = a.cols;
   checkIncidenceOnce(a, P);
   const r = resolveLists(P, productSupport(a), options);
-  const choice = choosePlan(
-    { products: P, eligible: r.eligible, k: r.k, a, at: transposeOnce(a) },
-    options.plan,
-    options.threads,
-  );
-  const strategy = choice.estimate.strategy;
-  return { strategy, needsC: strategy !== "order-side", reason: choice.reason, estimates: choice.estimates };
+  let choice: ReturnType<typeof choosePlan> | undefined;
+  const choose = () => {
+    choice ??= choosePlan(
+      { products: P, eligible: r.eligible, k: r.k, a, at: transposeOnce(a) },
+      options.plan,
+      options.threads,
+    );
+    return choice;
+  };
+  const requested = checkPlanOptions(options.plan, options.threads);
+  // The sampled scatter estimate through A costs about as much as building C at gen-sales M; it
+  // only matters when order-side is a candidate.
+  const known =
+    requested === "scatter" || requested === "dense" || (requested === "auto" && orderSideInfeasible(a));
+  const needsC = known ? true : choose().estimate.strategy !== "order-side";
+  return {
+    needsC,
+    get strategy() {
+      return choose().estimate.strategy;
+    },
+    get reason() {
+      return choose().reason;
+    },
+    get estimates() {
+      return choose().estimates;
+    },
+  };
 }

@@ -141,6 +141,16 @@ function denseRate(inner: number): number {
   return inner * TILE * 8 <= 512 * 1024 ? RATES.dense : RATES.denseLarge;
 }
 
+/** Why the order-side plan cannot run on A (G = A Aᵀ too large), or undefined when it can. */
+// O(1)
+export function orderSideInfeasible(a: CsrMatrix): string | undefined {
+  const O = a.rows;
+  const gramBytes = 8 * O * ((O + 1) & ~1); // Float64 G (the Float32 copy adds half of it)
+  return gramBytes > MAX_GRAM_BYTES
+    ? `G = A Aᵀ would take ${(gramBytes / 2 ** 30).toFixed(1)} GiB (${O} orders)`
+    : undefined;
+}
+
 /** Estimates of every strategy for these counts (infeasible ones say why). */
 // O(P + orders) with C and A; + the sample of scatterWork without C
 export function estimatePlans(input: PlanInput): PlanEstimate[] {
@@ -188,15 +198,14 @@ export function estimatePlans(input: PlanInput): PlanEstimate[] {
     const fill = nnzA * pad;
     const gramBytes = 8 * O * pad; // Float64 G (the Float32 copy adds half of it)
     const bytes = 1.5 * gramBytes + 16 * nnzA + 8 * TILE * pad * 2 + lists;
+    const infeasible = orderSideInfeasible(a);
     out.push({
       strategy: "order-side",
       multiplyAdds: main + fill + sq,
       checks,
       seconds: (main + fill) / denseRate(O) + (2 * sq) / RATES.scatter + checks / RATES.check,
       bytes,
-      ...(gramBytes > MAX_GRAM_BYTES && {
-        infeasible: `G = A Aᵀ would take ${(gramBytes / 2 ** 30).toFixed(1)} GiB (${O} orders)`,
-      }),
+      ...(infeasible && { infeasible }),
     });
   } else {
     out.push({
@@ -231,6 +240,21 @@ export function estimatePlans(input: PlanInput): PlanEstimate[] {
 /** Seconds of one core below which another thread costs more than it saves (worker start, merge). */
 const MIN_SECONDS_PER_THREAD = MIN_WORK_PER_THREAD / RATES.scatter;
 
+/** The plan name (default "auto"), after checking it and the thread count. */
+export function checkPlanOptions(
+  requestedPlan: unknown,
+  requestedThreads: number | undefined,
+): CosinePlanName {
+  const requested = checkPlanName(requestedPlan);
+  if (requestedThreads !== undefined && (!Number.isInteger(requestedThreads) || requestedThreads < 1)) {
+    throw new CoreMathError(
+      "COBUY_MATH_BAD_OPTION",
+      `threads must be an integer ≥ 1 (got ${requestedThreads})`,
+    );
+  }
+  return requested;
+}
+
 /** The strategy to run and the threads to use. */
 export function choosePlan(
   input: PlanInput,
@@ -243,13 +267,7 @@ export function choosePlan(
   threads: number;
   reason: string;
 } {
-  const requested = checkPlanName(requestedPlan);
-  if (requestedThreads !== undefined && (!Number.isInteger(requestedThreads) || requestedThreads < 1)) {
-    throw new CoreMathError(
-      "COBUY_MATH_BAD_OPTION",
-      `threads must be an integer ≥ 1 (got ${requestedThreads})`,
-    );
-  }
+  const requested = checkPlanOptions(requestedPlan, requestedThreads);
   const estimates = estimatePlans(input);
   let estimate: PlanEstimate;
   let reason: string;
