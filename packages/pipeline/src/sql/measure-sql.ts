@@ -36,24 +36,26 @@ export interface SqlStatement {
   readonly values: readonly unknown[];
 }
 
-// The score of each measure over np, nq (orders holding p, q), n (orders) and c (orders holding
-// both), in float8 and in the order of operations of core-math's measureTopK, so that the two
-// agree to the last few ulps.
-function scoreSql(measure: SqlMeasure): string {
-  if (measure === "cosine") return "c / sqrt(np * nq)";
-  if (measure === "jaccard") return "c / (np + nq - c)";
-  if (measure === "lift") return "(c * n) / (np * nq)";
-  // Mahout's logLikelihoodRatio(k11 = c, k12 = np - c, k21 = nq - c, k22 = n - np - nq + c).
-  const xLogX = (x: string) => `(CASE WHEN ${x} = 0 THEN 0 ELSE (${x}) * ln(${x}) END)`;
-  const k11 = "c";
-  const k12 = "(np - c)";
-  const k21 = "(nq - c)";
-  const k22 = "(n - np - nq + c)";
-  const all = `(${k11} + ${k12} + ${k21} + ${k22})`;
-  const row = `(${xLogX(all)} - ${xLogX(`${k11} + ${k12}`)} - ${xLogX(`${k21} + ${k22}`)})`;
-  const col = `(${xLogX(all)} - ${xLogX(`${k11} + ${k21}`)} - ${xLogX(`${k12} + ${k22}`)})`;
-  const mat = `(${xLogX(all)} - ${xLogX(k11)} - ${xLogX(k12)} - ${xLogX(k21)} - ${xLogX(k22)})`;
-  return `CASE WHEN ${row} + ${col} < ${mat} THEN 0 ELSE 2 * (${row} + ${col} - ${mat}) END`;
+// The CTEs that score each pair from np, nq (orders holding p, q), n (orders) and c (orders
+// holding both) into `scored (p, q, c, s)`, in float8 and in the order of operations of
+// core-math's measureTopK, so that the two agree to the last few ulps.
+function scoreSql(measure: SqlMeasure): string[] {
+  const plain = (expr: string) => [` scored AS (SELECT p, q, c, ${expr} AS s FROM counted)`];
+  if (measure === "cosine") return plain("c / sqrt(np * nq)");
+  if (measure === "jaccard") return plain("c / (np + nq - c)");
+  if (measure === "lift") return plain("(c * n) / (np * nq)");
+  // Mahout's logLikelihoodRatio(k11, k12, k21, k22) of the pair's 2×2 table.
+  const x = (v: string) => `(CASE WHEN ${v} = 0 THEN 0 ELSE (${v}) * ln(${v}) END)`;
+  const all = "k11 + k12 + k21 + k22";
+  return [
+    " llr_cells AS (SELECT p, q, c, c AS k11, np - c AS k12, nq - c AS k21, n - np - nq + c AS k22 FROM counted),",
+    ` llr_entropy AS (SELECT p, q, c,\n   ${x(all)} - ${x("k11 + k12")} - ${x("k21 + k22")} AS row_e,` +
+      `\n   ${x(all)} - ${x("k11 + k21")} - ${x("k12 + k22")} AS col_e,` +
+      `\n   ${x(all)} - ${x("k11")} - ${x("k12")} - ${x("k21")} - ${x("k22")} AS mat_e FROM llr_cells),`,
+    // Round-off can make the entropies' difference negative: 0, as Mahout does.
+    " scored AS (SELECT p, q, c, CASE WHEN row_e + col_e < mat_e THEN 0 ELSE 2 * (row_e + col_e - mat_e) END AS s" +
+      " FROM llr_entropy)",
+  ];
 }
 
 function checkNumber(name: string, v: number, min: number): void {
@@ -115,7 +117,7 @@ export function measureTopKSql(options: MeasureSqlOptions): SqlStatement {
     ` both_ways AS (SELECT p, q, c FROM pairs UNION ALL SELECT q, p, c FROM pairs),`,
     ` counted AS (SELECT w.p, w.q, w.c, pp.n AS np, pq.n AS nq, orders.n AS n FROM both_ways w` +
       ` JOIN products pp ON pp.p = w.p JOIN products pq ON pq.p = w.q CROSS JOIN orders),`,
-    ` scored AS (SELECT p, q, c, ${scoreSql(options.measure)} AS s FROM counted),`,
+    ...scoreSql(options.measure).map((cte, i, all) => (i === all.length - 1 ? `${cte},` : cte)),
     ` ranked AS (SELECT p, q, c, s, row_number() OVER (PARTITION BY p ORDER BY s DESC,` +
       ` ${d.byteOrder(d.text("q"))}) AS r FROM scored WHERE s > CAST(${minScoreP} AS float8))`,
     `SELECT ${d.text("p")}, ${d.text("q")}, s, c, r FROM ranked WHERE r <= CAST(${kP} AS integer)`,
