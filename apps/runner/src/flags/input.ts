@@ -36,7 +36,8 @@ export const SQL_INPUT_OPTIONS = {
   engine: {
     type: "string",
     valueName: "local|duckdb",
-    description: "with --input FILE: local (default) reads it here; duckdb builds in embedded DuckDB, which reads the .csv or .parquet itself",
+    description:
+      "with --input FILE: local (default) reads it here; duckdb builds in embedded DuckDB, which reads the .csv or .parquet itself",
   },
   "explain-sql": {
     type: "boolean",
@@ -111,7 +112,9 @@ export function parseBuildInput(
   }
   if (engine === "duckdb") {
     if (v.input === undefined || v.input === "" || v["input-sql"] !== undefined) {
-      throw new UsageError("--engine duckdb goes with --input FILE (.csv or .parquet); for a .duckdb file use --input-sql duckdb:///path --table NAME");
+      throw new UsageError(
+        "--engine duckdb goes with --input FILE (.csv or .parquet); for a .duckdb file use --input-sql duckdb:///path --table NAME",
+      );
     }
     if (isS3Input(v.input)) throw new UsageError("--engine duckdb reads local files only");
     checkInDatabase(params, v.evaluate, "--engine duckdb");
@@ -129,7 +132,8 @@ export function parseBuildInput(
   }
   const sql = parseSqlInput(v, params);
   if (sql) return { kind: "sql", sql: v["explain-sql"] === true ? { ...sql, explain: true } : sql };
-  if (v["explain-sql"] === true) throw new UsageError("--explain-sql goes with --input-sql URL or --engine duckdb");
+  if (v["explain-sql"] === true)
+    throw new UsageError("--explain-sql goes with --input-sql URL or --engine duckdb");
   if (v.input === undefined || v.input === "") return undefined;
   return { kind: "file", input: v.input, ...(v["s3-endpoint"] ? { s3Endpoint: v["s3-endpoint"] } : {}) };
 }
@@ -166,9 +170,19 @@ export function parseSqlInput(
   if (/^duckdb:/i.test(url)) {
     const path = url.replace(/^duckdb:(\/\/)?/i, "");
     if (path === "") throw new UsageError("--input-sql duckdb:///path/file.duckdb needs the database file");
-    return { engine: "duckdb", url: path, label: `duckdb ${path} table ${v.table}`, table, ...(schema !== undefined ? { schema } : {}) };
+    return {
+      engine: "duckdb",
+      url: path,
+      label: `duckdb ${path} table ${v.table}`,
+      table,
+      ...(schema !== undefined ? { schema } : {}),
+    };
   }
-  const parsed = postgresUrl(url, "--input-sql", "postgres://user@host:5432/db or duckdb:///path/file.duckdb");
+  const parsed = postgresUrl(
+    url,
+    "--input-sql",
+    "postgres://user@host:5432/db or duckdb:///path/file.duckdb",
+  );
   parsed.password = "";
   parsed.search = "";
   parsed.hash = "";
@@ -182,7 +196,11 @@ export function parseSqlInput(
 }
 
 /** The options an in-database build cannot serve: a measure outside the SQL ones, --evaluate. */
-function checkInDatabase(params: Pick<BuildParams, "similarity">, evaluate: boolean | undefined, flag: string) {
+function checkInDatabase(
+  params: Pick<BuildParams, "similarity">,
+  evaluate: boolean | undefined,
+  flag: string,
+) {
   if (!IN_DATABASE.includes(params.similarity)) {
     throw new UsageError(
       `--similarity ${params.similarity} needs the order lines here; with ${flag} the build runs ` +
@@ -190,6 +208,8 @@ function checkInDatabase(params: Pick<BuildParams, "similarity">, evaluate: bool
     );
   }
   if (evaluate === true) {
-    throw new UsageError(`--evaluate needs the order lines (it holds orders out); it is not available with ${flag}`);
+    throw new UsageError(
+      `--evaluate needs the order lines (it holds orders out); it is not available with ${flag}`,
+    );
   }
 }

@@ -40,21 +40,29 @@ export interface SqlStatement {
 // holding both) into `scored (p, q, c, s)`, in float8 and in the order of operations of
 // core-math's measureTopK, so that the two agree to the last few ulps.
 function scoreSql(measure: SqlMeasure): string[] {
-  const plain = (expr: string) => [` scored AS (SELECT p, q, c, ${expr} AS s FROM counted)`];
+  // s scores q for p, s_rev p for q: equal for the symmetric formulas.
+  const plain = (expr: string) => [
+    ` scored AS (SELECT p, q, c, ${expr} AS s, ${expr} AS s_rev FROM counted)`,
+  ];
   if (measure === "cosine") return plain("c / sqrt(np * nq)");
   if (measure === "jaccard") return plain("c / (np + nq - c)");
   if (measure === "lift") return plain("(c * n) / (np * nq)");
-  // Mahout's logLikelihoodRatio(k11, k12, k21, k22) of the pair's 2×2 table.
+  // Mahout's logLikelihoodRatio(k11, k12, k21, k22) of the pair's 2×2 table. Its sums are whole
+  // numbers, exact in float8, so k11 + k12 + k21 + k22 is n, k11 + k12 is np, k21 + k22 is n - np
+  // (and so on): the same arguments to ln as in core-math, with fewer operations.
   const x = (v: string) => `(CASE WHEN ${v} = 0 THEN 0 ELSE (${v}) * ln(${v}) END)`;
-  const all = "k11 + k12 + k21 + k22";
   return [
-    " llr_cells AS (SELECT p, q, c, c AS k11, np - c AS k12, nq - c AS k21, n - np - nq + c AS k22 FROM counted),",
-    ` llr_entropy AS (SELECT p, q, c,\n   ${x(all)} - ${x("k11 + k12")} - ${x("k21 + k22")} AS row_e,` +
-      `\n   ${x(all)} - ${x("k11 + k21")} - ${x("k12 + k22")} AS col_e,` +
-      `\n   ${x(all)} - ${x("k11")} - ${x("k12")} - ${x("k21")} - ${x("k22")} AS mat_e FROM llr_cells),`,
+    " llr_cells AS (SELECT p, q, c, n, np, nq, c AS k11, np - c AS k12, nq - c AS k21, n - np - nq + c AS k22" +
+      " FROM counted),",
+    ` llr_entropy AS (SELECT p, q, c,\n   ${x("n")} - ${x("np")} - ${x("n - np")} AS row_e,` +
+      `\n   ${x("n")} - ${x("nq")} - ${x("n - nq")} AS col_e,` +
+      `\n   ${x("n")} - ${x("k11")} - ${x("k12")} - ${x("k21")} - ${x("k22")} AS mat_e,` +
+      // q's list sees k12 and k21 swapped: subtracted in that order, as core-math does for q.
+      `\n   ${x("n")} - ${x("k11")} - ${x("k21")} - ${x("k12")} - ${x("k22")} AS mat_rev FROM llr_cells),`,
     // Round-off can make the entropies' difference negative: 0, as Mahout does.
-    " scored AS (SELECT p, q, c, CASE WHEN row_e + col_e < mat_e THEN 0 ELSE 2 * (row_e + col_e - mat_e) END AS s" +
-      " FROM llr_entropy)",
+    " scored AS (SELECT p, q, c," +
+      " CASE WHEN row_e + col_e < mat_e THEN 0 ELSE 2 * (row_e + col_e - mat_e) END AS s," +
+      " CASE WHEN col_e + row_e < mat_rev THEN 0 ELSE 2 * (col_e + row_e - mat_rev) END AS s_rev FROM llr_entropy)",
   ];
 }
 
@@ -108,19 +116,26 @@ export function measureTopKSql(options: MeasureSqlOptions): SqlStatement {
   const [minSupportP, minPairP, minScoreP, kP] = [1, 2, 3, 4].map(d.param);
   const text = [
     `WITH lines AS (SELECT DISTINCT ${o} AS o, ${p} AS p FROM ${t}${where}),`,
-    ` orders AS (SELECT CAST(count(DISTINCT o) AS float8) AS n FROM lines),`,
-    ` products AS (SELECT p, CAST(count(*) AS float8) AS n FROM lines GROUP BY p` +
+    // Products as integers in UTF-8 byte order of their ids (the local engine's indices): the
+    // join, the grouping and the tie-break then compare integers, not text under a collation.
+    ` ids AS (SELECT p, ${d.text("p")} AS id, CAST(row_number() OVER (ORDER BY ${d.byteOrder(d.text("p"))}) AS integer) AS i` +
+      " FROM (SELECT DISTINCT p FROM lines) distinct_products),",
+    " baskets AS (SELECT lines.o, ids.i FROM lines JOIN ids ON ids.p = lines.p),",
+    " orders AS (SELECT CAST(count(DISTINCT o) AS float8) AS n FROM baskets),",
+    " products AS (SELECT i, CAST(count(*) AS float8) AS n FROM baskets GROUP BY i" +
       ` HAVING count(*) >= CAST(${minSupportP} AS float8)),`,
     // Co-located on a table distributed by order id: each node joins its own orders.
-    ` pairs AS (SELECT a.p AS p, b.p AS q, CAST(count(*) AS float8) AS c FROM lines a JOIN lines b` +
-      ` ON a.o = b.o AND a.p < b.p GROUP BY a.p, b.p HAVING count(*) >= CAST(${minPairP} AS float8)),`,
-    ` both_ways AS (SELECT p, q, c FROM pairs UNION ALL SELECT q, p, c FROM pairs),`,
-    ` counted AS (SELECT w.p, w.q, w.c, pp.n AS np, pq.n AS nq, orders.n AS n FROM both_ways w` +
-      ` JOIN products pp ON pp.p = w.p JOIN products pq ON pq.p = w.q CROSS JOIN orders),`,
+    " pairs AS (SELECT a.i AS p, b.i AS q, CAST(count(*) AS float8) AS c FROM baskets a JOIN baskets b" +
+      ` ON a.o = b.o AND a.i < b.i GROUP BY a.i, b.i HAVING count(*) >= CAST(${minPairP} AS float8)),`,
+    // Every measure here is symmetric: each pair is scored once, then listed both ways.
+    " counted AS (SELECT w.p, w.q, w.c, pp.n AS np, pq.n AS nq, orders.n AS n FROM pairs w" +
+      " JOIN products pp ON pp.i = w.p JOIN products pq ON pq.i = w.q CROSS JOIN orders),",
     ...scoreSql(options.measure).map((cte, i, all) => (i === all.length - 1 ? `${cte},` : cte)),
-    ` ranked AS (SELECT p, q, c, s, row_number() OVER (PARTITION BY p ORDER BY s DESC,` +
-      ` ${d.byteOrder(d.text("q"))}) AS r FROM scored WHERE s > CAST(${minScoreP} AS float8))`,
-    `SELECT ${d.text("p")}, ${d.text("q")}, s, c, r FROM ranked WHERE r <= CAST(${kP} AS integer)`,
+    ` both_ways AS (SELECT p, q, c, s FROM scored WHERE s > CAST(${minScoreP} AS float8)` +
+      ` UNION ALL SELECT q, p, c, s_rev FROM scored WHERE s_rev > CAST(${minScoreP} AS float8)),`,
+    " ranked AS (SELECT p, q, c, s, row_number() OVER (PARTITION BY p ORDER BY s DESC, q) AS r FROM both_ways),",
+    ` top AS (SELECT p, q, c, s, r FROM ranked WHERE r <= CAST(${kP} AS integer))`,
+    "SELECT pid.id, qid.id, top.s, top.c, top.r FROM top JOIN ids pid ON pid.i = top.p JOIN ids qid ON qid.i = top.q",
   ].join("\n");
   return { text, values: [minSupport, minPairSupport, minScore, k] };
 }
