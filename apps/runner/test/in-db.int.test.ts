@@ -75,7 +75,8 @@ describe.runIf(present)("in DuckDB", () => {
       expect(r.code, r.stderr).toBe(0);
       expect(recs(dir), dir).toBe(recs("local"));
       expect(lastJson(r.stdout).validation, dir).toEqual(localSummary.validation);
-      expect(lastJson(r.stdout).counts, dir).toEqual(localSummary.counts);
+      // The pairs never leave the database, so their number is not known here.
+      expect(lastJson(r.stdout).counts, dir).toEqual({ ...(localSummary.counts as object), nonzeros: null });
     }
   });
 
