@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestPgDatabase, requirePostgres, type TestPgDatabase } from "@cobuy/test-utils";
 import { DuckDBInstance } from "@duckdb/node-api";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolatedEnv, lastJson, runCobuy } from "./helpers/cli.js";
+import { loadSalesTable } from "./helpers/sales-table.js";
 
 const SHARED = process.env.COBUY_SHARED_DIR ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
 const S = join(SHARED, "golden", "s", "sales.csv");
@@ -192,20 +192,7 @@ describe.runIf(present && requirePostgres("--input-sql --similarity llr"))("in P
   let db: TestPgDatabase;
   beforeAll(async () => {
     db = await createTestPgDatabase("cobuy_indb_runner");
-    const [, ...lines] = readFileSync(S, "utf8").trim().split("\n");
-    const cols = lines.map((l) => l.split(","));
-    const client = new pg.Client({ connectionString: db.connectionString });
-    await client.connect();
-    try {
-      await client.query("CREATE TABLE sales (order_id text, product_id text, category text)");
-      await client.query("INSERT INTO sales SELECT * FROM unnest($1::text[], $2::text[], $3::text[])", [
-        cols.map((c) => c[0]),
-        cols.map((c) => c[1]),
-        cols.map((c) => c[2]),
-      ]);
-    } finally {
-      await client.end();
-    }
+    await loadSalesTable(db.connectionString, S);
   });
   afterAll(async () => db?.drop());
 

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { seededUniform } from "@cobuy/core-math";
 import { createTestPgDatabase, requirePostgres, type TestPgDatabase } from "@cobuy/test-utils";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBInstance } from "@duckdb/node-api";
 import pg from "pg";
 import Cursor from "pg-cursor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import {
   type BuildResult,
   buildMeasureFromSql,
   buildRecommendations,
+  chunkQuery,
   cursorQuery,
   duckdbDialect,
   measureTopKSql,
@@ -82,26 +83,14 @@ async function postgresEngine(): Promise<Engine> {
   };
 }
 
-/** DuckDB's chunks as a SqlQuery (rows as arrays, counts as bigints). */
-function duckdbQuery(connection: DuckDBConnection): SqlQuery {
-  return (text, values) => ({
-    async *[Symbol.asyncIterator]() {
-      const result = await connection.stream(text, values.length > 0 ? [...(values as never[])] : undefined);
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (chunk === null || chunk.rowCount === 0) return;
-        yield chunk.getRows();
-      }
-    },
-  });
-}
-
 async function duckdbEngine(): Promise<Engine> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   return {
     dialect: duckdbDialect,
-    query: duckdbQuery(connection),
+    query: chunkQuery((text, values) =>
+      connection.stream(text, values.length > 0 ? [...(values as never[])] : undefined),
+    ),
     async load(table, file, columns) {
       const types = columns
         ? `, columns = {${columns

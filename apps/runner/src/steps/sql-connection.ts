@@ -3,7 +3,14 @@
  * boundaries: PostgreSQL through pg and pg-cursor, DuckDB embedded (its file, or an in-memory
  * database over a .csv/.parquet file it reads itself; its native module loads only when used).
  */
-import { cursorQuery, duckdbDialect, postgresDialect, type SqlDialect, type SqlQuery } from "@cobuy/pipeline";
+import {
+  chunkQuery,
+  cursorQuery,
+  duckdbDialect,
+  postgresDialect,
+  type SqlDialect,
+  type SqlQuery,
+} from "@cobuy/pipeline";
 import pg from "pg";
 import Cursor from "pg-cursor";
 import type { Context } from "../context.js";
@@ -80,16 +87,9 @@ async function openDuckdb(ctx: Context, input: SqlInput): Promise<SqlConnection>
       });
     }
   }
-  const query: SqlQuery = (text, values) => ({
-    async *[Symbol.asyncIterator]() {
-      const result = await connection.stream(text, values.length > 0 ? [...(values as never[])] : undefined);
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (chunk === null || chunk.rowCount === 0) return;
-        yield chunk.getRows();
-      }
-    },
-  });
+  const query = chunkQuery((text, values) =>
+    connection.stream(text, values.length > 0 ? [...(values as never[])] : undefined),
+  );
   return {
     dialect: duckdbDialect,
     query,

@@ -1,3 +1,4 @@
+export { chunkQuery, type SqlChunkStream } from "./chunk-query.js";
 export { cursorQuery, type SqlCursor } from "./cursor-query.js";
 export type { SqlDialect } from "./dialects/dialect.js";
 export { duckdbDialect } from "./dialects/duckdb.js";
