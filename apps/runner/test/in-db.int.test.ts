@@ -146,6 +146,20 @@ describe.runIf(present)("in DuckDB", () => {
     expect(r.stdout).toContain("-- $2 = 2");
     expect(r.stdout).toContain("-- $4 = 7");
     expect(existsSync(join(work, "absent.csv"))).toBe(false);
+    const pipeline = await cobuy([
+      "pipeline",
+      "--engine",
+      "duckdb",
+      "--input",
+      S,
+      "--similarity",
+      "llr",
+      "--no-load",
+      "--explain-sql",
+    ]);
+    expect(pipeline.code, pipeline.stderr).toBe(0);
+    expect(pipeline.stdout).toContain("-- llr top-5 per product");
+    expect(pipeline.stdout).not.toContain("run 20"); // nothing was published
   });
 
   it("usage errors: a measure the database cannot run, an unknown engine, --engine without a local file", async () => {
