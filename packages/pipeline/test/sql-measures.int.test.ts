@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { seededUniform } from "@cobuy/core-math";
 import { createTestPgDatabase, requirePostgres, type TestPgDatabase } from "@cobuy/test-utils";
@@ -83,6 +83,32 @@ async function postgresEngine(): Promise<Engine> {
   };
 }
 
+/** PGlite (PostgreSQL in WebAssembly, in memory): the PostgreSQL dialect without a server. */
+async function pgliteEngine(): Promise<Engine> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const db = await PGlite.create();
+  return {
+    dialect: postgresDialect,
+    query: (text, values) => ({
+      async *[Symbol.asyncIterator]() {
+        yield (await db.query<unknown[]>(text, [...values], { rowMode: "array" })).rows;
+      },
+    }),
+    async load(table, file) {
+      const [, ...lines] = readFileSync(file, "utf8").trim().split("\n");
+      const cols = lines.map((l) => l.split(","));
+      await db.exec(`CREATE TABLE ${table} (order_id text, product_id text, category text)`);
+      await db.query(`INSERT INTO ${table} SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`, [
+        cols.map((c) => c[0]),
+        cols.map((c) => c[1]),
+        cols.map((c) => c[2]),
+      ]);
+    },
+    exec: async (text) => void (await db.exec(text)),
+    close: () => db.close(),
+  };
+}
+
 async function duckdbEngine(): Promise<Engine> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
@@ -155,6 +181,7 @@ function expectSameLists(sql: BuildResult<ProductCatalog>, local: BuildResult<Pr
 const engines: Array<[string, () => Promise<Engine>, boolean]> = [
   ["DuckDB", duckdbEngine, true],
   ["PostgreSQL", postgresEngine, requirePostgres("the in-database measure builds")],
+  ["PGlite", pgliteEngine, true],
 ];
 
 for (const [name, open, available] of engines) {
