@@ -19,6 +19,9 @@ const present = existsSync(S);
 let work: string;
 let localSummary: { validation: unknown; counts: unknown };
 const cobuy = (args: string[]) => runCobuy(args, work, isolatedEnv(work));
+/** `cobuy build` of llr, k = 10, from `source` (input flags) into `out`. */
+const llrBuild = (source: string[], out: string) =>
+  cobuy(["build", ...source, "--similarity", "llr", "--k", "10", "--out", out, "--json"]);
 const recs = (dir: string) => readFileSync(join(work, dir, "recs.json"), "utf8");
 
 beforeAll(async () => {
@@ -32,18 +35,7 @@ beforeAll(async () => {
   await c.run("COPY sales TO (getvariable('target')) (FORMAT parquet)");
   c.closeSync();
   instance.closeSync();
-  const local = await cobuy([
-    "build",
-    "--input",
-    S,
-    "--similarity",
-    "llr",
-    "--k",
-    "10",
-    "--out",
-    "local",
-    "--json",
-  ]);
+  const local = await llrBuild(["--input", S], "local");
   expect(local.code, local.stderr).toBe(0);
   localSummary = lastJson(local.stdout) as typeof localSummary;
 });
@@ -58,20 +50,7 @@ describe.runIf(present)("in DuckDB", () => {
       ["duck-csv", S],
       ["duck-parquet", join(work, "sales.parquet")],
     ] as const) {
-      const r = await cobuy([
-        "build",
-        "--engine",
-        "duckdb",
-        "--input",
-        file,
-        "--similarity",
-        "llr",
-        "--k",
-        "10",
-        "--out",
-        dir,
-        "--json",
-      ]);
+      const r = await llrBuild(["--engine", "duckdb", "--input", file], dir);
       expect(r.code, r.stderr).toBe(0);
       expect(recs(dir), dir).toBe(recs("local"));
       expect(lastJson(r.stdout).validation, dir).toEqual(localSummary.validation);
@@ -82,20 +61,7 @@ describe.runIf(present)("in DuckDB", () => {
 
   it("--input-sql duckdb:///file --table sales, for llr and for the classic measure", async () => {
     const url = `duckdb://${join(work, "shop.duckdb")}`;
-    const llr = await cobuy([
-      "build",
-      "--input-sql",
-      url,
-      "--table",
-      "sales",
-      "--similarity",
-      "llr",
-      "--k",
-      "10",
-      "--out",
-      "duck-db",
-      "--json",
-    ]);
+    const llr = await llrBuild(["--input-sql", url, "--table", "sales"], "duck-db");
     expect(llr.code, llr.stderr).toBe(0);
     expect(recs("duck-db")).toBe(recs("local"));
     const classicLocal = await cobuy([
@@ -211,20 +177,7 @@ describe.runIf(present && requirePostgres("--input-sql --similarity llr"))("in P
   afterAll(async () => db?.drop());
 
   it("--input-sql postgres://… --similarity llr: the local engine's recs.json", async () => {
-    const r = await cobuy([
-      "build",
-      "--input-sql",
-      db.connectionString,
-      "--table",
-      "sales",
-      "--similarity",
-      "llr",
-      "--k",
-      "10",
-      "--out",
-      "pg-llr",
-      "--json",
-    ]);
+    const r = await llrBuild(["--input-sql", db.connectionString, "--table", "sales"], "pg-llr");
     expect(r.code, r.stderr).toBe(0);
     expect(recs("pg-llr")).toBe(recs("local"));
     expect(Object.keys(lastJson(r.stdout).stages)).toEqual(["ingest", "topk", "validation", "write"]);
