@@ -4,7 +4,8 @@
 //
 //   node bench/run.mjs [--cases M,wide,...] [--runs N] [--ref-runs N] [--strict] [-- <extra cobuy flags>]
 //
-// Cases (default: M, wide, groceries, instacart; L too with COBUY_BENCH_L=1 or --cases L):
+// Cases (default: M, wide, duckdb-llr-M, pg-llr-M, groceries, instacart; L and duckdb-llr-L too
+// with COBUY_BENCH_L=1 or --cases L):
 //   M, wide, L      `cobuy build --k 10` on gen-sales data (../shared/bench/gen-sales.mjs, cached in
 //                   bench-results/data/)
 //   groceries-*,    `cobuy build --k 10` and `cobuy evaluate --similarity auto` on ../shared/data
@@ -98,6 +99,7 @@ const CASES = {
   // "within 2×" is a ratio ≥ 0.5).
   "duckdb-llr-M": {
     data: M_DATA,
+    dataOf: "M", // the same generated file as case M
     command: [...LLR, "--engine", "duckdb"],
     local: LLR,
     reference: "local",
@@ -105,6 +107,7 @@ const CASES = {
   },
   "duckdb-llr-L": {
     data: L_DATA,
+    dataOf: "L", // the same generated file as case L
     command: [...LLR, "--engine", "duckdb"],
     local: LLR,
     reference: "local",
@@ -112,6 +115,7 @@ const CASES = {
   },
   "pg-llr-M": {
     data: M_DATA,
+    dataOf: "M", // the same generated file as case M
     command: LLR,
     sql: { table: "sales_m" },
     local: LLR,
@@ -125,6 +129,8 @@ const CASES = {
 const DEFAULT_CASES = [
   "M",
   "wide",
+  "duckdb-llr-M",
+  "pg-llr-M",
   "groceries-build",
   "groceries-evaluate",
   "instacart-build",
@@ -173,7 +179,8 @@ function parse(argv) {
     else if (a === "--strict") o.strict = true;
     else fatal(`unknown option ${a}\n${HELP}`, 2);
   }
-  if (o.cases.length === 0) o.cases = [...DEFAULT_CASES, ...(process.env.COBUY_BENCH_L === "1" ? ["L"] : [])];
+  if (o.cases.length === 0)
+    o.cases = [...DEFAULT_CASES, ...(process.env.COBUY_BENCH_L === "1" ? ["L", "duckdb-llr-L"] : [])];
   o.refRuns ??= o.runs;
   return o;
 }
@@ -333,7 +340,7 @@ function loadPostgres(input, table) {
 
 async function benchCase(name, o) {
   const kase = CASES[name];
-  const input = await dataset(name, kase.data);
+  const input = await dataset(kase.dataOf ?? name, kase.data);
   if (kase.sql) loadPostgres(input, kase.sql.table);
   const refs = [...new Set([kase.reference, "baseline"])];
   const skipped = Object.fromEntries(refs.map((r) => [r, unavailable(r)]).filter(([, why]) => why));
@@ -432,7 +439,13 @@ const opts = parse(process.argv.slice(2));
 if (!existsSync(CLI))
   fatal(`${path.relative(ROOT, CLI)} not built (run pnpm turbo run build --filter @cobuy/runner...)`);
 const results = [];
-for (const name of opts.cases) results.push(await benchCase(name, opts));
+for (const name of opts.cases) {
+  if (CASES[name].sql && spawnSync("pg_isready", ["-q", "-d", PG_URL]).status !== 0) {
+    process.stderr.write(`bench: ${name} skipped: no PostgreSQL answers at ${PG_URL}\n`);
+    continue;
+  }
+  results.push(await benchCase(name, opts));
+}
 console.log(table(results));
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const file = path.join(RESULTS, `bench-${stamp}.json`);
