@@ -4,7 +4,8 @@
 //
 //   node bench/run.mjs [--cases M,wide,...] [--runs N] [--ref-runs N] [--strict] [-- <extra cobuy flags>]
 //
-// Cases (default: M, wide, groceries, instacart; L too with COBUY_BENCH_L=1 or --cases L):
+// Cases (default: M, wide, duckdb-llr-M, pg-llr-M, groceries, instacart; L and duckdb-llr-L too
+// with COBUY_BENCH_L=1 or --cases L):
 //   M, wide, L      `cobuy build --k 10` on gen-sales data (../shared/bench/gen-sales.mjs, cached in
 //                   bench-results/data/)
 //   groceries-*,    `cobuy build --k 10` and `cobuy evaluate --similarity auto` on ../shared/data
@@ -15,6 +16,11 @@
 //   order-side /usr/bin/python3 ../shared/bench/reference/order_side.py SALES 10 OUT (wide)
 //   baseline   "today's cobuy": the same command with COBUY_BENCH_BASELINE=<another checkout's
 //              apps/runner/dist/cli.js> (every case; the reference of L and the real sets)
+//   local      this cobuy's local engine on the same data and measure (the in-database cases:
+//              duckdb-llr-M, duckdb-llr-L with --engine duckdb; pg-llr-M with --input-sql on
+//              PostgreSQL at COBUY_BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432, the
+//              data COPYed once into the database indb_bench). Peak RSS is cobuy's own process
+//              (embedded DuckDB included; the PostgreSQL server's is not).
 // A reference that cannot run (no python3 with scipy and pandas, no baseline) is reported as
 // skipped, never silently dropped. Every figure: median, spread (min–max), the reference's, the
 // ratio (reference / cobuy), peak RSS; targets from issue 10. Writes bench-results/bench-<ts>.json.
@@ -41,6 +47,11 @@ const gen = (...args) => ({ gen: args });
 const real = (name) => ({ file: path.join(SHARED, "data", name, "transactions.csv") });
 const BUILD = ["build", "--k", "10"];
 const EVALUATE = ["evaluate", "--similarity", "auto"];
+const LLR = ["build", "--k", "10", "--similarity", "llr"];
+const PG_URL = process.env.COBUY_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
+const PG_DATABASE = "indb_bench";
+const M_DATA = gen("--orders", "250000", "--products", "20000", "--categories", "40", "--seed", "3");
+const L_DATA = gen("--orders", "2500000", "--products", "100000", "--categories", "50", "--seed", "4");
 
 function realCases(name, evaluateRatio) {
   const data = real(name);
@@ -63,7 +74,7 @@ const CASES = {
     reference: "baseline",
   },
   M: {
-    data: gen("--orders", "250000", "--products", "20000", "--categories", "40", "--seed", "3"),
+    data: M_DATA,
     command: BUILD,
     reference: "scipy",
     target: { ratio: 8, maxRssMB: 300 },
@@ -79,10 +90,37 @@ const CASES = {
     target: { ratio: 10, maxRssMB: 1536 },
   },
   L: {
-    data: gen("--orders", "2500000", "--products", "100000", "--categories", "50", "--seed", "4"),
+    data: L_DATA,
     command: BUILD,
     reference: "baseline",
     target: { ratio: 1.9, maxRssMB: 1536 },
+  },
+  // Issue 14: the whole llr build in the database beside the local engine's (ratio = local / in-db;
+  // "within 2×" is a ratio ≥ 0.5).
+  "duckdb-llr-M": {
+    data: M_DATA,
+    dataOf: "M", // the same generated file as case M
+    command: [...LLR, "--engine", "duckdb"],
+    local: LLR,
+    reference: "local",
+    target: { ratio: 1 / 2 },
+  },
+  "duckdb-llr-L": {
+    data: L_DATA,
+    dataOf: "L", // the same generated file as case L
+    command: [...LLR, "--engine", "duckdb"],
+    local: LLR,
+    reference: "local",
+    target: { ratio: 1 / 1.5 },
+  },
+  "pg-llr-M": {
+    data: M_DATA,
+    dataOf: "M", // the same generated file as case M
+    command: LLR,
+    sql: { table: "sales_m" },
+    local: LLR,
+    reference: "local",
+    target: { ratio: 1 / 3 },
   },
   // The real sets: build and evaluate; evaluate's targets are ratios to today's cobuy.
   ...realCases("groceries", 1),
@@ -91,6 +129,8 @@ const CASES = {
 const DEFAULT_CASES = [
   "M",
   "wide",
+  "duckdb-llr-M",
+  "pg-llr-M",
   "groceries-build",
   "groceries-evaluate",
   "instacart-build",
@@ -139,7 +179,8 @@ function parse(argv) {
     else if (a === "--strict") o.strict = true;
     else fatal(`unknown option ${a}\n${HELP}`, 2);
   }
-  if (o.cases.length === 0) o.cases = [...DEFAULT_CASES, ...(process.env.COBUY_BENCH_L === "1" ? ["L"] : [])];
+  if (o.cases.length === 0)
+    o.cases = [...DEFAULT_CASES, ...(process.env.COBUY_BENCH_L === "1" ? ["L", "duckdb-llr-L"] : [])];
   o.refRuns ??= o.runs;
   return o;
 }
@@ -199,6 +240,7 @@ async function dataset(name, data) {
 
 /** Why a reference cannot run here, or undefined. */
 function unavailable(reference) {
+  if (reference === "local") return undefined;
   if (reference === "baseline") {
     if (!BASELINE)
       return "COBUY_BENCH_BASELINE is not set (path to another checkout's apps/runner/dist/cli.js)";
@@ -222,7 +264,12 @@ function commandOf(who, kase, input, out, extra) {
     return [PYTHON, who === "scipy" ? [...args, "--workers", "2"] : args];
   }
   const cli = who === "baseline" ? BASELINE : CLI;
-  const args = [cli, ...kase.command, "--input", input, "--out", path.join(out, who), "--json"];
+  const command = who === "local" ? kase.local : kase.command;
+  const source =
+    who === "cobuy" && kase.sql
+      ? ["--input-sql", `${PG_URL}/${PG_DATABASE}`, "--table", kase.sql.table]
+      : ["--input", input];
+  const args = [cli, ...command, ...source, "--out", path.join(out, who), "--json"];
   return [process.execPath, who === "cobuy" ? [...args, ...extra] : args];
 }
 
@@ -267,9 +314,34 @@ const stats = (samples) => {
   };
 };
 
+/** The case's CSV in a PostgreSQL table (loaded once with psql's \\copy, then kept). */
+function loadPostgres(input, table) {
+  const psql = (db, ...args) =>
+    spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", `${PG_URL}/${db}`, ...args], {
+      encoding: "utf8",
+    });
+  const probe = psql(PG_DATABASE, "-tAc", `SELECT count(*) FROM ${table}`);
+  if (probe.status === 0 && Number(probe.stdout.trim()) > 0) return;
+  psql("postgres", "-c", `CREATE DATABASE ${PG_DATABASE}`); // fails harmlessly when it exists
+  process.stderr.write(`bench: loading ${path.relative(ROOT, input)} into ${PG_DATABASE}.${table}\n`);
+  const load = psql(
+    PG_DATABASE,
+    "-c",
+    `DROP TABLE IF EXISTS ${table}`,
+    "-c",
+    `CREATE TABLE ${table} (order_id text, product_id text, category text)`,
+    "-c",
+    `\\copy ${table} FROM '${input}' WITH (FORMAT csv, HEADER true)`,
+    "-c",
+    `ANALYZE ${table}`,
+  );
+  if (load.status !== 0) fatal(`loading ${table} into PostgreSQL failed: ${load.stderr.trim()}`);
+}
+
 async function benchCase(name, o) {
   const kase = CASES[name];
-  const input = await dataset(name, kase.data);
+  const input = await dataset(kase.dataOf ?? name, kase.data);
+  if (kase.sql) loadPostgres(input, kase.sql.table);
   const refs = [...new Set([kase.reference, "baseline"])];
   const skipped = Object.fromEntries(refs.map((r) => [r, unavailable(r)]).filter(([, why]) => why));
   for (const [r, why] of Object.entries(skipped))
@@ -367,7 +439,13 @@ const opts = parse(process.argv.slice(2));
 if (!existsSync(CLI))
   fatal(`${path.relative(ROOT, CLI)} not built (run pnpm turbo run build --filter @cobuy/runner...)`);
 const results = [];
-for (const name of opts.cases) results.push(await benchCase(name, opts));
+for (const name of opts.cases) {
+  if (CASES[name].sql && spawnSync("pg_isready", ["-q", "-d", PG_URL]).status !== 0) {
+    process.stderr.write(`bench: ${name} skipped: no PostgreSQL answers at ${PG_URL}\n`);
+    continue;
+  }
+  results.push(await benchCase(name, opts));
+}
 console.log(table(results));
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const file = path.join(RESULTS, `bench-${stamp}.json`);

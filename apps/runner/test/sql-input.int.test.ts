@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestPgDatabase, requirePostgres, type TestPgDatabase } from "@cobuy/test-utils";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isolatedEnv, lastJson, runCobuy } from "./helpers/cli.js";
+import { loadSalesTable } from "./helpers/sales-table.js";
 
 const SHARED = process.env.COBUY_SHARED_DIR ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
 const XS = join(SHARED, "golden", "xs", "sales.csv");
@@ -27,20 +27,7 @@ beforeAll(async () => {
   u.password = SECRET;
   url = u.toString();
   if (!existsSync(XS)) return;
-  const [, ...lines] = readFileSync(XS, "utf8").trim().split("\n");
-  const cols = lines.map((l) => l.split(","));
-  const client = new pg.Client({ connectionString: pgdb.connectionString });
-  await client.connect();
-  try {
-    await client.query("CREATE TABLE sales (order_id text, product_id text, category text)");
-    await client.query("INSERT INTO sales SELECT * FROM unnest($1::text[], $2::text[], $3::text[])", [
-      cols.map((c) => c[0]),
-      cols.map((c) => c[1]),
-      cols.map((c) => c[2]),
-    ]);
-  } finally {
-    await client.end();
-  }
+  await loadSalesTable(pgdb.connectionString, XS);
 });
 
 afterAll(async () => {
@@ -128,7 +115,7 @@ describe.runIf(existsSync(XS) && requirePostgres("--input-sql"))("--input-sql", 
     const cases: string[][] = [
       ["build", "--input-sql", url, "--out", "x"],
       ["build", "--input-sql", url, "--table", "sales", "--input", XS, "--out", "x"],
-      ["build", "--input-sql", url, "--table", "sales", "--similarity", "llr", "--out", "x"],
+      ["build", "--input-sql", url, "--table", "sales", "--similarity", "expected", "--out", "x"],
       ["build", "--input-sql", "mysql://h/db", "--table", "sales", "--out", "x"],
       ["build", "--input-sql", url, "--table", "a.b.c", "--out", "x"],
       ["build", "--input", XS, "--table", "sales", "--out", "x"],

@@ -38,12 +38,20 @@ export const build = defineCommand({
     "cobuy build --input sales.parquet --out out/",
     "cobuy build --input s3://my-bucket/exports/sales.csv.gz --out out/ --s3-endpoint http://127.0.0.1:9000",
     "PGPASSWORD=… cobuy build --input-sql postgres://me@db:5432/shop --table public.sales --out out/",
+    "cobuy build --input-sql postgres://me@db:5432/shop --table public.sales --similarity llr --out out/",
+    "cobuy build --engine duckdb --input sales.parquet --similarity llr --out out/",
+    "cobuy build --input-sql duckdb:///data/shop.duckdb --table sales --similarity llr --explain-sql",
   ],
   async run(ctx, { values }) {
     const t0 = performance.now();
     const params = parseBuildParams(values);
     const source = parseBuildInput(values, params) ?? missingOption("input");
     const input = buildInputLabel(source);
+    if (source.kind === "sql" && source.sql.explain === true) {
+      const { explainSql } = await import("../steps/sql-build.js");
+      ctx.print(explainSql(source.sql, params));
+      return undefined;
+    }
     const out = ctx.resolvePath(requireString(values.out, "out"));
     const runId = makeRunId();
     const result = await buildFrom(ctx, source, params);

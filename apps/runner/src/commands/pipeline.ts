@@ -76,6 +76,11 @@ export const pipeline = defineCommand({
     const createdAt = new Date();
     const params = parseBuildParams(values);
     const given = parseBuildInput(values, params);
+    if (given?.kind === "sql" && given.sql.explain === true) {
+      const { explainSql } = await import("../steps/sql-build.js");
+      ctx.print(explainSql(given.sql, params));
+      return undefined;
+    }
     const publishing = parsePublishFlags(values);
     const evaluate = values.evaluate === true ? params : undefined;
     const store = openStoreFromFlags(ctx, values);

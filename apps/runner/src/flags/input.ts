@@ -23,13 +23,25 @@ export const SQL_INPUT_OPTIONS = {
     type: "string",
     valueName: "URL",
     description:
-      "read the order lines from PostgreSQL instead of a file and count the pairs there: postgres://USER@HOST:5432/DB " +
-      "(password from PGPASSWORD or ~/.pgpass rather than the URL); needs --table; classic measure only",
+      "build in the database that holds the order lines: postgres://USER@HOST:5432/DB (password from " +
+      "PGPASSWORD or ~/.pgpass rather than the URL) or duckdb:///path/file.duckdb; needs --table. " +
+      "cosine, jaccard, lift and llr run whole in the database (only products × k rows come back); " +
+      "the classic measure counts there and scores here",
   },
   table: {
     type: "string",
     valueName: "[SCHEMA.]NAME",
     description: "with --input-sql: the table (or view) holding one row per order line",
+  },
+  engine: {
+    type: "string",
+    valueName: "local|duckdb",
+    description:
+      "with --input FILE: local (default) reads it here; duckdb builds in embedded DuckDB, which reads the .csv or .parquet itself",
+  },
+  "explain-sql": {
+    type: "boolean",
+    description: "with --input-sql or --engine duckdb: print the SQL the build would run, and stop",
   },
 } as const satisfies OptionSpecs;
 
@@ -51,14 +63,25 @@ export function resolveInputArg(ctx: Context, input: string): string {
   return isS3Input(input) ? input.trim() : ctx.resolvePath(input);
 }
 
-/** A parsed `--input-sql` / `--table` pair. */
+/** The engines a build can run in besides the local one. */
+export type SqlEngine = "postgres" | "duckdb";
+
+/** The measures whose whole build runs in the database (@cobuy/pipeline's SQL_MEASURES). */
+const IN_DATABASE = ["cooccurrence-cosine", "cosine", "jaccard", "lift", "llr"];
+
+/** A parsed `--input-sql` / `--table` pair, or `--engine duckdb --input FILE`. */
 export interface SqlInput {
-  /** The connection string as given (may hold a password: never print or record it). */
+  readonly engine: SqlEngine;
+  /** postgres: the connection string as given (may hold a password: never print or record it); duckdb: the database file ("" for an in-memory one over `file`). */
   readonly url: string;
   /** `postgres://user@host:port/db table schema.name`: no password, no query parameters. */
   readonly label: string;
   readonly table: string;
   readonly schema?: string;
+  /** `--engine duckdb --input FILE`: the .csv/.parquet file DuckDB reads as the table. */
+  readonly file?: string;
+  /** `--explain-sql`: print the statements instead of running them. */
+  readonly explain?: boolean;
 }
 
 /** What a build reads: order lines from a file or object, or pair counts from a database table. */
@@ -72,11 +95,45 @@ export type BuildInput =
  * parseBuildInput({ input: "sales.csv" }, params); // { kind: "file", input: "sales.csv" }
  */
 export function parseBuildInput(
-  v: { input?: string; "s3-endpoint"?: string; "input-sql"?: string; table?: string; evaluate?: boolean },
+  v: {
+    input?: string;
+    "s3-endpoint"?: string;
+    "input-sql"?: string;
+    table?: string;
+    evaluate?: boolean;
+    engine?: string;
+    "explain-sql"?: boolean;
+  },
   params: Pick<BuildParams, "similarity">,
 ): BuildInput | undefined {
+  const engine = v.engine ?? "local";
+  if (engine !== "local" && engine !== "duckdb") {
+    throw new UsageError(`--engine must be local or duckdb (got "${engine}")`);
+  }
+  if (engine === "duckdb") {
+    if (v.input === undefined || v.input === "" || v["input-sql"] !== undefined) {
+      throw new UsageError(
+        "--engine duckdb goes with --input FILE (.csv or .parquet); for a .duckdb file use --input-sql duckdb:///path --table NAME",
+      );
+    }
+    if (isS3Input(v.input)) throw new UsageError("--engine duckdb reads local files only");
+    checkInDatabase(params, v.evaluate, "--engine duckdb");
+    return {
+      kind: "sql",
+      sql: {
+        engine: "duckdb",
+        url: "",
+        label: `duckdb ${v.input}`,
+        table: "sales",
+        file: v.input,
+        ...(v["explain-sql"] === true && { explain: true }),
+      },
+    };
+  }
   const sql = parseSqlInput(v, params);
-  if (sql) return { kind: "sql", sql };
+  if (sql) return { kind: "sql", sql: v["explain-sql"] === true ? { ...sql, explain: true } : sql };
+  if (v["explain-sql"] === true)
+    throw new UsageError("--explain-sql goes with --input-sql URL or --engine duckdb");
   if (v.input === undefined || v.input === "") return undefined;
   return { kind: "file", input: v.input, ...(v["s3-endpoint"] ? { s3Endpoint: v["s3-endpoint"] } : {}) };
 }
@@ -106,28 +163,53 @@ export function parseSqlInput(
   if (v.table === undefined || v.table === "") {
     throw new UsageError("--input-sql needs --table [SCHEMA.]NAME: the table holding the order lines");
   }
-  const parsed = postgresUrl(url, "--input-sql", "postgres://user@host:5432/db");
   const parts = v.table.split(".");
   if (parts.length > 2) throw new UsageError(`--table must be NAME or SCHEMA.NAME (got "${v.table}")`);
   const [schema, table] = parts.length === 2 ? [parts[0], parts[1]!] : [undefined, parts[0]!];
-  if (params.similarity !== "cooccurrence-cosine") {
-    throw new UsageError(
-      `--similarity ${params.similarity} needs the order lines; with --input-sql only the classic ` +
-        "cooccurrence-cosine runs (its counting happens in the database)",
-    );
+  checkInDatabase(params, v.evaluate, "--input-sql");
+  if (/^duckdb:/i.test(url)) {
+    const path = url.replace(/^duckdb:(\/\/)?/i, "");
+    if (path === "") throw new UsageError("--input-sql duckdb:///path/file.duckdb needs the database file");
+    return {
+      engine: "duckdb",
+      url: path,
+      label: `duckdb ${path} table ${v.table}`,
+      table,
+      ...(schema !== undefined ? { schema } : {}),
+    };
   }
-  if (v.evaluate === true) {
-    throw new UsageError(
-      "--evaluate needs the order lines (it holds orders out); it is not available with --input-sql",
-    );
-  }
+  const parsed = postgresUrl(
+    url,
+    "--input-sql",
+    "postgres://user@host:5432/db or duckdb:///path/file.duckdb",
+  );
   parsed.password = "";
   parsed.search = "";
   parsed.hash = "";
   return {
+    engine: "postgres",
     url,
     label: `${parsed.toString()} table ${v.table}`,
     table,
     ...(schema !== undefined ? { schema } : {}),
   };
+}
+
+/** The options an in-database build cannot serve: a measure outside the SQL ones, --evaluate. */
+function checkInDatabase(
+  params: Pick<BuildParams, "similarity">,
+  evaluate: boolean | undefined,
+  flag: string,
+) {
+  if (!IN_DATABASE.includes(params.similarity)) {
+    throw new UsageError(
+      `--similarity ${params.similarity} needs the order lines here; with ${flag} the build runs ` +
+        `${IN_DATABASE.join(", ")} (their counting happens in the database)`,
+    );
+  }
+  if (evaluate === true) {
+    throw new UsageError(
+      `--evaluate needs the order lines (it holds orders out); it is not available with ${flag}`,
+    );
+  }
 }

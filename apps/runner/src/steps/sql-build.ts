@@ -1,29 +1,34 @@
 /**
- * `--input-sql URL --table [SCHEMA.]NAME` (flags/input.ts): the order lines stay in PostgreSQL (or a
- * Postgres-family engine), the co-occurrence counting runs there as one self-join, and only the
- * products and the sparse pair counts come back (@cobuy/pipeline's `buildRecommendationsFromSql`,
- * through a pg client and pg-cursor). The classic measure only: the others need the order lines.
+ * `--input-sql URL --table [SCHEMA.]NAME` and `--engine duckdb --input FILE` (flags/input.ts): the
+ * order lines stay in the database (PostgreSQL or a Postgres-family engine, or DuckDB). For cosine,
+ * jaccard, lift and llr the whole build runs there and only products × k rows come back
+ * (@cobuy/pipeline's `buildMeasureFromSql`); for the classic measure the counting runs there and
+ * the cosine of C's rows here (`buildRecommendationsFromSql`).
  */
 import {
   type BuildResult,
+  buildMeasureFromSql,
   buildRecommendationsFromSql,
-  cursorQuery,
+  cooccurrenceSql,
+  duckdbDialect,
+  measureTopKSql,
   type ProductCatalog,
+  postgresDialect,
+  type SqlMeasure,
   type Stage,
 } from "@cobuy/pipeline";
-import pg from "pg";
-import Cursor from "pg-cursor";
 import type { Context } from "../context.js";
-import { CLI_ERROR_CODES, CobuyCliError } from "../errors.js";
 import type { BuildParams } from "../flags/build.js";
 import type { SqlInput } from "../flags/input.js";
 import type { Progress } from "../ui/progress.js";
 import { buildWork, logCategoryNotes, STAGE_UNITS, stageBars } from "./build-progress.js";
+import { openSqlConnection } from "./sql-connection.js";
+
+const CLASSIC = "cooccurrence-cosine";
 
 /**
- * Connects, checks the table and columns, runs the data queries in one read-only REPEATABLE READ
- * transaction (so they see the same rows) with pg-cursor batches, and the classic top-k and
- * validation here.
+ * Connects, checks the table and columns, runs the data queries in one read-only snapshot, and
+ * (classic measure) the top-k and validation here.
  * @example
  * const result = await runSqlBuild(ctx, parseSqlInput(values, params)!, params);
  */
@@ -32,50 +37,49 @@ export async function runSqlBuild(
   input: SqlInput,
   params: BuildParams,
 ): Promise<BuildResult<ProductCatalog>> {
-  const client = new pg.Client({ connectionString: input.url, application_name: "cobuy" });
-  client.on("error", (e) => ctx.log.debug(`database connection error: ${e.message}`));
-  try {
-    await client.connect();
-  } catch (e) {
-    throw new CobuyCliError(
-      CLI_ERROR_CODES.sqlConnect,
-      `cannot connect to ${input.label.split(" table ")[0]}: ${(e as Error).message}`,
-      { cause: e },
-    );
-  }
+  const db = await openSqlConnection(ctx, input);
   const bars = new Map<Stage, Progress>();
   try {
-    const query = cursorQuery(
-      (text, values) => client.query(new Cursor(text, [...values], { rowMode: "array" })),
-      {
-        batchRows: 50_000,
-      },
-    );
-    ctx.log.debug("counting pairs in the database", { input: input.label });
-    const result = await buildRecommendationsFromSql(query, {
+    const source = {
       table: input.table,
       ...(input.schema !== undefined ? { schema: input.schema } : {}),
       columns: params.columns,
-      incidence: params.incidence,
       skipBadRows: params.skipBadRows,
+      dialect: db.dialect,
+      // After the checks (a failed one would abort the transaction): one snapshot for the data queries.
+      beforeData: () => db.begin(),
+      onStage: stageBars(ctx, bars, STAGE_UNITS),
+    };
+    const scoring = {
       k: params.k,
       minScore: params.minScore,
       minSupport: params.minSupport,
       minPairSupport: params.minPairSupport,
-      threads: params.threads,
-      kernel: params.kernel,
-      plan: params.plan,
-      ...(params.blend ? { blend: params.blend } : {}),
-      // After the checks (a failed one would abort the transaction): one snapshot for the data queries.
-      beforeData: async () => {
-        await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      },
-      onStage: stageBars(ctx, bars, STAGE_UNITS),
-      onProgress(e) {
-        if (e.stage === "topk") bars.get("topk")?.report(buildWork(e, undefined));
-      },
-    });
-    await client.query("COMMIT");
+    };
+    let result: BuildResult<ProductCatalog>;
+    if (params.similarity === CLASSIC) {
+      ctx.log.debug("counting pairs in the database", { input: input.label });
+      result = await buildRecommendationsFromSql(db.query, {
+        ...source,
+        ...scoring,
+        incidence: params.incidence,
+        threads: params.threads,
+        kernel: params.kernel,
+        plan: params.plan,
+        ...(params.blend ? { blend: params.blend } : {}),
+        onProgress(e) {
+          if (e.stage === "topk") bars.get("topk")?.report(buildWork(e, undefined));
+        },
+      });
+    } else {
+      ctx.log.debug(`building ${params.similarity} in the database`, { input: input.label });
+      result = await buildMeasureFromSql(db.query, {
+        ...source,
+        ...scoring,
+        measure: params.similarity as SqlMeasure,
+      });
+    }
+    await db.commit();
     const { index } = result;
     if (index.badRows.count > 0) {
       ctx.log.warn(`skipped ${index.badRows.count} rows with a NULL or blank order or product id`, {
@@ -86,6 +90,50 @@ export async function runSqlBuild(
     return result;
   } finally {
     for (const bar of bars.values()) bar.done();
-    await client.end().catch(() => {});
+    await db.close();
   }
+}
+
+/**
+ * `--explain-sql`: the statements the build runs, in order, as an engine's SQL (`$1…` are the
+ * parameters, listed after the statement that takes them).
+ * @example
+ * ctx.print(explainSql(input, params));
+ */
+export function explainSql(input: SqlInput, params: BuildParams): string {
+  const dialect = input.engine === "duckdb" ? duckdbDialect : postgresDialect;
+  const target = {
+    table: input.table,
+    ...(input.schema !== undefined ? { schema: input.schema } : {}),
+    columns: params.columns,
+    incidence: params.incidence,
+    dialect,
+  };
+  const catalog = cooccurrenceSql(target, { skipBadRows: params.skipBadRows });
+  const statements: Array<[string, string, readonly unknown[]]> = [
+    ["the table and columns exist", catalog.probe, []],
+    ["rows, bad rows, orders", catalog.totals, []],
+    ["products and their support", catalog.products, []],
+    ["categories", catalog.categories!, []],
+  ];
+  if (params.similarity === CLASSIC) {
+    statements.push(["pair counts (the cosine of C's rows runs in cobuy)", catalog.pairs, []]);
+  } else {
+    const { text, values } = measureTopKSql({
+      ...target,
+      skipBadRows: params.skipBadRows,
+      measure: params.similarity as SqlMeasure,
+      k: params.k,
+      minScore: params.minScore,
+      minSupport: params.minSupport,
+      minPairSupport: params.minPairSupport,
+    });
+    statements.push([`${params.similarity} top-${params.k} per product`, text, values]);
+  }
+  return statements
+    .map(([what, text, values]) => {
+      const args = values.map((v, i) => `-- $${i + 1} = ${JSON.stringify(v)}`).join("\n");
+      return `-- ${what}\n${text};${args ? `\n${args}` : ""}`;
+    })
+    .join("\n\n");
 }

@@ -1,4 +1,17 @@
+export { chunkQuery, type SqlChunkStream } from "./chunk-query.js";
 export { cursorQuery, type SqlCursor } from "./cursor-query.js";
+export type { SqlDialect } from "./dialects/dialect.js";
+export { duckdbDialect } from "./dialects/duckdb.js";
+export { postgresDialect } from "./dialects/postgres.js";
+export {
+  buildMeasureFromSql,
+  type MeasureSqlOptions,
+  measureTopKSql,
+  SQL_MEASURES,
+  type SqlMeasure,
+  type SqlMeasureBuildOptions,
+  type SqlStatement,
+} from "./measure-sql.js";
 export { PairCounts } from "./pair-counts.js";
 export {
   type CooccurrenceSql,

@@ -4,10 +4,12 @@ import { type CategoryConflict, NO_CATEGORY, type ProductCatalog } from "../cata
 import { isPipelineError, PipelineError } from "../errors.js";
 import type { SalesColumns } from "../ingest/read-options.js";
 import type { StageEvent } from "../recommend/options.js";
+import type { SqlDialect } from "./dialects/dialect.js";
+import { postgresDialect } from "./dialects/postgres.js";
 import { PairCounts } from "./pair-counts.js";
 
 /** The identifier rule of @cobuy/contracts; a refused name is `COBUY_PIPELINE_SQL_IDENTIFIER`, before any query. */
-function quoteIdentifier(name: string, role: string): string {
+export function quoteIdentifier(name: string, role: string): string {
   try {
     return quoteChecked(name, role);
   } catch (e) {
@@ -47,6 +49,8 @@ export interface SqlSourceOptions {
   requireCategory?: boolean;
   /** Leave out rows with a NULL or blank order or product id instead of failing. Default false. */
   skipBadRows?: boolean;
+  /** The engine's SQL spellings (default PostgreSQL; `duckdbDialect` for DuckDB). */
+  dialect?: SqlDialect;
   /**
    * Stage `ingest` (the probe, totals, products and categories queries) and stage `cooccurrence`
    * (the pair counts and C) start and end.
@@ -111,7 +115,7 @@ const DEFAULT_COLUMNS = { order: "order_id", product: "product_id", category: "c
  * ```
  */
 export function cooccurrenceSql(
-  options: Pick<SqlSourceOptions, "table" | "schema" | "columns" | "incidence">,
+  options: Pick<SqlSourceOptions, "table" | "schema" | "columns" | "incidence" | "dialect">,
   { category = true, skipBadRows = false }: { category?: boolean; skipBadRows?: boolean } = {},
 ): CooccurrenceSql {
   const names = { ...DEFAULT_COLUMNS, ...defined(options.columns ?? {}) };
@@ -134,8 +138,9 @@ export function cooccurrenceSql(
       `incidence must be "count" or "binary" (got "${incidence}")`,
     );
   }
+  const d = options.dialect ?? postgresDialect;
   // Blank as the CSV reader sees it: only spaces and tabs.
-  const blank = (x: string) => `${x} IS NULL OR btrim(CAST(${x} AS TEXT), ' ' || chr(9)) = ''`;
+  const blank = (x: string) => `${x} IS NULL OR ${d.blank(d.text(x))}`;
   const bad = `(${blank(o)} OR ${blank(p)})`;
   const where = skipBadRows ? ` WHERE NOT ${bad}` : "";
   const lines =
@@ -151,12 +156,12 @@ export function cooccurrenceSql(
     totals:
       `SELECT count(*), SUM(CASE WHEN ${bad} THEN 1 ELSE 0 END), ` +
       `count(DISTINCT CASE WHEN ${bad} THEN NULL ELSE ${o} END) FROM ${t}`,
-    products: `SELECT CAST(${p} AS TEXT), count(DISTINCT ${o}), count(*) FROM ${t}${where} GROUP BY ${p}`,
+    products: `SELECT ${d.text(p)}, count(DISTINCT ${o}), count(*) FROM ${t}${where} GROUP BY ${p}`,
     categories: c
-      ? `SELECT CAST(${p} AS TEXT), CAST(${c} AS TEXT), count(*) FROM ${t}${where} GROUP BY ${p}, ${c}`
+      ? `SELECT ${d.text(p)}, ${d.text(c)}, count(*) FROM ${t}${where} GROUP BY ${p}, ${c}`
       : null,
     pairs:
-      `SELECT CAST(a.p AS TEXT), CAST(b.p AS TEXT), ${weight} ` +
+      `SELECT ${d.text("a.p")}, ${d.text("b.p")}, ${weight} ` +
       `FROM (${lines}) a JOIN (${lines}) b ON a.o = b.o AND a.p < b.p ` +
       "GROUP BY a.p, b.p",
   };
@@ -186,14 +191,72 @@ export async function readCooccurrenceFromSql(
   query: SqlQuery,
   options: SqlSourceOptions,
 ): Promise<SqlCooccurrence> {
+  const { catalog, support, nnzA, indexOf, queries, run, seconds, label } = await readCatalogFromSql(
+    query,
+    options,
+  );
+  const P = catalog.productIds.length;
+  const sql = cooccurrenceSql(options, {
+    category: catalog.productCategory !== null,
+    skipBadRows: options.skipBadRows ?? false,
+  });
+  const incidence = options.incidence ?? "count";
+
+  // The pair counts: the upper triangle of C, summed in the database.
+  options.onStage?.({ stage: "cooccurrence", phase: "start" });
+  const t1 = now();
+  queries.push(sql.pairs);
+  const pairs = new PairCounts(P);
+  for await (const batch of run.rows(sql.pairs)) {
+    for (const r of batch) {
+      const value = count(r[2], label, "pair count");
+      if (value > 0) pairs.add(product(indexOf, r[0], label), product(indexOf, r[1], label), value);
+    }
+    options.onProgress?.({ stage: "pairs", rows: pairs.size });
+  }
+  const pairRows = pairs.size;
+  const c = pairs.toCsr();
+  const pairsSeconds = now() - t1;
+  options.onStage?.({ stage: "cooccurrence", phase: "end", seconds: pairsSeconds });
+  return {
+    catalog,
+    c,
+    support,
+    incidence,
+    nnzA,
+    pairRows,
+    queries,
+    seconds: { catalog: seconds, pairs: pairsSeconds },
+  };
+}
+
+/** What the SQL builds share: the checked table's catalog, and a runner for further queries. */
+export interface SqlCatalog {
+  readonly catalog: ProductCatalog;
+  readonly support: Uint32Array;
+  readonly nnzA: number;
+  /** Product id → its index (byte order). */
+  readonly indexOf: ReadonlyMap<string, number>;
+  /** The SQL that ran so far; a caller appends its own. */
+  readonly queries: string[];
+  readonly run: SqlRunner;
+  readonly seconds: number;
+  readonly label: string;
+}
+
+/**
+ * Stage `ingest` of every SQL build: checks the table and columns, then (after `beforeData`) reads
+ * the totals, the products in byte order with their support, and their categories.
+ */
+export async function readCatalogFromSql(query: SqlQuery, options: SqlSourceOptions): Promise<SqlCatalog> {
   options.onStage?.({ stage: "ingest", phase: "start" });
   const t0 = now();
   const label = tableLabel(options);
   const names = { ...DEFAULT_COLUMNS, ...defined(options.columns ?? {}) };
   const skipBadRows = options.skipBadRows ?? false;
-  const incidence = options.incidence ?? "count";
   const full = cooccurrenceSql(options, { skipBadRows });
-  const run = runner(query, label);
+  const dialect = options.dialect ?? postgresDialect;
+  const run = runner(query, label, dialect);
   const queries: string[] = [];
 
   // The table and the columns exist (checked one by one on failure, to name the missing one).
@@ -201,13 +264,12 @@ export async function readCooccurrenceFromSql(
   try {
     await run.all(full.probe);
   } catch (e) {
-    const code = sqlState(e);
-    if (code !== "42703") throw e;
+    if (classify(dialect, e) !== "missing-column") throw e;
     for (const role of ["order", "product", "category"] as const) {
       try {
         await run.all(full.probeColumn(role));
       } catch (e2) {
-        if (sqlState(e2) !== "42703") throw e2;
+        if (classify(dialect, e2) !== "missing-column") throw e2;
         if (role === "category" && options.requireCategory !== true) {
           hasCategory = false;
           continue;
@@ -329,23 +391,6 @@ export async function readCooccurrenceFromSql(
   }
   const catalogSeconds = now() - t0;
   options.onStage?.({ stage: "ingest", phase: "end", seconds: catalogSeconds });
-
-  // The pair counts: the upper triangle of C, summed in the database.
-  options.onStage?.({ stage: "cooccurrence", phase: "start" });
-  const t1 = now();
-  queries.push(sql.pairs);
-  const pairs = new PairCounts(P);
-  for await (const batch of run.rows(sql.pairs)) {
-    for (const r of batch) {
-      const value = count(r[2], label, "pair count");
-      if (value > 0) pairs.add(product(indexOf, r[0], label), product(indexOf, r[1], label), value);
-    }
-    options.onProgress?.({ stage: "pairs", rows: pairs.size });
-  }
-  const pairRows = pairs.size;
-  const c = pairs.toCsr();
-  const pairsSeconds = now() - t1;
-  options.onStage?.({ stage: "cooccurrence", phase: "end", seconds: pairsSeconds });
   return {
     catalog: {
       source: label,
@@ -359,19 +404,19 @@ export async function readCooccurrenceFromSql(
       conflictExamples,
       badRows: { count: badRows, examples: [] },
     },
-    c,
     support,
-    incidence,
     nnzA,
-    pairRows,
+    indexOf,
     queries,
-    seconds: { catalog: catalogSeconds, pairs: pairsSeconds },
+    run,
+    seconds: catalogSeconds,
+    label,
   };
 }
 
 const now = () => performance.now() / 1000;
 
-function defined<T extends object>(o: T): Partial<T> {
+export function defined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
@@ -388,20 +433,20 @@ function byBytes(names: string[]): string[] {
   return keyed.map(([, n]) => n);
 }
 
-/** The SQLSTATE of a driver error (node-postgres and most drivers put it in `code`). */
-function sqlState(e: unknown): string | undefined {
-  if (isPipelineError(e)) e = e.cause;
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+/** What a driver error (possibly wrapped in a PipelineError) means, in the dialect's terms. */
+function classify(dialect: SqlDialect, e: unknown) {
+  return dialect.classify(isPipelineError(e) ? e.cause : e);
 }
 
+/** Runs one query's rows in batches and collects a whole result; database errors become typed ones. */
+export type SqlRunner = ReturnType<typeof runner>;
+
 /** Runs statements through the caller's `query`, turning database errors into typed ones. */
-function runner(query: SqlQuery, label: string) {
+function runner(query: SqlQuery, label: string, dialect: SqlDialect) {
   const fail = (e: unknown, text: string): never => {
     if (isPipelineError(e)) throw e;
-    const state = sqlState(e);
     const reason = (e as Error)?.message ?? String(e);
-    if (state === "42P01" || state === "3F000") {
+    if (classify(dialect, e) === "missing-table") {
       throw new PipelineError(
         "COBUY_PIPELINE_SQL_MISSING_TABLE",
         `${label} does not exist (${reason}); check the name, the schema and that the connection's user can read it`,
@@ -418,10 +463,10 @@ function runner(query: SqlQuery, label: string) {
     );
   };
   return {
-    async *rows(text: string): AsyncGenerator<SqlRows> {
+    async *rows(text: string, values: readonly unknown[] = []): AsyncGenerator<SqlRows> {
       let it: AsyncIterator<SqlRows>;
       try {
-        it = query(text, [])[Symbol.asyncIterator]();
+        it = query(text, values)[Symbol.asyncIterator]();
       } catch (e) {
         return fail(e, text);
       }
@@ -449,12 +494,12 @@ function runner(query: SqlQuery, label: string) {
   };
 }
 
-function dataError(label: string, message: string): PipelineError {
+export function dataError(label: string, message: string): PipelineError {
   return new PipelineError("COBUY_PIPELINE_SQL_DATA", `${label}: ${message}`, { position: { file: label } });
 }
 
 /** A whole, non-negative count (numbers, bigints and the strings drivers use for bigint/numeric). */
-function count(v: unknown, label: string, what: string): number {
+export function count(v: unknown, label: string, what: string): number {
   const n =
     typeof v === "number" ? v : typeof v === "bigint" || typeof v === "string" ? Number(v) : Number.NaN;
   if (!(Number.isSafeInteger(n) && n >= 0)) {
@@ -463,12 +508,12 @@ function count(v: unknown, label: string, what: string): number {
   return n;
 }
 
-function text(v: unknown, label: string, what: string): string {
+export function text(v: unknown, label: string, what: string): string {
   if (typeof v !== "string") throw dataError(label, `a ${what} came back as ${typeof v}, not text`);
   return v;
 }
 
-function product(indexOf: Map<string, number>, v: unknown, label: string): number {
+export function product(indexOf: ReadonlyMap<string, number>, v: unknown, label: string): number {
   const p = indexOf.get(text(v, label, "product id"));
   if (p === undefined) {
     throw dataError(

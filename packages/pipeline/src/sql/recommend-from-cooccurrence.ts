@@ -81,6 +81,7 @@ export async function buildRecommendationsFromSql(
     ...(options.columns !== undefined && { columns: options.columns }),
     ...(options.incidence !== undefined && { incidence: options.incidence }),
     ...(options.skipBadRows !== undefined && { skipBadRows: options.skipBadRows }),
+    ...(options.dialect !== undefined && { dialect: options.dialect }),
     requireCategory: options.requireCategory ?? validate,
     ...(options.onStage !== undefined && { onStage: options.onStage }),
     ...(options.beforeData !== undefined && { beforeData: options.beforeData }),

@@ -1,0 +1,229 @@
+import type { MeasureName, TopKResult } from "@cobuy/core-math";
+import type { ProductCatalog } from "../catalog/product-catalog.js";
+import { PipelineError } from "../errors.js";
+import { type BuildResult, optionError, type RecommendOptions, resolveK } from "../recommend/options.js";
+import { stageClock } from "../recommend/stage-clock.js";
+import { validateRecommendations } from "../validation/validate.js";
+import type { SqlDialect } from "./dialects/dialect.js";
+import { postgresDialect } from "./dialects/postgres.js";
+import {
+  count,
+  defined,
+  product,
+  quoteIdentifier,
+  readCatalogFromSql,
+  type SqlQuery,
+  type SqlSourceOptions,
+} from "./read-cooccurrence.js";
+
+/** The measures whose whole build runs as SQL ("expected" needs log1p/expm1 of every order size). */
+export const SQL_MEASURES = ["cosine", "jaccard", "lift", "llr"] as const satisfies readonly MeasureName[];
+export type SqlMeasure = (typeof SQL_MEASURES)[number];
+
+/** Options of {@link measureTopKSql}. */
+export interface MeasureSqlOptions
+  extends Pick<SqlSourceOptions, "table" | "schema" | "columns" | "skipBadRows" | "dialect"> {
+  measure: SqlMeasure;
+  k?: number;
+  minScore?: number;
+  minSupport?: number;
+  minPairSupport?: number;
+}
+
+/** One statement and its parameters (user values never go into the text). */
+export interface SqlStatement {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
+// The CTEs that score each pair from np, nq (orders holding p, q), n (orders) and c (orders
+// holding both) into `scored (p, q, c, s)`, in float8 and in the order of operations of
+// core-math's measureTopK, so that the two agree to the last few ulps.
+function scoreSql(measure: SqlMeasure): string[] {
+  // s scores q for p, s_rev p for q: equal for the symmetric formulas.
+  const plain = (expr: string) => [
+    ` scored AS (SELECT p, q, c, ${expr} AS s, ${expr} AS s_rev FROM counted)`,
+  ];
+  if (measure === "cosine") return plain("c / sqrt(np * nq)");
+  if (measure === "jaccard") return plain("c / (np + nq - c)");
+  if (measure === "lift") return plain("(c * n) / (np * nq)");
+  // Mahout's logLikelihoodRatio(k11, k12, k21, k22) of the pair's 2×2 table. Its sums are whole
+  // numbers, exact in float8, so k11 + k12 + k21 + k22 is n, k11 + k12 is np, k21 + k22 is n - np
+  // (and so on): the same arguments to ln as in core-math, with fewer operations.
+  const x = (v: string) => `(CASE WHEN ${v} = 0 THEN 0 ELSE (${v}) * ln(${v}) END)`;
+  return [
+    " llr_cells AS (SELECT p, q, c, n, np, nq, c AS k11, np - c AS k12, nq - c AS k21, n - np - nq + c AS k22" +
+      " FROM counted),",
+    ` llr_entropy AS (SELECT p, q, c,\n   ${x("n")} - ${x("np")} - ${x("n - np")} AS row_e,` +
+      `\n   ${x("n")} - ${x("nq")} - ${x("n - nq")} AS col_e,` +
+      `\n   ${x("n")} - ${x("k11")} - ${x("k12")} - ${x("k21")} - ${x("k22")} AS mat_e,` +
+      // q's list sees k12 and k21 swapped: subtracted in that order, as core-math does for q.
+      `\n   ${x("n")} - ${x("k11")} - ${x("k21")} - ${x("k12")} - ${x("k22")} AS mat_rev FROM llr_cells),`,
+    // Round-off can make the entropies' difference negative: 0, as Mahout does.
+    " scored AS (SELECT p, q, c," +
+      " CASE WHEN row_e + col_e < mat_e THEN 0 ELSE 2 * (row_e + col_e - mat_e) END AS s," +
+      " CASE WHEN col_e + row_e < mat_rev THEN 0 ELSE 2 * (col_e + row_e - mat_rev) END AS s_rev FROM llr_entropy)",
+  ];
+}
+
+function checkNumber(name: string, v: number, min: number): void {
+  if (!(typeof v === "number" && v >= min && !Number.isNaN(v))) {
+    throw optionError(`${name} must be a number ≥ ${min} (got ${v})`);
+  }
+}
+
+/**
+ * The whole first-order build as one statement: binary baskets, orders per product, the
+ * self-join on the order id (the upper triangle, mirrored), the minimum pair support, the score,
+ * and the top-k per product by a window function — score descending, then the product id in
+ * UTF-8 byte order, as the local engine breaks ties. Only products × k rows come back:
+ * `(product, recommended, score, pair count, rank)`.
+ *
+ * @example
+ * ```ts
+ * const { text, values } = measureTopKSql({ table: "sales", measure: "llr", k: 10 });
+ * await client.query(text, [...values]);
+ * ```
+ */
+export function measureTopKSql(options: MeasureSqlOptions): SqlStatement {
+  const d: SqlDialect = options.dialect ?? postgresDialect;
+  if (!(SQL_MEASURES as readonly string[]).includes(options.measure)) {
+    throw optionError(
+      `the SQL build serves the measures ${SQL_MEASURES.join(", ")} (got "${options.measure}")`,
+    );
+  }
+  const k = resolveK(options.k);
+  const minScore = options.minScore ?? 0;
+  const minSupport = options.minSupport ?? 1;
+  const minPairSupport = options.minPairSupport ?? 1;
+  if (Number.isNaN(minScore)) throw optionError("minScore must be a number (got NaN)");
+  checkNumber("minSupport", minSupport, 0);
+  checkNumber("minPairSupport", minPairSupport, 0);
+  const names = { order: "order_id", product: "product_id", ...defined(options.columns ?? {}) };
+  const t =
+    (options.schema !== undefined ? `${quoteIdentifier(options.schema, "schema")}.` : "") +
+    quoteIdentifier(options.table, "table");
+  const o = quoteIdentifier(names.order, "order column");
+  const p = quoteIdentifier(names.product, "product column");
+  if (names.order === names.product) {
+    throw new PipelineError(
+      "COBUY_PIPELINE_OPTION",
+      `columns.order and columns.product both name the column ${JSON.stringify(names.order)}`,
+    );
+  }
+  const blank = (x: string) => `${x} IS NULL OR ${d.blank(d.text(x))}`;
+  const where = options.skipBadRows ? ` WHERE NOT (${blank(o)} OR ${blank(p)})` : "";
+  const [minSupportP, minPairP, minScoreP, kP] = [1, 2, 3, 4].map(d.param);
+  const text = [
+    `WITH lines AS (SELECT DISTINCT ${o} AS o, ${p} AS p FROM ${t}${where}),`,
+    // Products as integers in UTF-8 byte order of their ids (the local engine's indices): the
+    // join, the grouping and the tie-break then compare integers, not text under a collation.
+    ` ids AS (SELECT p, ${d.text("p")} AS id, CAST(row_number() OVER (ORDER BY ${d.byteOrder(d.text("p"))}) AS integer) AS i` +
+      " FROM (SELECT DISTINCT p FROM lines) distinct_products),",
+    " baskets AS (SELECT lines.o, ids.i FROM lines JOIN ids ON ids.p = lines.p),",
+    " orders AS (SELECT CAST(count(DISTINCT o) AS float8) AS n FROM baskets),",
+    " products AS (SELECT i, CAST(count(*) AS float8) AS n FROM baskets GROUP BY i" +
+      ` HAVING count(*) >= CAST(${minSupportP} AS float8)),`,
+    // Co-located on a table distributed by order id: each node joins its own orders.
+    " pairs AS (SELECT a.i AS p, b.i AS q, CAST(count(*) AS float8) AS c FROM baskets a JOIN baskets b" +
+      ` ON a.o = b.o AND a.i < b.i GROUP BY a.i, b.i HAVING count(*) >= CAST(${minPairP} AS float8)),`,
+    // Every measure here is symmetric: each pair is scored once, then listed both ways.
+    " counted AS (SELECT w.p, w.q, w.c, pp.n AS np, pq.n AS nq, orders.n AS n FROM pairs w" +
+      " JOIN products pp ON pp.i = w.p JOIN products pq ON pq.i = w.q CROSS JOIN orders),",
+    ...scoreSql(options.measure).map((cte, i, all) => (i === all.length - 1 ? `${cte},` : cte)),
+    ` both_ways AS (SELECT p, q, c, s FROM scored WHERE s > CAST(${minScoreP} AS float8)` +
+      ` UNION ALL SELECT q, p, c, s_rev FROM scored WHERE s_rev > CAST(${minScoreP} AS float8)),`,
+    " ranked AS (SELECT p, q, c, s, row_number() OVER (PARTITION BY p ORDER BY s DESC, q) AS r FROM both_ways),",
+    ` top AS (SELECT p, q, c, s, r FROM ranked WHERE r <= CAST(${kP} AS integer))`,
+    "SELECT pid.id, qid.id, top.s, top.c, top.r FROM top JOIN ids pid ON pid.i = top.p JOIN ids qid ON qid.i = top.q",
+  ].join("\n");
+  return { text, values: [minSupport, minPairSupport, minScore, k] };
+}
+
+/** Options of {@link buildMeasureFromSql}. */
+export type SqlMeasureBuildOptions = Omit<SqlSourceOptions, "onProgress" | "incidence"> &
+  Pick<RecommendOptions, "k" | "minScore" | "minSupport" | "minPairSupport" | "validate" | "onStage"> & {
+    measure: SqlMeasure;
+  };
+
+/**
+ * A first-order measure's whole build in the database: the catalog queries (stage `ingest`), then
+ * {@link measureTopKSql} (stage `topk`: counting, scores and top-k in one statement; products × k
+ * rows come back), then the classic validation metric over those lists (stage `validation`, O(P)
+ * here). The same lists as `buildRecommendations` with `similarity: measure` gives for the CSV of
+ * the table, and the same result shape, so `writeDocuments` takes it unchanged.
+ *
+ * @example
+ * ```ts
+ * const result = await buildMeasureFromSql(query, { table: "sales", measure: "llr", k: 10 });
+ * ```
+ */
+export async function buildMeasureFromSql(
+  query: SqlQuery,
+  options: SqlMeasureBuildOptions,
+): Promise<BuildResult<ProductCatalog>> {
+  const statement = measureTopKSql(options);
+  const validate = options.validate ?? true;
+  const src = await readCatalogFromSql(query, {
+    ...options,
+    requireCategory: options.requireCategory ?? validate,
+  });
+  const { catalog, indexOf, run, label } = src;
+  const clock = stageClock(options);
+  const P = catalog.productIds.length;
+  const k = resolveK(options.k);
+  src.queries.push(statement.text);
+  const topk = await clock.stage("topk", async () => {
+    const length = new Uint16Array(P);
+    const ids = new Uint32Array(P * k);
+    const scores = new Float64Array(P * k);
+    const support = new Float64Array(P * k);
+    let rows = 0;
+    for await (const batch of run.rows(statement.text, statement.values)) {
+      for (const r of batch) {
+        const p = product(indexOf, r[0], label);
+        const rank = count(r[4], label, "rank");
+        const at = p * k + rank - 1;
+        ids[at] = product(indexOf, r[1], label);
+        scores[at] = Number(r[2]);
+        support[at] = count(r[3], label, "pair count");
+        if (rank > length[p]!) length[p] = rank;
+        rows++;
+      }
+    }
+    return { products: P, k, length, ids, scores, support, multiplyAdds: rows } satisfies TopKResult;
+  });
+  const validation = validate
+    ? await clock.stage("validation", () => validateRecommendations(catalog, topk))
+    : null;
+  let productsWithRecs = 0;
+  for (let p = 0; p < P; p++) if (topk.length[p]! > 0) productsWithRecs++;
+  const seconds = { ...clock.seconds, ingest: src.seconds, total: clock.seconds.total + src.seconds };
+  return {
+    index: catalog,
+    topk,
+    validation,
+    productSupport: src.support,
+    similarity: {
+      measure: options.measure,
+      chosen: "requested",
+      minPairSupport: options.minPairSupport ?? 1,
+    },
+    blend: null,
+    reasons: null,
+    stats: {
+      rows: catalog.rows,
+      orders: catalog.orders,
+      products: P,
+      categories: catalog.categories.length,
+      nnzA: src.nnzA,
+      nnzC: undefined,
+      multiplyAdds: topk.multiplyAdds,
+      productsWithRecs,
+      badRows: catalog.badRows.count,
+      categoryConflicts: catalog.categoryConflicts,
+      bytesRead: 0,
+      seconds,
+    },
+  };
+}

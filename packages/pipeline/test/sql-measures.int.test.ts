@@ -1,0 +1,350 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { seededUniform } from "@cobuy/core-math";
+import { createTestPgDatabase, requirePostgres, type TestPgDatabase } from "@cobuy/test-utils";
+import { DuckDBInstance } from "@duckdb/node-api";
+import pg from "pg";
+import Cursor from "pg-cursor";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BuildResult,
+  buildMeasureFromSql,
+  buildRecommendations,
+  chunkQuery,
+  cursorQuery,
+  duckdbDialect,
+  measureTopKSql,
+  type ProductCatalog,
+  postgresDialect,
+  SQL_MEASURES,
+  type SqlDialect,
+  type SqlQuery,
+} from "../src/index.js";
+import { rejection, sharedDir, tempDir } from "./helpers.js";
+
+// The whole first-order build in the database (counting, scores, top-k by a window function)
+// against the local engine's measureTopK on the same order lines, on both engines: real
+// PostgreSQL and embedded DuckDB. Ids equal where scores are not tied, scores within 1e-9.
+
+const dir = tempDir();
+const golden = join(sharedDir(), "golden");
+const data = join(sharedDir(), "data");
+
+/** Order lines with shapes that stress the SQL: narrow, wide, one huge order, ties, repeats. */
+function randomSales(seed: number, shape: "narrow" | "wide" | "huge-order" | "ties"): string {
+  const rand = seededUniform(seed);
+  const rows = ["order_id,product_id,category"];
+  const products = shape === "wide" ? 400 : shape === "ties" ? 12 : 60;
+  const orders = shape === "ties" ? 40 : 300;
+  for (let o = 0; o < orders; o++) {
+    const size = shape === "narrow" ? 1 + Math.floor(rand() * 3) : 1 + Math.floor(rand() * 12);
+    for (let i = 0; i < size; i++) {
+      // Skewed popularity (a few products in most orders), ids whose byte order is not numeric.
+      const p = shape === "ties" ? (o * 3 + i) % products : Math.floor(products * rand() ** 2);
+      rows.push(`o${o},P${p},C${p % 5}`);
+      if (rand() < 0.05) rows.push(`o${o},P${p},C${p % 5}`); // a repeated line counts once
+    }
+  }
+  if (shape === "huge-order") for (let p = 0; p < products; p++) rows.push(`big,P${p},C${p % 5}`);
+  return `${rows.join("\n")}\n`;
+}
+
+interface Engine {
+  readonly dialect: SqlDialect;
+  query: SqlQuery;
+  load(table: string, file: string, columns?: string): Promise<void>;
+  exec(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function postgresEngine(): Promise<Engine> {
+  const db: TestPgDatabase = await createTestPgDatabase("cobuy_indb");
+  const client = new pg.Client({ connectionString: db.connectionString });
+  await client.connect();
+  return {
+    dialect: postgresDialect,
+    query: cursorQuery((text, values) => client.query(new Cursor(text, [...values], { rowMode: "array" }))),
+    async load(table, file, columns = "order_id text, product_id text, category text") {
+      await client.query(`CREATE TABLE ${table} (${columns})`);
+      // COPY FROM a file runs in the server process, which may not read the test's folder.
+      const { from } = await import("pg-copy-streams");
+      const { pipeline } = await import("node:stream/promises");
+      const { createReadStream } = await import("node:fs");
+      await pipeline(
+        createReadStream(file),
+        client.query(from(`COPY ${table} FROM STDIN WITH (FORMAT csv, HEADER true)`)),
+      );
+    },
+    exec: async (text) => void (await client.query(text)),
+    async close() {
+      await client.end();
+      await db.drop();
+    },
+  };
+}
+
+/** PGlite (PostgreSQL in WebAssembly, in memory): the PostgreSQL dialect without a server. */
+async function pgliteEngine(): Promise<Engine> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const db = await PGlite.create();
+  return {
+    dialect: postgresDialect,
+    query: (text, values) => ({
+      async *[Symbol.asyncIterator]() {
+        yield (await db.query<unknown[]>(text, [...values], { rowMode: "array" })).rows;
+      },
+    }),
+    async load(table, file) {
+      const [, ...lines] = readFileSync(file, "utf8").trim().split("\n");
+      const cols = lines.map((l) => l.split(","));
+      await db.exec(`CREATE TABLE ${table} (order_id text, product_id text, category text)`);
+      await db.query(`INSERT INTO ${table} SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`, [
+        cols.map((c) => c[0]),
+        cols.map((c) => c[1]),
+        cols.map((c) => c[2]),
+      ]);
+    },
+    exec: async (text) => void (await db.exec(text)),
+    close: () => db.close(),
+  };
+}
+
+async function duckdbEngine(): Promise<Engine> {
+  const instance = await DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  return {
+    dialect: duckdbDialect,
+    query: chunkQuery((text, values) =>
+      connection.stream(text, values.length > 0 ? [...(values as never[])] : undefined),
+    ),
+    async load(table, file, columns) {
+      const types = columns
+        ? `, columns = {${columns
+            .split(", ")
+            .map((c) => `'${c.split(" ")[0]}': '${c.split(" ")[1]}'`)
+            .join(", ")}}`
+        : ", all_varchar = true";
+      await connection.run(`CREATE TABLE ${table} AS SELECT * FROM read_csv($1, header = true${types})`, [
+        file,
+      ]);
+    },
+    exec: async (text) => void (await connection.run(text)),
+    async close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+function lists(r: BuildResult<ProductCatalog>) {
+  const { topk, index } = r;
+  return index.productIds.map((id, p) => {
+    const at = p * topk.k;
+    const n = topk.length[p]!;
+    return {
+      id,
+      ids: Array.from(topk.ids.subarray(at, at + n), (q) => index.productIds[q]!),
+      scores: Array.from(topk.scores.subarray(at, at + n)),
+      support: Array.from(topk.support.subarray(at, at + n)),
+    };
+  });
+}
+
+const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
+
+/** Same products and lists: scores within 1e-9; ids equal except among scores tied within 1e-9. */
+function expectSameLists(sql: BuildResult<ProductCatalog>, local: BuildResult<ProductCatalog>) {
+  expect(sql.index.productIds).toEqual(local.index.productIds);
+  expect(Array.from(sql.productSupport)).toEqual(Array.from(local.productSupport));
+  const a = lists(sql);
+  const b = lists(local);
+  let compared = 0;
+  for (let p = 0; p < a.length; p++) {
+    const [x, y] = [a[p]!, b[p]!];
+    expect(x.scores.length, x.id).toBe(y.scores.length);
+    const full = y.scores.length === local.topk.k;
+    for (let i = 0; i < y.scores.length; i++) {
+      expect(close(x.scores[i]!, y.scores[i]!), `${x.id}[${i}]: ${x.scores[i]} vs ${y.scores[i]}`).toBe(true);
+      const tiedBefore = i > 0 && close(y.scores[i]!, y.scores[i - 1]!);
+      const tiedAfter = i + 1 < y.scores.length && close(y.scores[i]!, y.scores[i + 1]!);
+      const tiedAtCut = full && close(y.scores[i]!, y.scores[y.scores.length - 1]!);
+      if (!(tiedBefore || tiedAfter || tiedAtCut)) {
+        expect(x.ids[i], `${x.id}[${i}]`).toBe(y.ids[i]);
+        expect(x.support[i], `${x.id}[${i}] pair count`).toBe(y.support[i]);
+        compared++;
+      }
+    }
+  }
+  return compared;
+}
+
+const engines: Array<[string, () => Promise<Engine>, boolean]> = [
+  ["DuckDB", duckdbEngine, true],
+  ["PostgreSQL", postgresEngine, requirePostgres("the in-database measure builds")],
+  ["PGlite", pgliteEngine, true],
+];
+
+for (const [name, open, available] of engines) {
+  describe.runIf(available)(`whole first-order builds in ${name}`, () => {
+    let engine: Engine;
+    const tables = new Map<string, string>();
+    beforeAll(async () => {
+      engine = await open();
+      const files: Array<[string, string]> = [];
+      for (const set of ["xs", "s", "edge"]) {
+        const file = join(golden, set, "sales.csv");
+        if (existsSync(file)) files.push([`golden_${set}`, file]);
+      }
+      const groceries = join(data, "groceries", "transactions.csv");
+      if (existsSync(groceries)) files.push(["groceries", groceries]);
+      for (const [seed, shape] of [
+        [1, "narrow"],
+        [2, "wide"],
+        [3, "huge-order"],
+        [4, "ties"],
+      ] as const) {
+        const file = join(dir, `${name}-${shape}.csv`);
+        writeFileSync(file, randomSales(seed, shape));
+        files.push([`random_${shape.replace("-", "_")}`, file]);
+      }
+      for (const [table, file] of files) {
+        await engine.load(table, file);
+        tables.set(table, file);
+      }
+    }, 120_000);
+    afterAll(async () => engine?.close());
+
+    it("llr, lift, cosine and jaccard equal the local engine on every table, k = 5 and 10", async () => {
+      let compared = 0;
+      for (const [table, file] of tables) {
+        for (const measure of SQL_MEASURES) {
+          for (const k of table === "groceries" ? [10] : [5, 10]) {
+            const local = await buildRecommendations(file, { k, similarity: measure });
+            const sql = await buildMeasureFromSql(engine.query, {
+              table,
+              measure,
+              k,
+              dialect: engine.dialect,
+            });
+            compared += expectSameLists(sql, local);
+            expect(sql.validation, `${table} ${measure} k=${k}`).toEqual(local.validation);
+            expect(sql.stats.productsWithRecs).toBe(local.stats.productsWithRecs);
+          }
+        }
+      }
+      expect(compared).toBeGreaterThan(1000);
+    }, 300_000);
+
+    it("min support, min pair support and min score filter as the local engine does", async () => {
+      const file = tables.get("random_wide")!;
+      const options = { k: 7, minSupport: 4, minPairSupport: 2, minScore: 1.5 } as const;
+      const local = await buildRecommendations(file, { ...options, similarity: "llr" });
+      const sql = await buildMeasureFromSql(engine.query, {
+        table: "random_wide",
+        measure: "llr",
+        ...options,
+        dialect: engine.dialect,
+      });
+      expectSameLists(sql, local);
+      const unfiltered = await buildMeasureFromSql(engine.query, {
+        table: "random_wide",
+        measure: "llr",
+        k: 7,
+        dialect: engine.dialect,
+      });
+      expect(unfiltered.stats.multiplyAdds).toBeGreaterThan(sql.stats.multiplyAdds);
+    });
+
+    it("only products × k rows come back", async () => {
+      let rows = 0;
+      const counting: SqlQuery = (text, values) => ({
+        async *[Symbol.asyncIterator]() {
+          for await (const b of engine.query(text, values)) {
+            if (text.includes("row_number()")) rows += b.length;
+            yield b;
+          }
+        },
+      });
+      const r = await buildMeasureFromSql(counting, {
+        table: "random_wide",
+        measure: "llr",
+        k: 3,
+        dialect: engine.dialect,
+      });
+      expect(rows).toBeGreaterThan(0);
+      expect(rows).toBeLessThanOrEqual(r.index.productIds.length * 3);
+      expect(rows).toBe(Array.from(r.topk.length).reduce((s, n) => s + n, 0));
+    });
+
+    it("refuses NULL and blank ids, a missing column and a missing table with the CSV path's codes", async () => {
+      await engine.exec("CREATE TABLE bad (order_id text, product_id text, category text)");
+      await engine.exec(
+        "INSERT INTO bad VALUES ('1', 'a', 'C'), ('1', NULL, 'C'), ('2', ' \t', 'C'), ('2', 'b', 'C'), ('1', 'b', 'C')",
+      );
+      const options = { table: "bad", measure: "llr", dialect: engine.dialect } as const;
+      const e = await rejection(buildMeasureFromSql(engine.query, options));
+      expect(e.code).toBe("COBUY_PIPELINE_SQL_DATA");
+      expect(e.message).toMatch(/table bad: 2 of 5 rows have a NULL or blank order_id or product_id/);
+      const skipped = await buildMeasureFromSql(engine.query, { ...options, skipBadRows: true });
+      expect(skipped.index.badRows.count).toBe(2);
+      expect(skipped.index.productIds).toEqual(["a", "b"]);
+      const missingColumn = await rejection(
+        buildMeasureFromSql(engine.query, { ...options, columns: { product: "sku" } }),
+      );
+      expect(missingColumn.code).toBe("COBUY_PIPELINE_SQL_MISSING_COLUMN");
+      expect(missingColumn.message).toMatch(/table bad: the table has no column "sku"/);
+      const missingTable = await rejection(buildMeasureFromSql(engine.query, { ...options, table: "nope" }));
+      expect(missingTable.code).toBe("COBUY_PIPELINE_SQL_MISSING_TABLE");
+    });
+
+    it("a numeric id column reads as text, and a wrong column type fails with a typed error", async () => {
+      await engine.exec("CREATE TABLE typed (order_id integer, product_id integer, category text)");
+      await engine.exec(
+        "INSERT INTO typed VALUES (1, 10, 'A'), (1, 9, 'A'), (2, 10, 'A'), (2, 9, 'B'), (2, 8, 'B')",
+      );
+      const r = await buildMeasureFromSql(engine.query, {
+        table: "typed",
+        measure: "lift",
+        dialect: engine.dialect,
+      });
+      expect(r.index.productIds).toEqual(["10", "8", "9"]); // byte order of the text, as the CSV reader
+      await engine.exec("CREATE TABLE badtype (order_id text, product_id boolean[], category text)");
+      const e = await rejection(
+        buildMeasureFromSql(engine.query, { table: "badtype", measure: "lift", dialect: engine.dialect }),
+      );
+      expect(e.code).toMatch(/^COBUY_PIPELINE_SQL_(QUERY|DATA)$/);
+      expect(e.message).toMatch(/table badtype/);
+    });
+  });
+}
+
+describe("the generated SQL", () => {
+  it("carries user values as parameters and names as quoted identifiers", () => {
+    const { text, values } = measureTopKSql({
+      table: "sales",
+      schema: "shop",
+      measure: "llr",
+      k: 10,
+      minPairSupport: 3,
+      minScore: 0.5,
+      columns: { order: "basket", product: "sku" },
+    });
+    expect(values).toEqual([1, 3, 0.5, 10]);
+    expect(text).toContain('FROM "shop"."sales"');
+    expect(text).toContain('SELECT DISTINCT "basket" AS o, "sku" AS p');
+    expect(text).not.toMatch(/\b10\b|\b0\.5\b/);
+    expect(text).toContain('COLLATE "C"');
+    expect(measureTopKSql({ table: "sales", measure: "llr", dialect: duckdbDialect }).text).not.toContain(
+      "COLLATE",
+    );
+  });
+
+  it("refuses an identifier that is not plain, and the measures it cannot run", async () => {
+    expect(() => measureTopKSql({ table: 'x"; DROP TABLE y; --', measure: "llr" })).toThrow(
+      expect.objectContaining({ code: "COBUY_PIPELINE_SQL_IDENTIFIER" }),
+    );
+    expect(() => measureTopKSql({ table: "t", measure: "expected" as never })).toThrow(
+      expect.objectContaining({ code: "COBUY_PIPELINE_OPTION" }),
+    );
+  });
+});
