@@ -12,6 +12,16 @@ export {
   type SimilaritySelection,
   selectSimilarity,
 } from "../selection/select-similarity.js";
+export { chooseCandidate, coverageFloor, RELAXED_FLOOR_SHARE } from "../selection/rule.js";
+export {
+  BLEND_MIN_COVERAGE,
+  type BlendCandidate,
+  type BlendSelection,
+  EVIDENCE_PRIORS,
+  type EvidenceBlend,
+  KEEP_SIMILAR,
+  selectBlend,
+} from "../selection/select-blend.js";
 export { holdoutSplit, type Split, timeSplit } from "../selection/split.js";
 export {
   evaluationDataFromIndex,
@@ -24,6 +34,7 @@ export {
   type Evaluation,
   type ExampleItem,
   evaluate,
+  evidenceLabel,
   type SplitOptions,
 } from "./evaluate.js";
 export { popularLists, type RecLists } from "./lists.js";
