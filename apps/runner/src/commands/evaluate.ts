@@ -1,8 +1,8 @@
 /** `cobuy evaluate`: offline evaluation of every similarity measure on held-out orders → evaluation.json + report.html. */
 import {
   classicKernel,
-  type EvidenceBlend,
   type EvaluateOptions,
+  type EvidenceBlend,
   evaluate,
   evidenceLabel,
   isSimilarityName,
@@ -32,14 +32,17 @@ function parseCompare(value: string | undefined): SimilarityName[] | undefined {
  * @example
  * parseEvaluateBlend("auto"); // { evidence: "auto" }
  */
-export function parseEvaluateBlend(
-  value: string | undefined,
-): { popular?: { popular: number }; evidence?: EvidenceBlend | "auto" } {
+export function parseEvaluateBlend(value: string | undefined): {
+  popular?: { popular: number };
+  evidence?: EvidenceBlend | "auto";
+} {
   if (value === "auto") return { evidence: "auto" };
   const m = value === undefined ? null : /^evidence:(\d*\.?\d+)(?:\/keep:(\d+))?$/.exec(value);
   if (m) return { evidence: { prior: Number(m[1]), keepSimilar: Number(m[2] ?? 0) } };
   if (value?.startsWith("evidence:"))
-    throw new UsageError(`--blend evidence:A takes a prior A ≥ 0 in orders, and keeps S ≥ 0 similar items, e.g. evidence:10/keep:1 (got "${value}")`);
+    throw new UsageError(
+      `--blend evidence:A takes a prior A ≥ 0 in orders, and keeps S ≥ 0 similar items, e.g. evidence:10/keep:1 (got "${value}")`,
+    );
   const popular = parseBlend(value);
   return popular ? { popular } : {};
 }

@@ -78,7 +78,8 @@ export function blendByEvidence(similar: TopKResult, options: EvidenceBlendOptio
       const q = similar.ids[base + r]!;
       const c = similar.support[base + r]!;
       // α = ∞ is the popularity limit of the shrunk rate.
-      const chance = prior === Number.POSITIVE_INFINITY ? share(q) : (c + prior * share(q)) / (np + prior || 1);
+      const chance =
+        prior === Number.POSITIVE_INFINITY ? share(q) : (c + prior * share(q)) / (np + prior || 1);
       listed.add(q);
       pick.push({ q, chance, order: r, score: similar.scores[base + r]!, support: c, reason: 0 });
     }

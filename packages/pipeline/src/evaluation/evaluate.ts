@@ -13,13 +13,13 @@ import { resolveK } from "../recommend/options.js";
 import { CandidateLists, type ClassicKernel, type EvaluationData } from "../selection/candidates.js";
 import { type CategoryShare, type Metrics, scoreLists } from "../selection/metrics.js";
 import { selectOrders } from "../selection/orders.js";
+import { type BlendSelection, type EvidenceBlend, selectBlend } from "../selection/select-blend.js";
 import {
   categoryIndex,
   metricContext,
   type Selection,
   selectSimilarity,
 } from "../selection/select-similarity.js";
-import { type BlendSelection, type EvidenceBlend, selectBlend } from "../selection/select-blend.js";
 import { holdoutSplit, type Split, timeSplit } from "../selection/split.js";
 import { popularLists, type RecLists, similarLists } from "./lists.js";
 

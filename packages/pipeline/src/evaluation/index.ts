@@ -5,13 +5,6 @@ export {
 } from "../selection/candidates.js";
 export { type MetricContext, type Metrics, scoreLists } from "../selection/metrics.js";
 export { selectOrders } from "../selection/orders.js";
-export {
-  type Candidate,
-  type Selection,
-  type SelectSimilarityOptions,
-  type SimilaritySelection,
-  selectSimilarity,
-} from "../selection/select-similarity.js";
 export { chooseCandidate, coverageFloor, RELAXED_FLOOR_SHARE } from "../selection/rule.js";
 export {
   BLEND_MIN_COVERAGE,
@@ -22,6 +15,13 @@ export {
   KEEP_SIMILAR,
   selectBlend,
 } from "../selection/select-blend.js";
+export {
+  type Candidate,
+  type Selection,
+  type SelectSimilarityOptions,
+  type SimilaritySelection,
+  selectSimilarity,
+} from "../selection/select-similarity.js";
 export { holdoutSplit, type Split, timeSplit } from "../selection/split.js";
 export {
   evaluationDataFromIndex,

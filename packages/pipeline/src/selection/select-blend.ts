@@ -76,7 +76,8 @@ export async function selectBlend(
   });
   const similar = await built.lists(options.similarity, options.minPairSupport);
   const grid: (EvidenceBlend | null)[] = [null];
-  for (const keepSimilar of KEEP_SIMILAR) for (const prior of EVIDENCE_PRIORS) grid.push({ prior, keepSimilar });
+  for (const keepSimilar of KEEP_SIMILAR)
+    for (const prior of EVIDENCE_PRIORS) grid.push({ prior, keepSimilar });
   const candidates: BlendCandidate[] = grid.map((blend) => {
     const lists =
       blend === null

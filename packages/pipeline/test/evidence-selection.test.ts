@@ -1,0 +1,149 @@
+import { blendByEvidence, type CsrMatrix } from "@cobuy/core-math";
+import { seededUniform as rng } from "@cobuy/test-utils/random";
+import { describe, expect, it } from "vitest";
+import {
+  chooseCandidate,
+  coverageFloor,
+  type EvaluationData,
+  evaluate,
+  evidenceLabel,
+  holdoutSplit,
+  RELAXED_FLOOR_SHARE,
+  scoreLists,
+  selectBlend,
+} from "../src/evaluation/index.js";
+import { selectOrders } from "../src/selection/orders.js";
+import { categoryIndex, metricContext } from "../src/selection/select-similarity.js";
+
+function csr(orders: number[][], products: number): CsrMatrix {
+  const rowPtr = new Uint32Array(orders.length + 1);
+  const cols: number[] = [];
+  orders.forEach((o, r) => {
+    cols.push(...[...new Set(o)].sort((x, y) => x - y));
+    rowPtr[r + 1] = cols.length;
+  });
+  return {
+    rows: orders.length,
+    cols: products,
+    rowPtr,
+    colIdx: Uint32Array.from(cols),
+    values: new Float64Array(cols.length).fill(1),
+  };
+}
+
+/** Baskets with a few strong staples and a long tail of products seen once or twice. */
+function longTailShop(orders = 1200, seed = 5): EvaluationData {
+  const r = rng(seed);
+  const P = 300;
+  const productIds = Array.from({ length: P }, (_, p) => `P${p}`);
+  const categories = productIds.map((_, p) => `c${p % 7}`);
+  const baskets: number[][] = [];
+  for (let o = 0; o < orders; o++) {
+    const b: number[] = [];
+    for (let s = 0; s < 3; s++) if (r() < 0.35 - s * 0.08) b.push(s); // staples 0, 1, 2
+    const size = 1 + Math.floor(r() * 4);
+    for (let j = 0; j < size; j++) b.push(3 + (Math.floor(P * r() ** 2.5) % (P - 3)));
+    baskets.push(b);
+  }
+  return { productIds, categories, orderIds: baskets.map((_, o) => `o${o}`), a: csr(baskets, P) };
+}
+
+/** The rule written out: floor, then the first best hitRate among candidates at or above it. */
+function denseChoice(cands: Array<{ hitRate: number; coverage: number }>, min: number): number {
+  const most = Math.max(...cands.map((c) => c.coverage));
+  const floor = most >= min ? min : RELAXED_FLOOR_SHARE * most;
+  let best = -1;
+  cands.forEach((c, i) => {
+    if (c.coverage >= floor && (best < 0 || c.hitRate > cands[best]!.hitRate)) best = i;
+  });
+  return best;
+}
+
+describe("the total auto rule", () => {
+  it("matches the written-out rule on seeded random candidates, ties and all-below-floor sets", () => {
+    for (let seed = 1; seed <= 500; seed++) {
+      const r = rng(seed);
+      const n = 1 + Math.floor(r() * 12);
+      const grain = seed % 3 === 0 ? 4 : 1000; // coarse values give exact ties
+      const cap = seed % 2 === 0 ? 0.7 : 1; // every other set: nobody reaches 0.8
+      const cands = Array.from({ length: n }, () => ({
+        hitRate: Math.round(r() * grain) / grain,
+        coverage: (Math.round(r() * grain) / grain) * cap,
+      }));
+      const choice = chooseCandidate(cands, 0.8, "hitRate@5");
+      expect(choice.index, `seed ${seed}`).toBe(denseChoice(cands, 0.8));
+      expect(choice.floor).toBe(coverageFloor(cands, 0.8));
+      expect(cands[choice.index]!.coverage).toBeGreaterThanOrEqual(choice.floor);
+      expect(choice.rule).toContain(choice.floor === 0.8 ? "coverage >= 0.8" : "no candidate reached");
+    }
+  });
+
+  it("picks the best HitRate within reach instead of the best coverage when none reaches the floor", () => {
+    // The households-as-baskets case: classic .091 / .52 against llr .062 / .67.
+    const cands = [
+      { hitRate: 0.091, coverage: 0.52 },
+      { hitRate: 0.062, coverage: 0.67 },
+    ];
+    expect(chooseCandidate(cands, 0.8, "hitRate@5").index).toBe(0);
+    expect(() => chooseCandidate([], 0.8, "hitRate@5")).toThrow();
+  });
+});
+
+describe("blend: auto", () => {
+  const data = longTailShop();
+  const split = { method: "holdout" as const, fraction: 0.2, seed: 1 };
+
+  it("tunes prior and kept similar items on the validation split and records every candidate", async () => {
+    const ev = await evaluate(data, { split, similarity: "llr", evidenceBlend: "auto" });
+    const blend = ev.evidenceBlend!;
+    expect(blend.requested).toBe("auto");
+    const sel = blend.selection!;
+    expect(sel.candidates).toHaveLength(17);
+    expect(sel.candidates[0]!.blend).toBeNull();
+    const best = denseChoice(sel.candidates, 0.5);
+    expect(blend.chosen).toEqual(sel.candidates[best]!.blend);
+    // The validation figures are what the blend scores on a split carved from the training orders.
+    const main = holdoutSplit(data.orderIds, split);
+    const inner = holdoutSplit(data.orderIds, { fraction: 0.2, seed: 2, among: main.train });
+    const { categoryOf, names } = categoryIndex(data.categories);
+    const again = await selectBlend(data, inner, { k: 5, similarity: "llr", minPairSupport: 1 });
+    expect(again.selection).toEqual(sel);
+    if (blend.chosen) {
+      expect(ev.measures[evidenceLabel("llr", blend.chosen)]).toEqual(ev.metrics);
+      // Served metrics are the blend's on the test orders, rebuilt on all training orders.
+      const train = selectOrders(data.a, main.train);
+      const ctx = metricContext(train, selectOrders(data.a, main.test), categoryOf, names);
+      const served = blendByEvidence(await llrOn(train), {
+        ...blend.chosen,
+        popularity: ctx.popularity,
+        orders: ctx.trainOrders,
+      });
+      expect(scoreLists(served, ctx).metrics).toEqual(ev.metrics);
+    }
+  });
+
+  it("beats the similar lists on HitRate while the staples dominate, keeping coverage ≥ 0.5", async () => {
+    const ev = await evaluate(data, { split, similarity: "llr", evidenceBlend: "auto" });
+    expect(ev.evidenceBlend!.chosen).not.toBeNull();
+    expect(ev.metrics["hitRate@5"]!).toBeGreaterThan(ev.measures.llr!["hitRate@5"]!);
+    expect(ev.metrics.coverage!).toBeGreaterThanOrEqual(0.45);
+  });
+
+  it("a fixed evidence blend is served as asked", async () => {
+    const ev = await evaluate(data, {
+      split,
+      similarity: "cosine",
+      evidenceBlend: { prior: 10, keepSimilar: 1 },
+    });
+    expect(ev.evidenceBlend).toEqual({
+      requested: { prior: 10, keepSimilar: 1 },
+      chosen: { prior: 10, keepSimilar: 1 },
+    });
+    expect(ev.measures["cosine+evidence:10/keep:1"]).toEqual(ev.metrics);
+  });
+});
+
+async function llrOn(train: CsrMatrix) {
+  const { countPairs, measureTopK } = await import("@cobuy/core-math");
+  return measureTopK(countPairs(train), "llr", { k: 5 });
+}
