@@ -51,7 +51,7 @@ function longTailShop(orders = 1200, seed = 5): EvaluationData {
 /** The rule written out: floor, then the first best hitRate among candidates at or above it. */
 function denseChoice(cands: Array<{ hitRate: number; coverage: number }>, min: number): number {
   const most = Math.max(...cands.map((c) => c.coverage));
-  const floor = most >= min ? min : RELAXED_FLOOR_SHARE * most;
+  const floor = Math.min(min, RELAXED_FLOOR_SHARE * most);
   let best = -1;
   cands.forEach((c, i) => {
     if (c.coverage >= floor && (best < 0 || c.hitRate > cands[best]!.hitRate)) best = i;
@@ -74,7 +74,7 @@ describe("the total auto rule", () => {
       expect(choice.index, `seed ${seed}`).toBe(denseChoice(cands, 0.8));
       expect(choice.floor).toBe(coverageFloor(cands, 0.8));
       expect(cands[choice.index]!.coverage).toBeGreaterThanOrEqual(choice.floor);
-      expect(choice.rule).toContain(choice.floor === 0.8 ? "coverage >= 0.8" : "no candidate reached");
+      expect(choice.rule).toContain(`= ${Math.round(choice.floor * 1e6) / 1e6}`);
     }
   });
 
@@ -85,6 +85,13 @@ describe("the total auto rule", () => {
       { hitRate: 0.062, coverage: 0.67 },
     ];
     expect(chooseCandidate(cands, 0.8, "hitRate@5").index).toBe(0);
+    // The wide-basket case: a measure at 78 % of the best coverage with a far better HitRate wins.
+    const wide = [
+      { hitRate: 0.65, coverage: 0.84 },
+      { hitRate: 0.76, coverage: 0.65 },
+      { hitRate: 0.9, coverage: 0.6 },
+    ];
+    expect(chooseCandidate(wide, 0.8, "hitRate@5").index).toBe(1);
     expect(() => chooseCandidate([], 0.8, "hitRate@5")).toThrow();
   });
 });

@@ -22,6 +22,7 @@ import {
 } from "../selection/select-similarity.js";
 import { holdoutSplit, type Split, timeSplit } from "../selection/split.js";
 import { popularLists, type RecLists, similarLists } from "./lists.js";
+import { type PopularitySlice, popularitySlices } from "./slices.js";
 
 export type SplitOptions =
   | { method: "holdout"; fraction: number; seed: number }
@@ -98,6 +99,8 @@ export interface Evaluation {
   /** Every compared configuration on the same split. */
   measures: Record<string, Metrics>;
   byCategory: Record<string, CategoryShare>;
+  /** HitRate@k by training-popularity decile of the product: the chosen measure, the served lists, the best sellers. */
+  slices: PopularitySlice[];
   scoreDistribution: { similarity: SimilarityName; bins: Array<{ from: number; to: number; count: number }> };
   examples: Array<{ id: string; category: string | null; orders: number; recs: ExampleItem[] }>;
 }
@@ -259,7 +262,21 @@ export async function evaluate(data: EvaluationData, options: EvaluateOptions): 
     byCategory = scored.byCategory;
     measures[label(chosen, options.blend)] = metrics;
   }
-  const baseline = scoreLists(popularLists(ctx.popularity, k), ctx).metrics;
+  const bestSellers = popularLists(ctx.popularity, k);
+  const baseline = scoreLists(bestSellers, ctx).metrics;
+  const servedName = evidenceBlend?.chosen
+    ? evidenceLabel(chosen, evidenceBlend.chosen)
+    : options.blend
+      ? label(chosen, options.blend)
+      : chosen;
+  const slices = popularitySlices(
+    {
+      [chosen]: chosenTop!,
+      ...(servedName !== chosen ? { [servedName]: served } : {}),
+      popular: bestSellers,
+    },
+    ctx,
+  );
 
   // Examples: the most popular training product of each of the largest categories.
   const nExamples = options.examples ?? 12;
@@ -325,6 +342,7 @@ export async function evaluate(data: EvaluationData, options: EvaluateOptions): 
     baseline: { popular: baseline },
     measures,
     byCategory,
+    slices,
     scoreDistribution: { similarity: chosen, bins: histogram(chosenTop!) },
     examples,
   };

@@ -38,4 +38,5 @@ export {
   type SplitOptions,
 } from "./evaluate.js";
 export { popularLists, type RecLists } from "./lists.js";
+export { type PopularitySlice, popularitySlices } from "./slices.js";
 export { type Sweep, type SweepCell, type SweepOptions, sweep, truncateLists } from "./sweep.js";

@@ -6,23 +6,23 @@ export interface Scored {
   coverage: number;
 }
 
-/** Share of the best coverage any candidate reaches that the floor relaxes to when none reaches it. */
+/** Share of the best coverage any candidate reaches below which a candidate is never chosen. */
 export const RELAXED_FLOOR_SHARE = 0.75;
 
 /**
- * The coverage floor actually applied: `minCoverage`, or — when no candidate reaches it —
- * {@link RELAXED_FLOOR_SHARE} of the highest coverage a candidate reaches, so the rule always has
- * eligible candidates and never trades most of the HitRate for a little coverage.
+ * The coverage floor applied: the smaller of `minCoverage` and {@link RELAXED_FLOOR_SHARE} of the
+ * highest coverage a candidate reaches, so the rule always has eligible candidates (it is total)
+ * and never gives up much HitRate for a little coverage the data barely allows.
  *
  * @example
  * ```ts
- * coverageFloor([{ hitRate: 0.09, coverage: 0.52 }, { hitRate: 0.06, coverage: 0.67 }], 0.8); // 0.5025
+ * coverageFloor([{ hitRate: 0.09, coverage: 0.52 }, { hitRate: 0.06, coverage: 0.67 }], 0.8); // 0.5025 (¾ × 0.67)
  * ```
  */
 export function coverageFloor(candidates: readonly Scored[], minCoverage: number): number {
   let most = 0;
   for (const c of candidates) if (c.coverage > most) most = c.coverage;
-  return most >= minCoverage ? minCoverage : RELAXED_FLOOR_SHARE * most;
+  return Math.min(minCoverage, RELAXED_FLOOR_SHARE * most);
 }
 
 /**
@@ -32,7 +32,7 @@ export function coverageFloor(candidates: readonly Scored[], minCoverage: number
  *
  * @example
  * ```ts
- * chooseCandidate(candidates, 0.8, "hitRate@5"); // { index: 3, floor: 0.8, rule: "…" }
+ * chooseCandidate(candidates, 0.8, "hitRate@5"); // { index: 3, floor: 0.6, rule: "…" }
  * ```
  */
 export function chooseCandidate(
@@ -47,9 +47,6 @@ export function chooseCandidate(
     const c = candidates[i]!;
     if (c.coverage >= floor && (index < 0 || c.hitRate > candidates[index]!.hitRate)) index = i;
   }
-  const rule =
-    floor === minCoverage
-      ? `highest ${metricName} among candidates with coverage >= ${minCoverage}`
-      : `no candidate reached coverage ${minCoverage}: highest ${metricName} among candidates with coverage >= ${RELAXED_FLOOR_SHARE} x the best coverage (${Math.round(floor * 1e6) / 1e6})`;
+  const rule = `highest ${metricName} among candidates with coverage >= min(${minCoverage}, ${RELAXED_FLOOR_SHARE} x the best coverage) = ${Math.round(floor * 1e6) / 1e6}`;
   return { index, floor, rule };
 }
