@@ -8,6 +8,8 @@ import {
   evaluate,
   evidenceLabel,
   holdoutSplit,
+  popularitySlices,
+  popularLists,
   RELAXED_FLOOR_SHARE,
   scoreLists,
   selectBlend,
@@ -154,3 +156,45 @@ async function llrOn(train: CsrMatrix) {
   const { countPairs, measureTopK } = await import("@cobuy/core-math");
   return measureTopK(countPairs(train), "llr", { k: 5 });
 }
+
+describe("popularity slices", () => {
+  it("match a count written out case by case on seeded random shops", async () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const data = longTailShop(200 + seed * 150, seed);
+      const main = holdoutSplit(data.orderIds, { fraction: 0.25, seed });
+      const { categoryOf, names } = categoryIndex(data.categories);
+      const train = selectOrders(data.a, main.train);
+      const ctx = metricContext(train, selectOrders(data.a, main.test), categoryOf, names);
+      const llr = await llrOn(train);
+      const best = popularLists(ctx.popularity, 5);
+      const slices = popularitySlices({ llr, popular: best }, ctx);
+      const catalog = [...ctx.popularity.keys()]
+        .filter((p) => ctx.popularity[p]! > 0)
+        .sort((x, y) => ctx.popularity[y]! - ctx.popularity[x]! || x - y);
+      expect(slices.reduce((n, d) => n + d.products, 0)).toBe(catalog.length);
+      const listOf = (top: typeof llr, p: number) => [...top.ids.subarray(p * 5, p * 5 + top.length[p]!)];
+      for (const d of slices) {
+        const members = new Set(
+          catalog.filter((_, i) => Math.floor((i * 10) / catalog.length) === d.decile - 1),
+        );
+        let cases = 0;
+        const hits = { llr: 0, popular: 0 };
+        for (const o of main.test) {
+          const order = [...new Set(data.a.colIdx.subarray(data.a.rowPtr[o]!, data.a.rowPtr[o + 1]!))];
+          if (order.length < 2) continue;
+          for (const p of order) {
+            if (!members.has(p)) continue;
+            cases++;
+            if (listOf(llr, p).some((q) => q !== p && order.includes(q))) hits.llr++;
+            if (listOf(best, p).some((q) => q !== p && order.includes(q))) hits.popular++;
+          }
+        }
+        expect(d.cases, `seed ${seed} decile ${d.decile}`).toBe(cases);
+        expect(d.hitRate.llr).toBeCloseTo(cases ? hits.llr / cases : 0, 8);
+        expect(d.hitRate.popular).toBeCloseTo(cases ? hits.popular / cases : 0, 8);
+      }
+      // The head is where best sellers do best; the staples make it so in this shop.
+      expect(slices[0]!.maxOrders).toBe(ctx.popularity[catalog[0]!]);
+    }
+  });
+});
