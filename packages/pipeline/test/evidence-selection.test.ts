@@ -16,22 +16,7 @@ import {
 } from "../src/evaluation/index.js";
 import { selectOrders } from "../src/selection/orders.js";
 import { categoryIndex, metricContext } from "../src/selection/select-similarity.js";
-
-function csr(orders: number[][], products: number): CsrMatrix {
-  const rowPtr = new Uint32Array(orders.length + 1);
-  const cols: number[] = [];
-  orders.forEach((o, r) => {
-    cols.push(...[...new Set(o)].sort((x, y) => x - y));
-    rowPtr[r + 1] = cols.length;
-  });
-  return {
-    rows: orders.length,
-    cols: products,
-    rowPtr,
-    colIdx: Uint32Array.from(cols),
-    values: new Float64Array(cols.length).fill(1),
-  };
-}
+import { ordersMatrix as csr } from "./helpers.js";
 
 /** Baskets with a few strong staples and a long tail of products seen once or twice. */
 function longTailShop(orders = 1200, seed = 5): EvaluationData {
