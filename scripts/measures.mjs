@@ -1,6 +1,7 @@
 // The README's measure table, from runs of `cobuy evaluate --similarity auto --blend auto` on
 // ../shared/data (groceries, instacart) and the wide-basket stress set of gen-sales.
-// Usage: pnpm measures [--write] [--threads N] [--only groceries,instacart,wide]
+// Usage: pnpm measures [--write] [--threads N] [--only groceries,instacart,wide] [--reuse DIR]
+// (--reuse DIR: read DIR/<set>/evaluation.json of an earlier run instead of evaluating again).
 // Needs a build (pnpm turbo run build --filter @cobuy/runner...). --write replaces the table
 // between the README's "measures:start" / "measures:end" markers; without it the table is printed.
 import { execFileSync } from "node:child_process";
@@ -13,9 +14,14 @@ import { parseArgs } from "node:util";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const shared = join(root, "..", "shared");
 const { values } = parseArgs({
-  options: { write: { type: "boolean" }, threads: { type: "string" }, only: { type: "string" } },
+  options: {
+    write: { type: "boolean" },
+    threads: { type: "string" },
+    only: { type: "string" },
+    reuse: { type: "string" },
+  },
 });
-const work = mkdtempSync(join(tmpdir(), "cobuy-measures-"));
+const work = values.reuse ?? mkdtempSync(join(tmpdir(), "cobuy-measures-"));
 const WIDE = [
   "--orders",
   "3000",
@@ -45,6 +51,7 @@ const sets = [
 
 const runs = sets.map((set) => {
   const out = join(work, set.name);
+  if (values.reuse) return { set, ev: JSON.parse(readFileSync(join(out, "evaluation.json"), "utf8")) };
   const args = ["evaluate", "--input", set.input(), "--out", out, "--similarity", "auto", "--blend", "auto"];
   if (values.threads) args.push("--threads", values.threads);
   process.stderr.write(`evaluating ${set.name}…\n`);
@@ -79,7 +86,7 @@ const head = [
   "measure",
   ...runs.map(
     ({ set, ev }) =>
-      `${set.name} (${ev.counts.orders.toLocaleString("en")} orders, ${ev.counts.products.toLocaleString("en")} products)`,
+      `${set.name} (${ev.counts.orders.toLocaleString("en")} orders, ${ev.counts.products.toLocaleString("en")} products; min pair support ${ev.similarity.minPairSupport})`,
   ),
 ];
 const table = [
