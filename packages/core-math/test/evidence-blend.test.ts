@@ -17,6 +17,7 @@ function denseEvidenceBlend(
   orders: number,
   prior: number,
   keep: number,
+  pairsForBestSellers: boolean,
 ): Array<Array<{ id: number; reason: number }>> {
   const k = similar.k;
   const ranked = n
@@ -34,7 +35,8 @@ function denseEvidenceBlend(
         : (pair + (prior * n[q]!) / orders) / (n[p]! + prior || 1);
     const all = list.map((q, r) => ({ id: q, chance: chance(q, c[p]![q]!), order: r, reason: 0 }));
     for (const [j, q] of ranked.entries()) {
-      if (q !== p && !list.includes(q)) all.push({ id: q, chance: n[q]! / orders, order: k + j, reason: 2 });
+      const rate = pairsForBestSellers ? chance(q, c[p]![q]!) : n[q]! / orders;
+      if (q !== p && !list.includes(q)) all.push({ id: q, chance: rate, order: k + j, reason: 2 });
     }
     const kept = all.slice(0, Math.min(keep, list.length, k));
     const byChance = (x: (typeof all)[0], y: (typeof all)[0]) => y.chance - x.chance || x.order - y.order;

@@ -1,5 +1,5 @@
 import { CoreMathError } from "../errors.js";
-import type { TopKResult } from "../types.js";
+import type { CsrMatrix, TopKResult } from "../types.js";
 import { type BlendedLists, popularityRanking } from "./blend.js";
 
 interface Pick {
@@ -23,6 +23,11 @@ export interface EvidenceBlendOptions {
   prior: number;
   /** The first this many similar items always keep a slot, whatever their evidence (default 0). */
   keepSimilar?: number;
+  /**
+   * The training orders (orders × products). When given, a best seller's chance is its own pair rate
+   * with the product, shrunk the same way, instead of its overall share.
+   */
+  trainOrders?: CsrMatrix;
   /** Orders holding each product (the training popularity n_q). */
   popularity: Float64Array;
   /** Orders the popularity was counted on (N). */
@@ -33,7 +38,8 @@ export interface EvidenceBlendOptions {
  * Similarity lists that give slots to best sellers where the evidence behind them is weak. For a
  * product p bought in n_p orders, a similar item q seen with it in c orders (its `support`) is
  * expected in an order holding p with chance (c + α·π_q) / (n_p + α), π_q = n_q / N (the pair rate
- * shrunk towards q's overall share); a best seller q not in p's list with chance π_q. The list is the
+ * shrunk towards q's overall share); a best seller q not in p's list with chance π_q, or — given the
+ * training orders — by the same shrunk rate of its own pair count with p. The list is the
  * k best of p's similar items and the k + 1 best sellers by that chance (ties: similar first, then
  * the similar list's order, then popularity), the first `keepSimilar` similar items always kept, in front
  * (so the product's top similar item stays first), the rest in order of that chance. Few orders or rare pairs → best sellers; strong pairs →
@@ -69,6 +75,9 @@ export function blendByEvidence(similar: TopKResult, options: EvidenceBlendOptio
   const pick: Pick[] = [];
   const listed = new Set<number>();
   const share = (q: number) => popularity[q]! / orders;
+  const bestPairs = options.trainOrders ? pairCountsWith(options.trainOrders, best, P) : undefined;
+  const shrunk = (q: number, c: number, np: number) =>
+    prior === Number.POSITIVE_INFINITY ? share(q) : (c + prior * share(q)) / (np + prior || 1);
   for (let p = 0; p < P; p++) {
     const base = p * k;
     pick.length = 0;
@@ -86,7 +95,8 @@ export function blendByEvidence(similar: TopKResult, options: EvidenceBlendOptio
     for (let j = 0; j < best.length; j++) {
       const q = best[j]!;
       if (q === p || listed.has(q)) continue;
-      pick.push({ q, chance: share(q), order: k + j, score: 0, support: 0, reason: 2 });
+      const chance = bestPairs ? shrunk(q, bestPairs[p * best.length + j]!, np) : share(q);
+      pick.push({ q, chance, order: k + j, score: 0, support: 0, reason: 2 });
     }
     // Kept similar items lead (the product's most specific item stays first), then the rest by chance.
     const kept = Math.min(keep, similar.length[p]!, k);
@@ -103,4 +113,28 @@ export function blendByEvidence(similar: TopKResult, options: EvidenceBlendOptio
     length[p] = len;
   }
   return { products: P, k, length, ids, scores, support, multiplyAdds: similar.multiplyAdds, reasons };
+}
+
+/** Orders holding both p and each of `targets`: row p, column j = |orders ∋ p, targets[j]|. */
+// O(Σ_o |o| · |targets in o|) with a P × |targets| table
+function pairCountsWith(a: CsrMatrix, targets: Uint32Array, products: number): Float64Array {
+  const T = targets.length;
+  const column = new Int32Array(products).fill(-1);
+  for (let j = 0; j < T; j++) column[targets[j]!] = j;
+  const counts = new Float64Array(products * T);
+  const inOrder: number[] = [];
+  for (let o = 0; o < a.rows; o++) {
+    const start = Number(a.rowPtr[o]);
+    const end = Number(a.rowPtr[o + 1]);
+    inOrder.length = 0;
+    for (let i = start; i < end; i++)
+      if (a.values[i] !== 0 && column[a.colIdx[i]!]! >= 0) inOrder.push(column[a.colIdx[i]!]!);
+    if (inOrder.length === 0) continue;
+    for (let i = start; i < end; i++) {
+      const p = a.colIdx[i]!;
+      if (a.values[i] === 0) continue;
+      for (const j of inOrder) if (targets[j] !== p) counts[p * T + j]!++;
+    }
+  }
+  return counts;
 }

@@ -244,7 +244,12 @@ export async function evaluate(data: EvaluationData, options: EvaluateOptions): 
       ...(blendSelection ? { selection: blendSelection } : {}),
     };
     if (blend !== null) {
-      served = blendByEvidence(chosenTop!, { ...blend, popularity: ctx.popularity, orders: ctx.trainOrders });
+      served = blendByEvidence(chosenTop!, {
+        ...blend,
+        popularity: ctx.popularity,
+        orders: ctx.trainOrders,
+        trainOrders: train,
+      });
       const scored = scoreLists(served, ctx);
       metrics = scored.metrics;
       byCategory = scored.byCategory;

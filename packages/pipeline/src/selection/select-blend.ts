@@ -82,7 +82,12 @@ export async function selectBlend(
     const lists =
       blend === null
         ? similar
-        : blendByEvidence(similar, { ...blend, popularity: vctx.popularity, orders: vctx.trainOrders });
+        : blendByEvidence(similar, {
+            ...blend,
+            popularity: vctx.popularity,
+            orders: vctx.trainOrders,
+            trainOrders: subTrain,
+          });
     const { metrics } = scoreLists(lists, vctx);
     return { blend, hitRate: metrics[`hitRate@${k}`]!, coverage: metrics.coverage!, eligible: false };
   });
