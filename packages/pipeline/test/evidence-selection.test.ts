@@ -111,6 +111,7 @@ describe("blend: auto", () => {
         ...blend.chosen,
         popularity: ctx.popularity,
         orders: ctx.trainOrders,
+        trainOrders: train,
       });
       expect(scoreLists(served, ctx).metrics).toEqual(ev.metrics);
     }
