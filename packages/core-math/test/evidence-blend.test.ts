@@ -79,13 +79,15 @@ describe("blendByEvidence against a dense reference", () => {
       const orders = Math.max(1, lines.orders);
       const prior = [0, 1, 10, 1000, Number.POSITIVE_INFINITY][seed % 5]!;
       const keep = seed % 4;
+      const withPairs = seed % 3 !== 1;
       const got = blendByEvidence(similar, {
         prior,
         keepSimilar: keep,
         popularity: Float64Array.from(n),
         orders,
+        ...(withPairs ? { trainOrders: a } : {}),
       });
-      const expected = denseEvidenceBlend(similar, c, n, orders, prior, keep);
+      const expected = denseEvidenceBlend(similar, c, n, orders, prior, keep, withPairs);
       for (let p = 0; p < lines.products; p++) {
         const list = Array.from({ length: got.length[p]! }, (_, i) => ({
           id: got.ids[p * k + i]!,
