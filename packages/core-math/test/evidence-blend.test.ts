@@ -18,6 +18,7 @@ function denseEvidenceBlend(
   prior: number,
   keep: number,
   pairsForBestSellers: boolean,
+  categoryOf?: number[],
 ): Array<Array<{ id: number; reason: number }>> {
   const k = similar.k;
   const ranked = n
@@ -33,7 +34,10 @@ function denseEvidenceBlend(
       prior === Number.POSITIVE_INFINITY
         ? n[q]! / orders
         : (pair + (prior * n[q]!) / orders) / (n[p]! + prior || 1);
-    const all = list.map((q, r) => ({ id: q, chance: chance(q, c[p]![q]!), order: r, reason: 0 }));
+    const own = (q: number) => (categoryOf && categoryOf[p]! >= 0 && categoryOf[q] === categoryOf[p] ? 0 : 1);
+    const all = list
+      .map((q, r) => ({ id: q, chance: chance(q, c[p]![q]!), order: r, reason: 0 }))
+      .sort((x, y) => own(x.id) - own(y.id) || x.order - y.order);
     for (const [j, q] of ranked.entries()) {
       const rate = pairsForBestSellers ? chance(q, c[p]![q]!) : n[q]! / orders;
       if (q !== p && !list.includes(q)) all.push({ id: q, chance: rate, order: k + j, reason: 2 });
@@ -80,14 +84,19 @@ describe("blendByEvidence against a dense reference", () => {
       const prior = [0, 1, 10, 1000, Number.POSITIVE_INFINITY][seed % 5]!;
       const keep = seed % 4;
       const withPairs = seed % 3 !== 1;
+      const categoryOf =
+        seed % 2 === 0
+          ? Array.from({ length: lines.products }, (_, p) => ((p * 7 + seed) % 4) - 1)
+          : undefined;
       const got = blendByEvidence(similar, {
         prior,
         keepSimilar: keep,
         popularity: Float64Array.from(n),
         orders,
         ...(withPairs ? { trainOrders: a } : {}),
+        ...(categoryOf ? { categoryOf: Int32Array.from(categoryOf) } : {}),
       });
-      const expected = denseEvidenceBlend(similar, c, n, orders, prior, keep, withPairs);
+      const expected = denseEvidenceBlend(similar, c, n, orders, prior, keep, withPairs, categoryOf);
       for (let p = 0; p < lines.products; p++) {
         const list = Array.from({ length: got.length[p]! }, (_, i) => ({
           id: got.ids[p * k + i]!,

@@ -24,6 +24,11 @@ export interface EvidenceBlendOptions {
   /** The first this many similar items always keep a slot, whatever their evidence (default 0). */
   keepSimilar?: number;
   /**
+   * Category of each product (-1: none). When given, the kept similar items are the first ones of
+   * the product's own category (then the others), so the list leads with a same-category item.
+   */
+  categoryOf?: ArrayLike<number>;
+  /**
    * The training orders (orders × products). When given, a best seller's chance is its own pair rate
    * with the product, shrunk the same way, instead of its overall share.
    */
@@ -41,8 +46,9 @@ export interface EvidenceBlendOptions {
  * shrunk towards q's overall share); a best seller q not in p's list with chance π_q, or — given the
  * training orders — by the same shrunk rate of its own pair count with p. The list is the
  * k best of p's similar items and the k + 1 best sellers by that chance (ties: similar first, then
- * the similar list's order, then popularity), the first `keepSimilar` similar items always kept, in front
- * (so the product's top similar item stays first), the rest in order of that chance. Few orders or rare pairs → best sellers; strong pairs →
+ * the similar list's order, then popularity), the first `keepSimilar` similar items (of the product's
+ * category first, given `categoryOf`) always kept, in front (so the product's most specific item
+ * stays first), the rest in order of that chance. Few orders or rare pairs → best sellers; strong pairs →
  * the similar items. Reasons: "similar" for list items, "popular" for best sellers (REASONS 0 and 2);
  * an item in both keeps "similar" and its score.
  *
@@ -76,6 +82,7 @@ export function blendByEvidence(similar: TopKResult, options: EvidenceBlendOptio
   const listed = new Set<number>();
   const share = (q: number) => popularity[q]! / orders;
   const bestPairs = options.trainOrders ? pairCountsWith(options.trainOrders, best, P) : undefined;
+  // α = ∞ is the popularity limit of the shrunk rate.
   const shrunk = (q: number, c: number, np: number) =>
     prior === Number.POSITIVE_INFINITY ? share(q) : (c + prior * share(q)) / (np + prior || 1);
   for (let p = 0; p < P; p++) {
@@ -83,12 +90,18 @@ export function blendByEvidence(similar: TopKResult, options: EvidenceBlendOptio
     pick.length = 0;
     listed.clear();
     const np = popularity[p]!;
-    for (let r = 0; r < similar.length[p]!; r++) {
+    const simLen = similar.length[p]!;
+    const cat = options.categoryOf ? options.categoryOf[p]! : -1;
+    // Same-category similar items first when a category is given (kept slots take pick's head).
+    const order = Array.from({ length: simLen }, (_, r) => r);
+    if (cat >= 0) {
+      const own = (r: number) => (options.categoryOf![similar.ids[base + r]!] === cat ? 0 : 1);
+      order.sort((x, y) => own(x) - own(y) || x - y);
+    }
+    for (const r of order) {
       const q = similar.ids[base + r]!;
       const c = similar.support[base + r]!;
-      // α = ∞ is the popularity limit of the shrunk rate.
-      const chance =
-        prior === Number.POSITIVE_INFINITY ? share(q) : (c + prior * share(q)) / (np + prior || 1);
+      const chance = shrunk(q, c, np);
       listed.add(q);
       pick.push({ q, chance, order: r, score: similar.scores[base + r]!, support: c, reason: 0 });
     }
@@ -99,7 +112,7 @@ export function blendByEvidence(similar: TopKResult, options: EvidenceBlendOptio
       pick.push({ q, chance, order: k + j, score: 0, support: 0, reason: 2 });
     }
     // Kept similar items lead (the product's most specific item stays first), then the rest by chance.
-    const kept = Math.min(keep, similar.length[p]!, k);
+    const kept = Math.min(keep, simLen, k);
     const rest = pick.slice(kept).sort(byChance);
     const chosen = pick.slice(0, kept).concat(rest.slice(0, k - kept).sort(byChance));
     const len = chosen.length;

@@ -249,6 +249,7 @@ export async function evaluate(data: EvaluationData, options: EvaluateOptions): 
         popularity: ctx.popularity,
         orders: ctx.trainOrders,
         trainOrders: train,
+        categoryOf,
       });
       const scored = scoreLists(served, ctx);
       metrics = scored.metrics;

@@ -87,6 +87,7 @@ export async function selectBlend(
             popularity: vctx.popularity,
             orders: vctx.trainOrders,
             trainOrders: subTrain,
+            categoryOf,
           });
     const { metrics } = scoreLists(lists, vctx);
     return { blend, hitRate: metrics[`hitRate@${k}`]!, coverage: metrics.coverage!, eligible: false };
