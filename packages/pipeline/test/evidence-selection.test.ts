@@ -2,6 +2,7 @@ import { blendByEvidence, type CsrMatrix } from "@cobuy/core-math";
 import { seededUniform as rng } from "@cobuy/test-utils/random";
 import { describe, expect, it } from "vitest";
 import {
+  BLEND_MIN_COVERAGE,
   chooseCandidate,
   coverageFloor,
   type EvaluationData,
@@ -94,7 +95,7 @@ describe("blend: auto", () => {
     const sel = blend.selection!;
     expect(sel.candidates).toHaveLength(17);
     expect(sel.candidates[0]!.blend).toBeNull();
-    const best = denseChoice(sel.candidates, 0.5);
+    const best = denseChoice(sel.candidates, BLEND_MIN_COVERAGE);
     expect(blend.chosen).toEqual(sel.candidates[best]!.blend);
     // The validation figures are what the blend scores on a split carved from the training orders.
     const main = holdoutSplit(data.orderIds, split);
@@ -112,6 +113,7 @@ describe("blend: auto", () => {
         popularity: ctx.popularity,
         orders: ctx.trainOrders,
         trainOrders: train,
+        categoryOf,
       });
       expect(scoreLists(served, ctx).metrics).toEqual(ev.metrics);
     }

@@ -59,7 +59,7 @@ export const evaluateCommand = defineCommand({
     "most-popular list. --similarity auto picks the measure and minimum pair support on a validation split\n" +
     "carved from the training orders (best HitRate@k with coverage ≥ 0.8). Writes DIR/evaluation.json and\n" +
     "--blend auto gives best sellers the slots of similar items with weak evidence, the prior tuned on the\n" +
-    "same validation split (best HitRate@k with coverage ≥ 0.5). " +
+    "same validation split (best HitRate@k with coverage ≥ 0.55). " +
     `DIR/report.html (with DIR/sweep.json's curves when present). Measures: ${SIMILARITIES.join(", ")}.`,
   options: {
     ...EVAL_OPTIONS,

@@ -48,7 +48,7 @@ export interface EvaluateOptions {
    * validation split (see `selectBlend`).
    */
   evidenceBlend?: EvidenceBlend | "auto";
-  /** Coverage a blend needs to be chosen by `evidenceBlend: "auto"` (default 0.5). */
+  /** Coverage a blend needs to be chosen by `evidenceBlend: "auto"` (default 0.55). */
   blendMinCoverage?: number;
   /** Measures compared side by side (default all). */
   compare?: readonly SimilarityName[];
