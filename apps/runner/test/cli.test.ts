@@ -528,3 +528,34 @@ describe("cobuy pipeline", () => {
     expect(latest).not.toContain(`"${a.runId}"`);
   });
 });
+
+describe("cobuy evaluate --blend auto", () => {
+  it("tunes the evidence blend on the validation split and serves it; refuses a bad evidence blend", async () => {
+    const out = join(work, "eval-blend-auto");
+    const r = await cobuy([
+      "evaluate",
+      "--input",
+      salesCsv,
+      "--out",
+      out,
+      "--similarity",
+      "auto",
+      "--blend",
+      "auto",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const ev = JSON.parse(readFileSync(join(out, "evaluation.json"), "utf8"));
+    expect(ev.evidenceBlend.requested).toBe("auto");
+    expect(ev.evidenceBlend.selection.candidates).toHaveLength(17);
+    expect(ev.slices.length).toBeGreaterThan(0);
+    const chosen = ev.evidenceBlend.chosen;
+    const served = chosen
+      ? `${ev.similarity.chosen}+evidence:${chosen.prior}/keep:${chosen.keepSimilar}`
+      : ev.similarity.chosen;
+    expect(r.stdout).toContain(`served: ${served}`);
+    expect(ev.measures[served]).toEqual(ev.metrics);
+    const bad = await cobuy(["evaluate", "--input", salesCsv, "--out", out, "--blend", "evidence:-1"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--blend evidence:A takes a prior A ≥ 0");
+  });
+});

@@ -1,6 +1,7 @@
 export { cosineTopK, cosineTopKFromOrders, cosineTopKSync } from "./cosine/cosine-top-k.js";
 export { CoreMathError, type CoreMathErrorCode } from "./errors.js";
 export { type BlendedLists, blendPopular, popularityRanking, REASONS, type Reason } from "./lists/blend.js";
+export { blendByEvidence, type EvidenceBlendOptions } from "./lists/evidence-blend.js";
 export * from "./measures/index.js";
 export { type PlannedCosine, planFromOrders } from "./plan/plan-from-orders.js";
 export { hashPair, hashText, mix32, SeededRandom, seededUniform } from "./random/seeded.js";

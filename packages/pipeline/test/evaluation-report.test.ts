@@ -134,6 +134,32 @@ describeWithBrowser("report.html in Chromium", () => {
     await page.close();
   });
 
+  it("shows how the evidence blend was tuned and HitRate by popularity decile", async () => {
+    const data = shop();
+    const split = { method: "holdout" as const, fraction: 0.2, seed: 1 };
+    const evaluation = await evaluate(data, { split, similarity: "llr", evidenceBlend: "auto" });
+    const dir = new URL("report-blend/", ARTIFACTS);
+    await mkdir(dir, { recursive: true });
+    await writeFile(new URL("evaluation.json", dir), JSON.stringify(evaluation, null, 2));
+    const file = await writeReport(dir.pathname, { title: "blend" });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`file://${file}`);
+    await page.waitForSelector("body[data-rendered=true]");
+    expect(errors).toEqual([]);
+    expect(await page.locator("#table-blend-auto tbody tr").count()).toBe(
+      evaluation.evidenceBlend!.selection!.candidates.length,
+    );
+    expect(await page.locator("#table-slices tbody tr").count()).toBe(evaluation.slices.length);
+    const head = evaluation.slices[0]!;
+    for (const [name, value] of Object.entries(head.hitRate)) {
+      const bar = page.locator(`#chart-slices rect[data-label="${name}"][data-series="decile 1"]`);
+      expect(Number(await bar.getAttribute("data-value"))).toBe(value);
+    }
+    await page.close();
+  });
+
   it("renders from a run's validation.json alone", async () => {
     const html = renderReport({
       validation: { byCategory: { a: { products: 2, sameCategory: 1, share: 0.5 } } },

@@ -14,24 +14,9 @@ import {
 } from "../src/evaluation/index.js";
 import { selectOrders } from "../src/selection/orders.js";
 import { categoryIndex } from "../src/selection/select-similarity.js";
+import { ordersMatrix as csr } from "./helpers.js";
 
 const productOrderCounts = (a: CsrMatrix) => Float64Array.from(productSupport(a));
-
-function csr(orders: number[][], products: number): CsrMatrix {
-  const rowPtr = new Uint32Array(orders.length + 1);
-  const cols: number[] = [];
-  orders.forEach((o, r) => {
-    cols.push(...[...new Set(o)].sort((x, y) => x - y));
-    rowPtr[r + 1] = cols.length;
-  });
-  return {
-    rows: orders.length,
-    cols: products,
-    rowPtr,
-    colIdx: Uint32Array.from(cols),
-    values: new Float64Array(cols.length).fill(1),
-  };
-}
 
 /** A shop with 6 categories of 8 products; baskets mostly stay inside one category; a few best sellers. */
 function shop(orders = 1500, seed = 7): EvaluationData {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import type { CsrMatrix } from "@cobuy/core-math";
 import { afterAll } from "vitest";
 
 /** `../shared` of the repo (overridable with COBUY_SHARED_DIR). */
@@ -36,4 +37,21 @@ export async function rejection(
     return e as Error & { code?: string };
   }
   throw new Error("expected a rejection");
+}
+
+/** Orders × products CSR (binary) from lists of product indices; repeats within an order count once. */
+export function ordersMatrix(orders: number[][], products: number): CsrMatrix {
+  const rowPtr = new Uint32Array(orders.length + 1);
+  const cols: number[] = [];
+  orders.forEach((o, r) => {
+    cols.push(...[...new Set(o)].sort((x, y) => x - y));
+    rowPtr[r + 1] = cols.length;
+  });
+  return {
+    rows: orders.length,
+    cols: products,
+    rowPtr,
+    colIdx: Uint32Array.from(cols),
+    values: new Float64Array(cols.length).fill(1),
+  };
 }

@@ -1,4 +1,5 @@
 import {
+  blendByEvidence,
   blendPopular,
   CLASSIC_SIMILARITY,
   type DownsampleOptions,
@@ -12,6 +13,7 @@ import { resolveK } from "../recommend/options.js";
 import { CandidateLists, type ClassicKernel, type EvaluationData } from "../selection/candidates.js";
 import { type CategoryShare, type Metrics, scoreLists } from "../selection/metrics.js";
 import { selectOrders } from "../selection/orders.js";
+import { type BlendSelection, type EvidenceBlend, selectBlend } from "../selection/select-blend.js";
 import {
   categoryIndex,
   metricContext,
@@ -20,6 +22,7 @@ import {
 } from "../selection/select-similarity.js";
 import { holdoutSplit, type Split, timeSplit } from "../selection/split.js";
 import { popularLists, type RecLists, similarLists } from "./lists.js";
+import { type PopularitySlice, popularitySlices } from "./slices.js";
 
 export type SplitOptions =
   | { method: "holdout"; fraction: number; seed: number }
@@ -39,6 +42,14 @@ export interface EvaluateOptions {
   caps?: DownsampleOptions;
   /** Mix in the category's popular products: weight from 0 (top up only) to 1. */
   blend?: { popular: number };
+  /**
+   * Give best sellers the slots of similar items with weak evidence (core-math's `blendByEvidence`):
+   * a prior strength in orders and similar items always kept, or "auto" to tune both on the
+   * validation split (see `selectBlend`).
+   */
+  evidenceBlend?: EvidenceBlend | "auto";
+  /** Coverage a blend needs to be chosen by `evidenceBlend: "auto"` (default 0.55). */
+  blendMinCoverage?: number;
   /** Measures compared side by side (default all). */
   compare?: readonly SimilarityName[];
   /** Candidate minimum pair supports for "auto" (default [1, 2, 3]). */
@@ -76,12 +87,20 @@ export interface Evaluation {
     selection?: Selection;
   };
   blend: { popular: number } | null;
+  /** The evidence blend served: requested prior or "auto", the prior used (null: none) and auto's choice. */
+  evidenceBlend: {
+    requested: EvidenceBlend | "auto";
+    chosen: EvidenceBlend | null;
+    selection?: BlendSelection;
+  } | null;
   /** The served configuration (chosen measure, with the blend when asked). */
   metrics: Metrics;
   baseline: { popular: Metrics };
   /** Every compared configuration on the same split. */
   measures: Record<string, Metrics>;
   byCategory: Record<string, CategoryShare>;
+  /** HitRate@k by training-popularity decile of the product: the chosen measure, the served lists, the best sellers. */
+  slices: PopularitySlice[];
   scoreDistribution: { similarity: SimilarityName; bins: Array<{ from: number; to: number; count: number }> };
   examples: Array<{ id: string; category: string | null; orders: number; recs: ExampleItem[] }>;
 }
@@ -99,6 +118,11 @@ function split(data: EvaluationData, options: SplitOptions, among?: Uint32Array,
 
 function label(similarity: SimilarityName, blend: { popular: number } | undefined): string {
   return blend ? `${similarity}+popular:${blend.popular}` : similarity;
+}
+
+/** The name of an evidence blend under `measures`, e.g. "llr+evidence:10/keep:1". */
+export function evidenceLabel(similarity: SimilarityName, blend: EvidenceBlend): string {
+  return `${similarity}+evidence:${blend.prior}/keep:${blend.keepSimilar}`;
 }
 
 function histogram(top: TopKResult, bins = 20): Array<{ from: number; to: number; count: number }> {
@@ -196,6 +220,43 @@ export async function evaluate(data: EvaluationData, options: EvaluateOptions): 
   }
   let served: RecLists = similarLists(chosenTop!);
   let metrics = measures[chosen]!;
+  let evidenceBlend: Evaluation["evidenceBlend"] = null;
+  if (options.evidenceBlend !== undefined) {
+    let blend: EvidenceBlend | null = options.evidenceBlend === "auto" ? null : options.evidenceBlend;
+    let blendSelection: BlendSelection | undefined;
+    if (options.evidenceBlend === "auto") {
+      const fraction = options.validationFraction ?? options.split.fraction;
+      const inner = split(data, { ...options.split, fraction }, main.train, 1);
+      progress({ stage: "auto", detail: "evidence blend" });
+      ({ blend, selection: blendSelection } = await selectBlend(data, inner, {
+        k,
+        similarity: chosen,
+        minPairSupport,
+        minScore,
+        caps: options.caps,
+        classic: options.classic,
+        ...(options.blendMinCoverage !== undefined && { minCoverage: options.blendMinCoverage }),
+      }));
+    }
+    evidenceBlend = {
+      requested: options.evidenceBlend,
+      chosen: blend,
+      ...(blendSelection ? { selection: blendSelection } : {}),
+    };
+    if (blend !== null) {
+      served = blendByEvidence(chosenTop!, {
+        ...blend,
+        popularity: ctx.popularity,
+        orders: ctx.trainOrders,
+        trainOrders: train,
+        categoryOf,
+      });
+      const scored = scoreLists(served, ctx);
+      metrics = scored.metrics;
+      byCategory = scored.byCategory;
+      measures[evidenceLabel(chosen, blend)] = metrics;
+    }
+  }
   if (options.blend) {
     served = blendPopular(chosenTop!, {
       weight: options.blend.popular,
@@ -207,7 +268,21 @@ export async function evaluate(data: EvaluationData, options: EvaluateOptions): 
     byCategory = scored.byCategory;
     measures[label(chosen, options.blend)] = metrics;
   }
-  const baseline = scoreLists(popularLists(ctx.popularity, k), ctx).metrics;
+  const bestSellers = popularLists(ctx.popularity, k);
+  const baseline = scoreLists(bestSellers, ctx).metrics;
+  const servedName = evidenceBlend?.chosen
+    ? evidenceLabel(chosen, evidenceBlend.chosen)
+    : options.blend
+      ? label(chosen, options.blend)
+      : chosen;
+  const slices = popularitySlices(
+    {
+      [chosen]: chosenTop!,
+      ...(servedName !== chosen ? { [servedName]: served } : {}),
+      popular: bestSellers,
+    },
+    ctx,
+  );
 
   // Examples: the most popular training product of each of the largest categories.
   const nExamples = options.examples ?? 12;
@@ -268,10 +343,12 @@ export async function evaluate(data: EvaluationData, options: EvaluateOptions): 
       ...(selection ? { selection } : {}),
     },
     blend: options.blend ?? null,
+    evidenceBlend,
     metrics,
     baseline: { popular: baseline },
     measures,
     byCategory,
+    slices,
     scoreDistribution: { similarity: chosen, bins: histogram(chosenTop!) },
     examples,
   };

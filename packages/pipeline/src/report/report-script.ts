@@ -142,7 +142,8 @@ export const REPORT_SCRIPT = `
   var k = ev ? ev.k : 5;
   var summary = document.getElementById("summary");
   if (ev) {
-    var chosen = ev.similarity.chosen + (ev.blend ? " + popular:" + ev.blend.popular : "");
+    var eb = ev.evidenceBlend && ev.evidenceBlend.chosen;
+    var chosen = ev.similarity.chosen + (ev.blend ? " + popular:" + ev.blend.popular : "") + (eb ? "+evidence:" + eb.prior + "/keep:" + eb.keepSimilar : "");
     var facts = [["measure", chosen + (ev.similarity.requested === "auto" ? " (chosen by auto)" : "")],
       ["min pair support", ev.similarity.minPairSupport], ["k", k],
       ["split", ev.split.method === "holdout" ? "holdout " + ev.split.fraction + ", seed " + ev.split.seed : "by time (" + ev.split.column + "), latest " + ev.split.fraction],
@@ -182,6 +183,24 @@ export const REPORT_SCRIPT = `
       table(s2b, "table-auto", ["measure", "min pair support", "hitRate@" + k, "coverage", "eligible"],
         sel.candidates.map(function (c) { return [c.similarity, String(c.minPairSupport), c.hitRate, c.coverage, c.eligible ? "yes" : "no"]; }));
     }
+  }
+
+  // The evidence blend's choice and HitRate by popularity decile (sections "blend-auto", "slices").
+  var bsel = ev && ev.evidenceBlend && ev.evidenceBlend.selection;
+  if (bsel) {
+    var sb = section("blend-auto", "How the blend was tuned",
+      "Best sellers take the slots of similar items with weak evidence (prior in orders; the first similar items always kept). Scored on " + bsel.validationOrders + " validation orders. Rule: " + bsel.rule + ".");
+    table(sb, "table-blend-auto", ["blend", "hitRate@" + k, "coverage", "eligible"],
+      bsel.candidates.map(function (c) { return [c.blend ? "prior " + c.blend.prior + ", keep " + c.blend.keepSimilar : "none", c.hitRate, c.coverage, c.eligible ? "yes" : "no"]; }));
+  }
+  if (ev && ev.slices && ev.slices.length) {
+    var ss = section("slices", "HitRate by product popularity",
+      "Held-out cases grouped by the training popularity of the product whose list is shown: decile 1 is the head (the most bought tenth of the catalog), 10 the tail.");
+    var sliceNames = Object.keys(ev.slices[0].hitRate);
+    groupedBars(ss, "chart-slices", ev.slices.map(function (d) { return "decile " + d.decile; }), sliceNames,
+      function (n, g) { return ev.slices.filter(function (d) { return "decile " + d.decile === g; })[0].hitRate[n]; });
+    table(ss, "table-slices", ["decile", "products", "training orders", "cases"].concat(sliceNames.map(function (n) { return "hitRate@" + k + " " + n; })),
+      ev.slices.map(function (d) { return [String(d.decile), d.products, d.minOrders + "–" + d.maxOrders, d.cases].concat(sliceNames.map(function (n) { return d.hitRate[n]; })); }));
   }
 
   var sw = data.sweep;

@@ -9,6 +9,7 @@ import {
 import { CandidateLists, type ClassicKernel, type EvaluationData } from "./candidates.js";
 import { type MetricContext, scoreLists } from "./metrics.js";
 import { countNonEmpty, selectOrders } from "./orders.js";
+import { chooseCandidate } from "./rule.js";
 import type { Split } from "./split.js";
 
 /** One candidate of `similarity: "auto"` and how it scored on the validation orders. */
@@ -25,6 +26,8 @@ export interface Selection {
   validationOrders: number;
   trainOrders: number;
   minCoverage: number;
+  /** The floor applied: minCoverage, or relaxed when no candidate reaches it (see `coverageFloor`). */
+  coverageFloor: number;
   rule: string;
   candidates: Candidate[];
 }
@@ -85,8 +88,8 @@ export interface SimilaritySelection {
 /**
  * The choice of `similarity: "auto"`: builds every candidate measure × minimum pair support on
  * `split.train` and scores it on `split.test` (order indices of `data`), then picks the highest
- * hitRate@k among candidates with coverage ≥ `minCoverage` (if none qualifies, the highest
- * coverage; ties go to the first candidate). The measures share one counting pass and the classic
+ * hitRate@k among candidates with coverage ≥ `minCoverage` (if none reaches it, ≥ ¾ of the best
+ * coverage reached: the rule is total; ties go to the first candidate, see `chooseCandidate`). The measures share one counting pass and the classic
  * candidates one C (see {@link CandidateLists}). `evaluate` calls it with a validation split carved
  * from its training orders; `recommendFromIndex` with one carved from all orders.
  *
@@ -129,12 +132,9 @@ export async function selectSimilarity(
       });
     }
   }
-  if (candidates.length === 0) throw new Error("similarity auto: no candidate measure to compare");
-  const eligible = candidates.filter((c) => c.eligible);
-  const pool = eligible.length > 0 ? eligible : candidates;
-  const key = eligible.length > 0 ? (c: Candidate) => c.hitRate : (c: Candidate) => c.coverage;
-  // First best wins: candidates are in a fixed order, so ties resolve the same way every run.
-  const best = pool.reduce((b, c) => (key(c) > key(b) ? c : b));
+  const choice = chooseCandidate(candidates, minCoverage, `hitRate@${k}`);
+  for (const c of candidates) c.eligible = c.coverage >= choice.floor;
+  const best = candidates[choice.index]!;
   return {
     similarity: best.similarity,
     minPairSupport: best.minPairSupport,
@@ -142,10 +142,8 @@ export async function selectSimilarity(
       validationOrders: split.test.length,
       trainOrders: split.train.length,
       minCoverage,
-      rule:
-        eligible.length > 0
-          ? `highest hitRate@${k} among candidates with coverage >= ${minCoverage}`
-          : `no candidate reached coverage ${minCoverage}: highest coverage`,
+      coverageFloor: choice.floor,
+      rule: choice.rule,
       candidates,
     },
   };
