@@ -4,6 +4,7 @@ export {
   LATEST_KEY,
   MANIFEST_FORMAT,
   MANIFEST_NAME,
+  REFUSED_NAME,
   RICH_FORMAT,
   RUN_DIFF_FORMAT,
 } from "./formats.js";
