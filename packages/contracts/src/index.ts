@@ -1,5 +1,13 @@
 export { ContractError, type ContractErrorCode } from "./errors.js";
-export { LATEST_FORMAT, LATEST_KEY, MANIFEST_FORMAT, MANIFEST_NAME, RICH_FORMAT } from "./formats.js";
+export {
+  LATEST_FORMAT,
+  LATEST_KEY,
+  MANIFEST_FORMAT,
+  MANIFEST_NAME,
+  REFUSED_NAME,
+  RICH_FORMAT,
+  RUN_DIFF_FORMAT,
+} from "./formats.js";
 export {
   checkSchemaName,
   identifierProblem,
@@ -25,5 +33,6 @@ export type {
   RichRecsDocument,
   RichSimilarityParams,
 } from "./rich-document.js";
+export type { ChangedProduct, DiffDistribution, DiffSide, MetricDelta, RunDiff } from "./run-diff.js";
 export { checkRunId, makeRunId, RUN_ID_PATTERN, runIdProblem } from "./run-id.js";
 export { checkK, DEFAULT_K, kProblem, MAX_K } from "./top-k.js";

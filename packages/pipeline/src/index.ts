@@ -17,6 +17,7 @@ export {
   NO_CATEGORY,
   type ProductCatalog,
 } from "./catalog/product-catalog.js";
+export * from "./diff/index.js";
 export { type DocumentsInput, type WrittenDocument, writeDocuments } from "./documents/write-documents.js";
 export { type InputPosition, isPipelineError, PipelineError, type PipelineErrorCode } from "./errors.js";
 export * from "./evaluation/index.js";

@@ -39,6 +39,26 @@ for (const target of targets) {
       await fs.rm(work, { recursive: true, force: true });
     });
 
+    it("publishes a refused run complete but leaves latest.json on the previous run", async () => {
+      const store: ObjectStore = await started.fresh();
+      await publishRun(store, { runId: "2026-03-01_00-00-00", files: docs });
+      const res = await publishRun(store, {
+        runId: "2026-03-02_00-00-00",
+        files: docs,
+        refusal: { check: "max-churn", value: 0.9, limit: 0.35 },
+      });
+      expect(res.refused).toBe(true);
+      expect((await readLatest(store))?.runId).toBe("2026-03-01_00-00-00");
+      expect((await readManifest(store, "2026-03-02_00-00-00")).runId).toBe("2026-03-02_00-00-00");
+      const runs = await listRuns(store);
+      const refused = runs.find((r) => r.runId === "2026-03-02_00-00-00");
+      expect(refused).toMatchObject({ complete: true, refused: true, latest: false });
+      expect(runs.find((r) => r.runId === "2026-03-01_00-00-00")).toMatchObject({
+        latest: true,
+        refused: false,
+      });
+    });
+
     const publish = (
       store: ObjectStore,
       runId: string,

@@ -9,6 +9,7 @@ import {
   MANIFEST_FORMAT,
   MANIFEST_NAME,
   type ManifestFile,
+  REFUSED_NAME,
   type RunManifest,
 } from "@cobuy/contracts";
 import { InvalidArgumentError, RunExistsError, VerifyFailedError } from "../errors.js";
@@ -32,7 +33,8 @@ export type PublishProgress =
   | { phase: "upload"; name: string; key: string; loadedBytes: number }
   | { phase: "uploaded"; name: string; key: string; size: number; storedSize: number }
   | { phase: "manifest"; key: string }
-  | { phase: "latest"; key: string; runId: string };
+  | { phase: "latest"; key: string; runId: string }
+  | { phase: "refused"; key: string; runId: string };
 
 /** Input of {@link publishRun}. */
 export interface PublishRunOptions {
@@ -51,6 +53,12 @@ export interface PublishRunOptions {
   classicFile?: string;
   /** Default: now. */
   createdAt?: Date;
+  /**
+   * The activation guard's refusal (why, by how much): the run is published complete, then this
+   * record goes to `<runId>/refused.json` instead of moving `latest.json`, which keeps naming the
+   * previous run.
+   */
+  refusal?: Record<string, unknown>;
   /** Replace an existing complete run with the same id (default false: refuse). */
   overwrite?: boolean;
   onProgress?: (event: PublishProgress) => void;
@@ -64,6 +72,8 @@ export interface PublishRunResult {
   latestKey: string;
   classicKey?: string;
   manifest: RunManifest;
+  /** Published with a {@link PublishRunOptions.refusal}: latest.json was left alone. */
+  refused: boolean;
 }
 
 const JSON_TYPE = "application/json";
@@ -265,8 +275,14 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
       updatedAt: new Date().toISOString(),
     };
     written.length = 0; // From here on the run is complete: never delete it on failure.
-    await putJson(store, LATEST_KEY, latest, runId, sse);
-    emit({ phase: "latest", key: LATEST_KEY, runId });
+    if (options.refusal !== undefined) {
+      const refusedKey = joinKey(runId, REFUSED_NAME);
+      await putJson(store, refusedKey, { runId, ...options.refusal }, runId, sse);
+      emit({ phase: "refused", key: refusedKey, runId });
+    } else {
+      await putJson(store, LATEST_KEY, latest, runId, sse);
+      emit({ phase: "latest", key: LATEST_KEY, runId });
+    }
 
     return {
       runId,
@@ -275,6 +291,7 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
       latestKey: LATEST_KEY,
       ...(classicKey !== undefined ? { classicKey } : {}),
       manifest,
+      refused: options.refusal !== undefined,
     };
   } catch (err) {
     // Manifest first, so a concurrent reader stops seeing the run as complete at once.

@@ -4,6 +4,7 @@ import {
   MANIFEST_NAME,
   parseLatest,
   parseManifest,
+  REFUSED_NAME,
   type RunManifest,
 } from "@cobuy/contracts";
 import { type ErrorLocation, InvalidManifestError, isS3ExportError, RunNotFoundError } from "../errors.js";
@@ -17,6 +18,8 @@ export interface RunSummary {
   complete: boolean;
   /** latest.json names this run. */
   latest: boolean;
+  /** The activation guard refused it (`<runId>/refused.json`): published, never made latest. */
+  refused: boolean;
   /** Objects under `<runId>/` (manifest included). */
   objects: number;
   /** Stored bytes under `<runId>/`. */
@@ -141,12 +144,13 @@ export async function listRuns(store: ObjectStore): Promise<RunSummary[]> {
     const runId = e.key.slice(0, slash);
     let g = groups.get(runId);
     if (g === undefined) {
-      g = { runId, complete: false, latest: false, objects: 0, bytes: 0 };
+      g = { runId, complete: false, latest: false, refused: false, objects: 0, bytes: 0 };
       groups.set(runId, g);
     }
     g.objects += 1;
     g.bytes += e.size;
     if (e.key === `${runId}/${MANIFEST_NAME}`) g.complete = true;
+    if (e.key === `${runId}/${REFUSED_NAME}`) g.refused = true;
     if (e.lastModified !== undefined && (g.lastModified === undefined || e.lastModified > g.lastModified)) {
       g.lastModified = e.lastModified;
     }
