@@ -17,6 +17,14 @@ export {
   NO_CATEGORY,
   type ProductCatalog,
 } from "./catalog/product-catalog.js";
+export {
+  type CatalogEntry,
+  type CatalogMatch,
+  matchCatalog,
+  parseCatalog,
+  readCatalog,
+  type ShopCatalog,
+} from "./catalog/read-catalog.js";
 export * from "./diff/index.js";
 export { type DocumentsInput, type WrittenDocument, writeDocuments } from "./documents/write-documents.js";
 export { type InputPosition, isPipelineError, PipelineError, type PipelineErrorCode } from "./errors.js";
