@@ -23,6 +23,10 @@ export interface RichProduct {
   category: string | null;
   /** Distinct orders containing it, an integer in [0, 2^31). */
   support: number;
+  /** Its catalog name (`--catalog`); absent without a catalog row. Read a missing name as the id. */
+  name?: string;
+  /** The catalog's other columns (url, image…) by header name; absent without a catalog row. */
+  extra?: Record<string, string>;
 }
 
 /** `counts` of `recs.rich.json`. */

@@ -6,7 +6,7 @@ import { makeRunId, RICH_FORMAT } from "@cobuy/contracts";
 import type { TopKLists } from "@cobuy/core-math";
 import { describe, expect, it } from "vitest";
 import { ChunkedWriter } from "../src/documents/chunked-writer.js";
-import { buildRecommendations, NO_CATEGORY, writeDocuments } from "../src/index.js";
+import { buildRecommendations, NO_CATEGORY, parseCatalog, writeDocuments } from "../src/index.js";
 import { chunked, rejection, tempDir } from "./helpers.js";
 
 const dir = tempDir();
@@ -276,5 +276,32 @@ describe("ChunkedWriter", () => {
     // Backpressure: never much more than one chunk above the stream's high-water mark.
     expect(maxBuffered).toBeLessThanOrEqual(16 * 1024 + 4096 + 64);
     expect(w.bytes).toBe(sizes.reduce((x, y) => x + y, 0));
+  });
+});
+
+describe("writeDocuments with a catalog", () => {
+  it("names catalogued products in `products`, keeps others id-only and counts unknown catalog ids", async () => {
+    const r = await buildRecommendations(chunked("order_id,product_id\n1,P1\n1,P2\n"), {
+      k: 1,
+      validate: false,
+    });
+    const catalog = parseCatalog(
+      Buffer.from('id,name,url\nP1,"Oat, milk",https://shop/p1\nP7,Gone,\n'),
+      "c.csv",
+    );
+    const out = join(dir, "catalog");
+    await writeDocuments(out, {
+      index: r.index,
+      topk: r.topk,
+      productSupport: r.productSupport,
+      catalog,
+      runId: "r",
+    });
+    const rich = JSON.parse(readFileSync(join(out, "recs.rich.json"), "utf8"));
+    expect(rich.products).toEqual({
+      P1: { category: null, support: 1, name: "Oat, milk", extra: { url: "https://shop/p1" } },
+      P2: { category: null, support: 1 },
+    });
+    expect(rich.counts.catalogUnknownIds).toBe(1);
   });
 });

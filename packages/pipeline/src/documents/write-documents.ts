@@ -6,6 +6,7 @@ import { finished } from "node:stream/promises";
 import { type RecReason, RICH_FORMAT, type RichRecsDocument } from "@cobuy/contracts";
 import { REASONS, type TopKLists } from "@cobuy/core-math";
 import { NO_CATEGORY } from "../catalog/product-catalog.js";
+import { matchCatalog, type ShopCatalog } from "../catalog/read-catalog.js";
 import { isPipelineError, PipelineError } from "../errors.js";
 import type { ValidationResult } from "../validation/validate.js";
 import { ChunkedWriter } from "./chunked-writer.js";
@@ -35,6 +36,11 @@ export interface DocumentsInput {
    * `recs.rich.json` gets `"reason"`; without it items have no reason field.
    */
   readonly reasons?: ArrayLike<number> | null;
+  /**
+   * A shop catalog (`readCatalog`): with `productSupport`, each product with a catalog row gets
+   * `name` and `extra` in `products`, and `counts.catalogUnknownIds` counts catalog ids no sale has.
+   */
+  readonly catalog?: ShopCatalog | null;
   /** Written as `validation.json` when given. */
   readonly validation?: ValidationResult | null;
   /** The run id (see `makeRunId` of @cobuy/contracts). */
@@ -167,6 +173,7 @@ async function writeRich(w: ChunkedWriter, quoted: readonly string[], input: Doc
     params: input.params ?? {},
     counts: { orders: index.orders, rows: index.rows, products: P },
   };
+  if (input.catalog) head.counts.catalogUnknownIds = matchCatalog(index.productIds, input.catalog).unknownIds;
   const headText = JSON.stringify(head, null, 2);
   // Re-open the object to append "recs" (and "products") streaming.
   w.push(`${headText.slice(0, headText.lastIndexOf("}")).trimEnd()},\n  "recs": {${P === 0 ? "}" : "\n"}`);
@@ -190,7 +197,8 @@ async function writeRich(w: ChunkedWriter, quoted: readonly string[], input: Doc
     line += p + 1 < P ? "],\n" : "]\n  }";
     if (w.push(line)) await w.flush();
   }
-  if (input.productSupport !== undefined) await writeProducts(w, quoted, input.productSupport, index);
+  if (input.productSupport !== undefined)
+    await writeProducts(w, quoted, input.productSupport, index, input.catalog ?? null);
   w.push("\n}\n");
 }
 
@@ -200,6 +208,7 @@ async function writeProducts(
   quoted: readonly string[],
   orders: ArrayLike<number>,
   index: DocumentsInput["index"],
+  catalog: ShopCatalog | null,
 ): Promise<void> {
   const P = quoted.length;
   const pc = index.productCategory ?? null;
@@ -209,7 +218,12 @@ async function writeProducts(
   w.push(`,\n  "products": {${P === 0 ? "}" : "\n"}`);
   for (let p = 0; p < P; p++) {
     const c = pc === null ? NO_CATEGORY : pc[p]!;
-    const line = `    ${quoted[p]}: {"category":${category[c] ?? "null"},"support":${count(orders[p]!)}}${p + 1 < P ? ",\n" : "\n  }"}`;
+    const entry = catalog?.entries.get(index.productIds[p]!);
+    const named =
+      entry === undefined
+        ? ""
+        : `,"name":${JSON.stringify(entry.name)},"extra":${JSON.stringify(entry.extra)}`;
+    const line = `    ${quoted[p]}: {"category":${category[c] ?? "null"},"support":${count(orders[p]!)}${named}}${p + 1 < P ? ",\n" : "\n  }"}`;
     if (w.push(line)) await w.flush();
   }
 }
