@@ -115,6 +115,13 @@ describe("LruCache", () => {
     expect(c.get("c")).toBe(3);
     expect([c.hits, c.misses]).toEqual([3, 1]);
   });
+  it("caches null (a known-absent product) as a hit, distinct from a miss", () => {
+    const c = new LruCache<string, number | null>(2);
+    expect(c.get("gone")).toBeUndefined();
+    c.set("gone", null);
+    expect(c.get("gone")).toBeNull();
+    expect([c.hits, c.misses, c.size]).toEqual([1, 1, 1]);
+  });
   it("caches nothing with 0 entries", () => {
     const c = new LruCache<string, number>(0);
     c.set("a", 1);

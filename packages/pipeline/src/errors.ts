@@ -47,6 +47,8 @@ export type PipelineErrorCode =
   | "COBUY_PIPELINE_PARQUET_COLUMN_TYPE"
   /** A Parquet row has a null or empty order or product id. */
   | "COBUY_PIPELINE_PARQUET_NULL_ID"
+  /** A Parquet product id or category with a control character or over the length limit (as `CSV_BAD_ID`). */
+  | "COBUY_PIPELINE_PARQUET_BAD_ID"
   /** A Parquet file with no rows, or whose rows were all skipped. */
   | "COBUY_PIPELINE_PARQUET_EMPTY";
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { MAX_ID_BYTES } from "@cobuy/contracts";
 import { parquetMetadata } from "hyparquet";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
 import { describe, expect, it } from "vitest";
@@ -292,6 +293,46 @@ describe("readSales on Parquet: errors name the file, row group, row and column"
     const t = await rejection(readSales(ts));
     expect(t.code).toBe("COBUY_PIPELINE_PARQUET_COLUMN_TYPE");
     expect(t.message).toContain("the order column is INT64 TIMESTAMP");
+  });
+
+  it("ids with control characters or over MAX_ID_BYTES: the CSV rule, located by row group, row and column", async () => {
+    const long = "P".repeat(MAX_ID_BYTES + 1);
+    const path = parquet(
+      "bad-ids.parquet",
+      {
+        order_id: ["1", "1", "2", "2", "3", "3"],
+        product_id: ["P1", "P2", "P1", "P\u0000x", "P1", long],
+        category: ["C", "C", "C", "C", "tab\there", "C\u0007"],
+      },
+      { rowGroupSize: 3 },
+    );
+    const e = await rejection(readSales(path));
+    expect(e.code).toBe("COBUY_PIPELINE_PARQUET_BAD_ID");
+    expect(e.message).toBe(
+      `${path}: row group 1, row 4, column "product_id": column "product_id" contains a control character (0x00) (at byte 1 of the value) (fix the row, or skip such rows with --skip-bad-rows (skipBadRows: true))`,
+    );
+    expect(e).toMatchObject({ file: path, rowGroup: 1, row: 4, columnName: "product_id" });
+    const ix = await readSales(path, { skipBadRows: true });
+    // Rows 1, 2, 3 and 5 (a tab is allowed, as in a quoted CSV field) are kept.
+    expect(ix.rows).toBe(4);
+    expect(ix.badRows?.count).toBe(2);
+    expect(ix.badRows?.examples.map((x) => [x.line, x.columnName, x.code])).toEqual([
+      [4, "product_id", "COBUY_PIPELINE_PARQUET_BAD_ID"],
+      [6, "product_id", "COBUY_PIPELINE_PARQUET_BAD_ID"],
+    ]);
+    expect(ix.badRows?.examples[1]?.reason).toContain(`ids may have at most ${MAX_ID_BYTES} bytes`);
+    const cat = parquet("bad-category.parquet", {
+      order_id: ["1", "1"],
+      product_id: ["P1", "P2"],
+      category: ["C", "C\u0007"],
+    });
+    const ce = await rejection(readSales(cat));
+    expect(ce).toMatchObject({
+      code: "COBUY_PIPELINE_PARQUET_BAD_ID",
+      rowGroup: 0,
+      row: 2,
+      columnName: "category",
+    });
   });
 
   it("nulls and empty strings in id columns: errors, or skipped rows with skipBadRows", async () => {

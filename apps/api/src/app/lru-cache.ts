@@ -1,41 +1,40 @@
+import { LRUCache } from "lru-cache";
+
+/** lru-cache refuses null values; a cached "no such product" is stored as this marker. */
+const NULL_VALUE: object = Object.freeze({});
+
 /**
- * A bounded map that forgets the least recently used entry first. Map iteration order is
- * insertion order, so a hit re-inserts the key; O(1) per operation.
+ * A bounded map that forgets the least recently used entry first (lru-cache underneath), counting
+ * hits and misses for /metrics, and able to cache `null` (a known-absent product).
  */
-export class LruCache<K, V> {
-  readonly #map = new Map<K, V>();
+export class LruCache<K extends {}, V> {
+  readonly #cache: LRUCache<K, object | (V & {})> | null;
   hits = 0;
   misses = 0;
 
-  constructor(readonly maxEntries: number) {}
+  constructor(readonly maxEntries: number) {
+    this.#cache = maxEntries > 0 ? new LRUCache({ max: maxEntries }) : null;
+  }
 
   get size(): number {
-    return this.#map.size;
+    return this.#cache?.size ?? 0;
   }
 
   get(key: K): V | undefined {
-    const value = this.#map.get(key);
+    const value = this.#cache?.get(key);
     if (value === undefined) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    return value;
+    return (value === NULL_VALUE ? null : value) as V;
   }
 
   set(key: K, value: V): void {
-    if (this.maxEntries <= 0) return;
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.maxEntries) {
-      const oldest = this.#map.keys().next();
-      if (!oldest.done) this.#map.delete(oldest.value);
-    }
+    this.#cache?.set(key, value === null || value === undefined ? NULL_VALUE : (value as V & {}));
   }
 
   clear(): void {
-    this.#map.clear();
+    this.#cache?.clear();
   }
 }

@@ -4,6 +4,7 @@
  * through hyparquet-compressors).
  */
 import { type FileHandle, open } from "node:fs/promises";
+import { idProblem } from "@cobuy/contracts";
 import {
   type AsyncBuffer,
   type DecodedArray,
@@ -57,7 +58,8 @@ const INT_CONVERTED = new Set([
  * strings (`BYTE_ARRAY`, UTF-8) or integers (`INT32`/`INT64`, ids become their decimal strings, as
  * in a CSV); the category column the same. A null or blank category is an empty category (no
  * error); a null or blank order/product id is a bad row (`COBUY_PIPELINE_PARQUET_NULL_ID`, skipped with
- * `skipBadRows`). Errors name the file, the row group (0-based), the row (1-based over the file)
+ * `skipBadRows`); a product id or category with a control character (tab and line breaks
+ * excepted) or over `MAX_ID_BYTES` is a bad row as in a CSV (`COBUY_PIPELINE_PARQUET_BAD_ID`). Errors name the file, the row group (0-based), the row (1-based over the file)
  * and the column. `delimiter` and `maxRecordBytes` do not apply.
  *
  * @example
@@ -303,12 +305,14 @@ class ParquetSalesReader {
       if (pb === null) continue;
       const ps = this.start;
       const pe = this.end;
+      if (!this.acceptableId(pb, ps, pe, this.product, g, row)) continue;
       let c = -1;
       if (categories !== null) {
         const v = categories[i];
         if (v === null || v === undefined) acc.rowsWithoutCategory++;
         else {
           const cb = this.valueBytes(v, 2, this.category!, g, row);
+          if (!this.acceptableId(cb, this.start, this.end, this.category!, g, row)) continue;
           c = acc.category(cb, this.start, this.end);
         }
       }
@@ -328,6 +332,23 @@ class ParquetSalesReader {
       return null;
     }
     return b;
+  }
+
+  /** False (after reporting the row) when the value cannot be an id: a control character or too long — the CSV rule. */
+  // O(value bytes)
+  private acceptableId(
+    b: Uint8Array,
+    start: number,
+    end: number,
+    col: Column,
+    g: number,
+    row: number,
+  ): boolean {
+    const problem = idProblem(b, start, end);
+    if (problem === undefined) return true;
+    const reason = `column ${JSON.stringify(col.name)} ${problem.reason} (at byte ${problem.at - start} of the value)`;
+    this.bad("COBUY_PIPELINE_PARQUET_BAD_ID", reason, col, g, row);
+    return false;
   }
 
   private valueBytes(v: unknown, slot: 0 | 1 | 2, col: Column, g: number, row: number): Uint8Array {
