@@ -25,5 +25,5 @@ export type {
   RichRecsDocument,
   RichSimilarityParams,
 } from "./rich-document.js";
-export { checkRunId, makeRunId, RUN_ID_PATTERN, runIdProblem } from "./run-id.js";
+export { checkRunId, makeRunId, makeUniqueRunId, RUN_ID_PATTERN, runIdProblem } from "./run-id.js";
 export { checkK, DEFAULT_K, kProblem, MAX_K } from "./top-k.js";

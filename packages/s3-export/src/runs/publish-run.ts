@@ -15,6 +15,7 @@ import { InvalidArgumentError, RunExistsError, VerifyFailedError } from "../erro
 import type { ObjectStore, ServerSideEncryption } from "../store/object-store.js";
 import { joinKey } from "../store/object-store.js";
 import { HashingStream } from "../util/hash-stream.js";
+import { readLatest, readManifest } from "./read-runs.js";
 import { assertRunId, classicKeyFor } from "./run-id.js";
 
 /** One document to publish: from a file on disk (`path`) or from memory (`body`). */
@@ -64,6 +65,13 @@ export interface PublishRunResult {
   latestKey: string;
   classicKey?: string;
   manifest: RunManifest;
+  /**
+   * Whether latest.json now names this run. False when latest.json already named a newer run
+   * (another publisher's, started later): "latest" is the newest verified run, never moved back.
+   */
+  latestMoved: boolean;
+  /** The run latest.json names after this publish. */
+  latestRunId: string;
 }
 
 const JSON_TYPE = "application/json";
@@ -265,8 +273,13 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
       updatedAt: new Date().toISOString(),
     };
     written.length = 0; // From here on the run is complete: never delete it on failure.
-    await putJson(store, LATEST_KEY, latest, runId, sse);
-    emit({ phase: "latest", key: LATEST_KEY, runId });
+    await verifyOwnRun(store, manifest);
+    const current = await readLatest(store);
+    const latestMoved = current === undefined || !isNewerRun(current, manifest);
+    if (latestMoved) {
+      await putJson(store, LATEST_KEY, latest, runId, sse);
+      emit({ phase: "latest", key: LATEST_KEY, runId });
+    }
 
     return {
       runId,
@@ -275,6 +288,8 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
       latestKey: LATEST_KEY,
       ...(classicKey !== undefined ? { classicKey } : {}),
       manifest,
+      latestMoved,
+      latestRunId: latestMoved || current === undefined ? runId : current.runId,
     };
   } catch (err) {
     // Manifest first, so a concurrent reader stops seeing the run as complete at once.
@@ -282,5 +297,33 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
       await store.delete(key).catch(() => {});
     }
     throw err;
+  }
+}
+
+/** Ordering of "latest": creation time, then run id (ids start with the same timestamp). */
+function isNewerRun(a: { runId: string; createdAt: string }, b: { runId: string; createdAt: string }): boolean {
+  if (a.createdAt !== b.createdAt) return a.createdAt > b.createdAt;
+  return a.runId > b.runId;
+}
+
+/**
+ * Reads back the manifest and every document of the run just written and checks they are this
+ * publish's (same manifest, same stored sizes), so latest.json never names a run another process
+ * overwrote or cleaned up.
+ */
+async function verifyOwnRun(store: ObjectStore, manifest: RunManifest): Promise<void> {
+  const stored = await readManifest(store, manifest.runId);
+  const at = { store: store.description, key: joinKey(manifest.runId, MANIFEST_NAME) };
+  if (stored.createdAt !== manifest.createdAt || stored.files.length !== manifest.files.length) {
+    throw new VerifyFailedError(at, "manifest.json was replaced by another publisher");
+  }
+  for (const f of manifest.files) {
+    const head = await store.head(f.key);
+    if (head === undefined || head.size !== f.storedSize) {
+      throw new VerifyFailedError(
+        { store: store.description, key: f.key },
+        head === undefined ? "document missing after publish" : `stored ${head.size} B, expected ${f.storedSize} B`,
+      );
+    }
   }
 }
