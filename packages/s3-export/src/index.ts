@@ -34,6 +34,7 @@ export { LocalFolderStore, type LocalFolderStoreOptions } from "./store/local-fo
 export {
   assertValidKey,
   type GetResult,
+  createIfAbsent,
   joinKey,
   type ListEntry,
   type ObjectInfo,

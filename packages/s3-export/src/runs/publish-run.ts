@@ -13,7 +13,7 @@ import {
 } from "@cobuy/contracts";
 import { InvalidArgumentError, RunExistsError, VerifyFailedError } from "../errors.js";
 import type { ObjectStore, ServerSideEncryption } from "../store/object-store.js";
-import { joinKey } from "../store/object-store.js";
+import { createIfAbsent, joinKey } from "../store/object-store.js";
 import { HashingStream } from "../util/hash-stream.js";
 import { readLatest, readManifest } from "./read-runs.js";
 import { assertRunId, classicKeyFor } from "./run-id.js";
@@ -75,6 +75,8 @@ export interface PublishRunResult {
 }
 
 const JSON_TYPE = "application/json";
+/** Created exclusively first in a run's folder: whoever creates it owns the run id. */
+export const RUN_CLAIM_NAME = ".claim";
 
 function openSource(f: PublishFile): Readable {
   if (f.body !== undefined) return Readable.from([Buffer.from(f.body)]);
@@ -208,6 +210,20 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
   }
 
   const written: string[] = [];
+  if (!options.overwrite) {
+    // Claims the run id atomically before any document: a second publisher of the same id stops
+    // here and never overwrites, nor cleans up, the first one's objects.
+    const claimKey = joinKey(runId, RUN_CLAIM_NAME);
+    const claim = { runId, createdAt: createdAt.toISOString() };
+    if (!(await createIfAbsent(store, claimKey, JSON.stringify(claim), {
+        contentType: JSON_TYPE,
+        metadata: { "cobuy-run-id": runId },
+        ...(sse !== undefined ? { sse } : {}),
+      }))) {
+      throw new RunExistsError(runId, { store: store.description, key: claimKey });
+    }
+    written.push(claimKey);
+  }
   try {
     const entries: ManifestFile[] = [];
     for (const f of files) {
