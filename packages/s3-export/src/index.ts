@@ -33,8 +33,8 @@ export { classicKeyFor } from "./runs/run-id.js";
 export { LocalFolderStore, type LocalFolderStoreOptions } from "./store/local-folder-store.js";
 export {
   assertValidKey,
-  type GetResult,
   createIfAbsent,
+  type GetResult,
   joinKey,
   type ListEntry,
   type ObjectInfo,

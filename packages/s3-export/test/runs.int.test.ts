@@ -101,7 +101,8 @@ for (const target of targets) {
       const won = outcomes.filter((o) => o.status === "fulfilled");
       expect(won).toHaveLength(1);
       for (const o of outcomes) {
-        if (o.status === "rejected") expect((o.reason as { code?: string }).code).toBe("COBUY_STORE_RUN_EXISTS");
+        if (o.status === "rejected")
+          expect((o.reason as { code?: string }).code).toBe("COBUY_STORE_RUN_EXISTS");
       }
       const fetched = await fetchRun(store, "latest", path.join(work, "fetched-same-id"));
       expect(fetched.runId).toBe("2026-11-29_08-00-00");
@@ -109,9 +110,13 @@ for (const target of targets) {
 
     it("never moves latest.json back to an older run than the one it names", async () => {
       const store = await started.fresh();
-      const newer = await publish(store, "2026-11-29_09-00-00_b", { createdAt: new Date("2026-11-29T09:00:00Z") });
+      const newer = await publish(store, "2026-11-29_09-00-00_b", {
+        createdAt: new Date("2026-11-29T09:00:00Z"),
+      });
       expect(newer.latestMoved).toBe(true);
-      const older = await publish(store, "2026-11-29_09-00-00_a", { createdAt: new Date("2026-11-29T09:00:00Z") });
+      const older = await publish(store, "2026-11-29_09-00-00_a", {
+        createdAt: new Date("2026-11-29T09:00:00Z"),
+      });
       expect(older.latestMoved).toBe(false);
       expect(older.latestRunId).toBe("2026-11-29_09-00-00_b");
       expect((await readLatest(store))?.runId).toBe("2026-11-29_09-00-00_b");

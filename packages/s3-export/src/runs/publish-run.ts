@@ -215,11 +215,13 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
     // here and never overwrites, nor cleans up, the first one's objects.
     const claimKey = joinKey(runId, RUN_CLAIM_NAME);
     const claim = { runId, createdAt: createdAt.toISOString() };
-    if (!(await createIfAbsent(store, claimKey, JSON.stringify(claim), {
+    if (
+      !(await createIfAbsent(store, claimKey, JSON.stringify(claim), {
         contentType: JSON_TYPE,
         metadata: { "cobuy-run-id": runId },
         ...(sse !== undefined ? { sse } : {}),
-      }))) {
+      }))
+    ) {
       throw new RunExistsError(runId, { store: store.description, key: claimKey });
     }
     written.push(claimKey);
@@ -317,7 +319,10 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
 }
 
 /** Ordering of "latest": creation time, then run id (ids start with the same timestamp). */
-function isNewerRun(a: { runId: string; createdAt: string }, b: { runId: string; createdAt: string }): boolean {
+function isNewerRun(
+  a: { runId: string; createdAt: string },
+  b: { runId: string; createdAt: string },
+): boolean {
   if (a.createdAt !== b.createdAt) return a.createdAt > b.createdAt;
   return a.runId > b.runId;
 }
@@ -338,7 +343,9 @@ async function verifyOwnRun(store: ObjectStore, manifest: RunManifest): Promise<
     if (head === undefined || head.size !== f.storedSize) {
       throw new VerifyFailedError(
         { store: store.description, key: f.key },
-        head === undefined ? "document missing after publish" : `stored ${head.size} B, expected ${f.storedSize} B`,
+        head === undefined
+          ? "document missing after publish"
+          : `stored ${head.size} B, expected ${f.storedSize} B`,
       );
     }
   }

@@ -132,9 +132,15 @@ export class S3Store implements ObjectStore {
   }
 
   /** One PutObject with `If-None-Match: *`: false on 412 Precondition Failed (or 409 conflict). */
-  private async sendConditional(key: string, body: Uint8Array | string, options: PutOptions): Promise<boolean> {
+  private async sendConditional(
+    key: string,
+    body: Uint8Array | string,
+    options: PutOptions,
+  ): Promise<boolean> {
     try {
-      await this.client.send(new PutObjectCommand({ ...this.putParams(key, body, options), IfNoneMatch: "*" }));
+      await this.client.send(
+        new PutObjectCommand({ ...this.putParams(key, body, options), IfNoneMatch: "*" }),
+      );
       return true;
     } catch (err) {
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
