@@ -11,7 +11,7 @@ import {
   type ManifestFile,
   type RunManifest,
 } from "@cobuy/contracts";
-import { InvalidArgumentError, RunExistsError, VerifyFailedError } from "../errors.js";
+import { InvalidArgumentError, isS3ExportError, RunExistsError, VerifyFailedError } from "../errors.js";
 import type { ObjectStore, ServerSideEncryption } from "../store/object-store.js";
 import { createIfAbsent, joinKey } from "../store/object-store.js";
 import { HashingStream } from "../util/hash-stream.js";
@@ -292,7 +292,7 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
     };
     written.length = 0; // From here on the run is complete: never delete it on failure.
     await verifyOwnRun(store, manifest);
-    const current = await readLatest(store);
+    const current = await readCurrentLatest(store);
     const latestMoved = current === undefined || !isNewerRun(current, manifest);
     if (latestMoved) {
       await putJson(store, LATEST_KEY, latest, runId, sse);
@@ -315,6 +315,24 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
       await store.delete(key).catch(() => {});
     }
     throw err;
+  }
+}
+
+/**
+ * latest.json as another publisher may be writing it: some servers (s3rver) serve a half-written
+ * object or reset the read, so a failed read is tried again shortly; one that stays unparsable is replaced.
+ */
+async function readCurrentLatest(store: ObjectStore): Promise<LatestPointer | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await readLatest(store);
+    } catch (e) {
+      if (attempt === 3) {
+        if (isS3ExportError(e, "COBUY_STORE_INVALID_MANIFEST")) return undefined;
+        throw e;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+    }
   }
 }
 
