@@ -294,8 +294,20 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
     await verifyOwnRun(store, manifest);
     const current = await readCurrentLatest(store);
     const latestMoved = current === undefined || !isNewerRun(current, manifest);
+    let latestRunId = current?.runId ?? runId;
     if (latestMoved) {
-      await putJson(store, LATEST_KEY, latest, runId, sse);
+      try {
+        await putJson(store, LATEST_KEY, latest, runId, sse);
+        latestRunId = runId;
+      } catch (e) {
+        // A concurrent publisher's write of latest.json landed between ours and the check (servers
+        // without atomic replacement, e.g. s3rver, show it half-written): fine if it now parses.
+        const now = isS3ExportError(e, "COBUY_STORE_VERIFY_FAILED")
+          ? await readCurrentLatest(store)
+          : undefined;
+        if (now === undefined) throw e;
+        latestRunId = now.runId;
+      }
       emit({ phase: "latest", key: LATEST_KEY, runId });
     }
 
@@ -307,7 +319,7 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
       ...(classicKey !== undefined ? { classicKey } : {}),
       manifest,
       latestMoved,
-      latestRunId: latestMoved || current === undefined ? runId : current.runId,
+      latestRunId,
     };
   } catch (err) {
     // Manifest first, so a concurrent reader stops seeing the run as complete at once.
