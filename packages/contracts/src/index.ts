@@ -34,5 +34,5 @@ export type {
   RichSimilarityParams,
 } from "./rich-document.js";
 export type { ChangedProduct, DiffDistribution, DiffSide, MetricDelta, RunDiff } from "./run-diff.js";
-export { checkRunId, makeRunId, RUN_ID_PATTERN, runIdProblem } from "./run-id.js";
+export { checkRunId, makeRunId, makeUniqueRunId, RUN_ID_PATTERN, runIdProblem } from "./run-id.js";
 export { checkK, DEFAULT_K, kProblem, MAX_K } from "./top-k.js";

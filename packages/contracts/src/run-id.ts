@@ -78,3 +78,20 @@ export function makeRunId(at: Date = new Date(), suffix?: string): string {
   }
   return full;
 }
+
+/**
+ * A run id no other process makes: the readable UTC timestamp of {@link makeRunId} plus 8 random
+ * base-36 characters, so two publishers started in the same second (a cron overlap, a retry)
+ * never share an id or a staging folder. Older ids without a suffix still match {@link RUN_ID_PATTERN}.
+ *
+ * @example
+ * ```ts
+ * makeUniqueRunId(new Date("2025-03-04T05:06:07Z")); // e.g. "2025-03-04_05-06-07_k3x9q0zd"
+ * ```
+ */
+export function makeUniqueRunId(at: Date = new Date()): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
+  let suffix = "";
+  for (const b of bytes) suffix += (b % 36).toString(36);
+  return makeRunId(at, suffix);
+}

@@ -6,6 +6,7 @@ import {
   kProblem,
   MAX_K,
   makeRunId,
+  makeUniqueRunId,
   RUN_ID_PATTERN,
   runIdProblem,
 } from "../src/index.js";
@@ -35,6 +36,15 @@ describe("run ids", () => {
     expect(() => makeRunId(new Date(0), "x".repeat(109))).toThrow(/at most 128/);
     expect(makeRunId(new Date(0), "x".repeat(108))).toHaveLength(128);
     expect(() => makeRunId(new Date(Number.NaN))).toThrow(/valid date/);
+  });
+  it("makeUniqueRunId keeps the readable timestamp and differs per call", () => {
+    const at = new Date("2025-03-04T05:06:07Z");
+    const ids = new Set(Array.from({ length: 1000 }, () => makeUniqueRunId(at)));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) {
+      expect(id).toMatch(/^2025-03-04_05-06-07_[0-9a-z]{8}$/);
+      expect(runIdProblem(id)).toBeUndefined();
+    }
   });
   // The ids the pipeline's and the store's makeRunId used to make: one rule accepts them all.
   it.each([

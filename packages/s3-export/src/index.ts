@@ -33,6 +33,7 @@ export { classicKeyFor } from "./runs/run-id.js";
 export { LocalFolderStore, type LocalFolderStoreOptions } from "./store/local-folder-store.js";
 export {
   assertValidKey,
+  createIfAbsent,
   type GetResult,
   joinKey,
   type ListEntry,

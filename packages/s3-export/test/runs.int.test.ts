@@ -88,6 +88,7 @@ for (const target of targets) {
         "latest:latest.json",
       ]);
       expect(await allKeys(store)).toEqual([
+        "2026-11-29_06-53-07/.claim",
         "2026-11-29_06-53-07/manifest.json",
         "2026-11-29_06-53-07/recs.json",
         "2026-11-29_06-53-07/recs.rich.json",
@@ -106,6 +107,51 @@ for (const target of targets) {
       expect(head?.metadata["cobuy-run-id"]).toBe("2026-11-29_06-53-07");
       expect((await store.head("latest.json"))?.contentType).toBe("application/json");
       expect((await readLatest(store))?.runId).toBe("2026-11-29_06-53-07");
+    });
+
+    it("two publishers of the same run id: exactly one wins, the other writes and deletes nothing", async () => {
+      const store = await started.fresh();
+      // s3rver ignores If-None-Match on PutObject, so there the claim falls back to head-then-put,
+      // which only a sequential second publisher is sure to hit; the folder store races truly.
+      const same = () => publish(store, "2026-11-29_08-00-00");
+      const outcomes =
+        target.name === "local folder"
+          ? await Promise.allSettled([same(), same(), same()])
+          : [...(await Promise.allSettled([same()])), ...(await Promise.allSettled([same()]))];
+      const won = outcomes.filter((o) => o.status === "fulfilled");
+      expect(won).toHaveLength(1);
+      for (const o of outcomes) {
+        if (o.status === "rejected")
+          expect((o.reason as { code?: string }).code).toBe("COBUY_STORE_RUN_EXISTS");
+      }
+      const fetched = await fetchRun(store, "latest", path.join(work, "fetched-same-id"));
+      expect(fetched.runId).toBe("2026-11-29_08-00-00");
+    });
+
+    it("never moves latest.json back to an older run than the one it names", async () => {
+      const store = await started.fresh();
+      const newer = await publish(store, "2026-11-29_09-00-00_b", {
+        createdAt: new Date("2026-11-29T09:00:00Z"),
+      });
+      expect(newer.latestMoved).toBe(true);
+      const older = await publish(store, "2026-11-29_09-00-00_a", {
+        createdAt: new Date("2026-11-29T09:00:00Z"),
+      });
+      expect(older.latestMoved).toBe(false);
+      expect(older.latestRunId).toBe("2026-11-29_09-00-00_b");
+      expect((await readLatest(store))?.runId).toBe("2026-11-29_09-00-00_b");
+      // The older run is published and verifies all the same.
+      expect((await fetchRun(store, older.runId, path.join(work, "fetched-older"))).runId).toBe(older.runId);
+    });
+
+    it("putIfAbsent creates once and then refuses, on this store", async () => {
+      const store = await started.fresh();
+      expect(await store.putIfAbsent?.("x/once.json", "1")).toBe(true);
+      expect(await store.putIfAbsent?.("x/once.json", "2")).toBe(false);
+      const got = await store.get("x/once.json");
+      const chunks: Buffer[] = [];
+      for await (const c of got.body) chunks.push(c as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe("1");
     });
 
     it("fetches a run verifying every sha256, byte-identical to the sources", async () => {

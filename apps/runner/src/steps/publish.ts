@@ -3,30 +3,31 @@
  * documents, the publish itself and where the run can then be found.
  */
 import { existsSync } from "node:fs";
-import { rm, rmdir } from "node:fs/promises";
+import { mkdir, rm, rmdir } from "node:fs/promises";
 import * as path from "node:path";
-import { MANIFEST_NAME, makeRunId } from "@cobuy/contracts";
+import { MANIFEST_NAME, makeUniqueRunId } from "@cobuy/contracts";
 import { joinKey, type PublishRunResult, publishRun, type ServerSideEncryption } from "@cobuy/s3-export";
 import type { Context } from "../context.js";
 import type { OpenedStore } from "./object-store.js";
 
 /**
- * The run id of `at`, suffixed `_2`, `_3`, … if the store already holds a run (or a folder) with that id.
+ * A run id of `at` unique to this process (`makeUniqueRunId`: timestamp + random suffix), drawn
+ * again in the unlikely case the store already holds a run (or a folder) with that id.
  * @example
- * const runId = await uniqueRunId(opened, new Date()); // "2026-11-29_09-36-01"
+ * const runId = await uniqueRunId(opened, new Date()); // "2026-11-29_09-36-01_k3x9q0zd"
  */
 export async function uniqueRunId(opened: OpenedStore, at: Date): Promise<string> {
   const taken = async (id: string) =>
     (opened.folder !== undefined && existsSync(path.join(opened.folder, id))) ||
     (await opened.store.head(joinKey(id, MANIFEST_NAME))) !== undefined;
-  let id = makeRunId(at);
-  for (let n = 2; await taken(id); n++) id = makeRunId(at, String(n));
+  let id = makeUniqueRunId(at);
+  while (await taken(id)) id = makeUniqueRunId(at);
   return id;
 }
 
 /**
- * Runs `fn` with `<home>/staging/<runId>/` (where documents wait to be published), removed
- * afterwards, with `staging/` itself when it is left empty.
+ * Runs `fn` with `<home>/staging/<runId>/` (where documents wait to be published), created
+ * exclusively so no other process shares it, removed afterwards, with `staging/` itself when left empty.
  * @example
  * await withStagingFolder(ctx, runId, async (dir) => { ... });
  */
@@ -36,6 +37,8 @@ export async function withStagingFolder<T>(
   fn: (dir: string) => Promise<T>,
 ): Promise<T> {
   const dir = path.join(ctx.home.root, "staging", runId);
+  await mkdir(path.dirname(dir), { recursive: true });
+  await mkdir(dir); // EEXIST if another process holds this id: never share its staging folder
   try {
     return await fn(dir);
   } finally {
@@ -94,6 +97,7 @@ export async function publishToStore(
   ctx.log.info(`published run ${run.runId}`, {
     store: published.store,
     latest: published.latestKey,
+    latestRunId: published.latestRunId,
     ...(published.classicKey !== undefined ? { classicKey: published.classicKey } : {}),
   });
   if (opened.folder !== undefined) {

@@ -12,10 +12,11 @@ import {
   REFUSED_NAME,
   type RunManifest,
 } from "@cobuy/contracts";
-import { InvalidArgumentError, RunExistsError, VerifyFailedError } from "../errors.js";
+import { InvalidArgumentError, isS3ExportError, RunExistsError, VerifyFailedError } from "../errors.js";
 import type { ObjectStore, ServerSideEncryption } from "../store/object-store.js";
-import { joinKey } from "../store/object-store.js";
+import { createIfAbsent, joinKey } from "../store/object-store.js";
 import { HashingStream } from "../util/hash-stream.js";
+import { readLatest, readManifest } from "./read-runs.js";
 import { assertRunId, classicKeyFor } from "./run-id.js";
 
 /** One document to publish: from a file on disk (`path`) or from memory (`body`). */
@@ -74,9 +75,18 @@ export interface PublishRunResult {
   manifest: RunManifest;
   /** Published with a {@link PublishRunOptions.refusal}: latest.json was left alone. */
   refused: boolean;
+  /**
+   * Whether latest.json now names this run. False when latest.json already named a newer run
+   * (another publisher's, started later): "latest" is the newest verified run, never moved back.
+   */
+  latestMoved: boolean;
+  /** The run latest.json names after this publish. */
+  latestRunId: string | undefined;
 }
 
 const JSON_TYPE = "application/json";
+/** Created exclusively first in a run's folder: whoever creates it owns the run id. */
+export const RUN_CLAIM_NAME = ".claim";
 
 function openSource(f: PublishFile): Readable {
   if (f.body !== undefined) return Readable.from([Buffer.from(f.body)]);
@@ -210,6 +220,22 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
   }
 
   const written: string[] = [];
+  if (!options.overwrite) {
+    // Claims the run id atomically before any document: a second publisher of the same id stops
+    // here and never overwrites, nor cleans up, the first one's objects.
+    const claimKey = joinKey(runId, RUN_CLAIM_NAME);
+    const claim = { runId, createdAt: createdAt.toISOString() };
+    if (
+      !(await createIfAbsent(store, claimKey, JSON.stringify(claim), {
+        contentType: JSON_TYPE,
+        metadata: { "cobuy-run-id": runId },
+        ...(sse !== undefined ? { sse } : {}),
+      }))
+    ) {
+      throw new RunExistsError(runId, { store: store.description, key: claimKey });
+    }
+    written.push(claimKey);
+  }
   try {
     const entries: ManifestFile[] = [];
     for (const f of files) {
@@ -275,12 +301,28 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
       updatedAt: new Date().toISOString(),
     };
     written.length = 0; // From here on the run is complete: never delete it on failure.
+    await verifyOwnRun(store, manifest);
+    const current = await readCurrentLatest(store);
+    let latestMoved = false;
+    let latestRunId = current?.runId;
     if (options.refusal !== undefined) {
       const refusedKey = joinKey(runId, REFUSED_NAME);
       await putJson(store, refusedKey, { runId, ...options.refusal }, runId, sse);
       emit({ phase: "refused", key: refusedKey, runId });
-    } else {
-      await putJson(store, LATEST_KEY, latest, runId, sse);
+    } else if (current === undefined || !isNewerRun(current, manifest)) {
+      latestMoved = true;
+      try {
+        await putJson(store, LATEST_KEY, latest, runId, sse);
+        latestRunId = runId;
+      } catch (e) {
+        // A concurrent publisher's write of latest.json landed between ours and the check (servers
+        // without atomic replacement, e.g. s3rver, show it half-written): fine if it now parses.
+        const now = isS3ExportError(e, "COBUY_STORE_VERIFY_FAILED")
+          ? await readCurrentLatest(store)
+          : undefined;
+        if (now === undefined) throw e;
+        latestRunId = now.runId;
+      }
       emit({ phase: "latest", key: LATEST_KEY, runId });
     }
 
@@ -292,6 +334,8 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
       ...(classicKey !== undefined ? { classicKey } : {}),
       manifest,
       refused: options.refusal !== undefined,
+      latestMoved,
+      latestRunId,
     };
   } catch (err) {
     // Manifest first, so a concurrent reader stops seeing the run as complete at once.
@@ -299,5 +343,56 @@ export async function publishRun(store: ObjectStore, options: PublishRunOptions)
       await store.delete(key).catch(() => {});
     }
     throw err;
+  }
+}
+
+/**
+ * latest.json as another publisher may be writing it: some servers (s3rver) serve a half-written
+ * object or reset the read, so a failed read is tried again shortly; one that stays unparsable is replaced.
+ */
+async function readCurrentLatest(store: ObjectStore): Promise<LatestPointer | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await readLatest(store);
+    } catch (e) {
+      if (attempt === 3) {
+        if (isS3ExportError(e, "COBUY_STORE_INVALID_MANIFEST")) return undefined;
+        throw e;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+    }
+  }
+}
+
+/** Ordering of "latest": creation time, then run id (ids start with the same timestamp). */
+function isNewerRun(
+  a: { runId: string; createdAt: string },
+  b: { runId: string; createdAt: string },
+): boolean {
+  if (a.createdAt !== b.createdAt) return a.createdAt > b.createdAt;
+  return a.runId > b.runId;
+}
+
+/**
+ * Reads back the manifest and every document of the run just written and checks they are this
+ * publish's (same manifest, same stored sizes), so latest.json never names a run another process
+ * overwrote or cleaned up.
+ */
+async function verifyOwnRun(store: ObjectStore, manifest: RunManifest): Promise<void> {
+  const stored = await readManifest(store, manifest.runId);
+  const at = { store: store.description, key: joinKey(manifest.runId, MANIFEST_NAME) };
+  if (stored.createdAt !== manifest.createdAt || stored.files.length !== manifest.files.length) {
+    throw new VerifyFailedError(at, "manifest.json was replaced by another publisher");
+  }
+  for (const f of manifest.files) {
+    const head = await store.head(f.key);
+    if (head === undefined || head.size !== f.storedSize) {
+      throw new VerifyFailedError(
+        { store: store.description, key: f.key },
+        head === undefined
+          ? "document missing after publish"
+          : `stored ${head.size} B, expected ${f.storedSize} B`,
+      );
+    }
   }
 }

@@ -88,7 +88,13 @@ export class LocalFolderStore implements ObjectStore {
     return true;
   }
 
-  private async writeAtomically(target: string, body: PutBody, onProgress?: (n: number) => void) {
+  /** Writes to a temp file, then renames it over `target` — or, `exclusive`, links it (EEXIST when taken). */
+  private async writeAtomically(
+    target: string,
+    body: PutBody,
+    onProgress?: (n: number) => void,
+    exclusive = false,
+  ) {
     const tmpDir = path.join(this.root, INTERNAL_DIR, "tmp");
     await fs.mkdir(tmpDir, { recursive: true });
     const tmp = path.join(tmpDir, `${randomBytes(8).toString("hex")}.part`);
@@ -109,7 +115,10 @@ export class LocalFolderStore implements ObjectStore {
       if (this.doFsync) await handle.sync();
       await handle.close();
       await fs.mkdir(path.dirname(target), { recursive: true });
-      await fs.rename(tmp, target);
+      if (exclusive) {
+        await fs.link(tmp, target);
+        await fs.rm(tmp, { force: true });
+      } else await fs.rename(tmp, target);
       if (this.doFsync) await fsyncDir(path.dirname(target));
     } catch (e) {
       await handle.close().catch(() => {});
@@ -119,6 +128,20 @@ export class LocalFolderStore implements ObjectStore {
   }
 
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<void> {
+    await this.write(key, body, options, false);
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<boolean> {
+    try {
+      await this.write(key, body, options, true);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw e;
+    }
+  }
+
+  private async write(key: string, body: PutBody, options: PutOptions, exclusive: boolean): Promise<void> {
     const target = this.filePath(key);
     if (!this.createRoot) await this.assertRoot("put", key);
     else await fs.mkdir(this.root, { recursive: true });
@@ -127,7 +150,7 @@ export class LocalFolderStore implements ObjectStore {
       ...(options.contentEncoding !== undefined ? { contentEncoding: options.contentEncoding } : {}),
       metadata: { ...(options.metadata ?? {}) },
     };
-    await this.writeAtomically(target, body, options.onProgress);
+    await this.writeAtomically(target, body, options.onProgress, exclusive);
     await this.writeAtomically(this.metaPath(key), JSON.stringify(meta));
   }
 

@@ -66,6 +66,33 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ListEntry>;
   /** Deletes an object; deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Creates a small object only when no object exists at `key` (exclusive create on a folder,
+   * `If-None-Match: *` on S3). Resolves false, writing nothing, when the key is taken. Optional:
+   * {@link createIfAbsent} falls back to head-then-put for stores without it.
+   */
+  putIfAbsent?(key: string, body: Uint8Array | string, options?: PutOptions): Promise<boolean>;
+}
+
+/**
+ * {@link ObjectStore.putIfAbsent} when the store has it, else a head-then-put (a race window remains;
+ * callers draw unique keys so it is only a second line of defence).
+ *
+ * @example
+ * ```ts
+ * if (!(await createIfAbsent(store, "run/.claim", "{}"))) throw new Error("taken");
+ * ```
+ */
+export async function createIfAbsent(
+  store: ObjectStore,
+  key: string,
+  body: Uint8Array | string,
+  options: PutOptions = {},
+): Promise<boolean> {
+  if (store.putIfAbsent !== undefined) return store.putIfAbsent(key, body, options);
+  if ((await store.head(key)) !== undefined) return false;
+  await store.put(key, body, options);
+  return true;
 }
 
 /** Throws `COBUY_STORE_INVALID_KEY` unless `key` is a safe relative key. */

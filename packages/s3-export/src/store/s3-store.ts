@@ -7,6 +7,7 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
+  PutObjectCommand,
   type PutObjectCommandInput,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -96,9 +97,9 @@ export class S3Store implements ObjectStore {
     return normalizeS3Error(err, operation, loc, objectOp);
   }
 
-  async put(key: string, body: PutBody, options: PutOptions = {}): Promise<void> {
+  private putParams(key: string, body: PutBody, options: PutOptions): PutObjectCommandInput {
     const Key = this.fullKey(key);
-    const params: PutObjectCommandInput = {
+    return {
       Bucket: this.bucket,
       Key,
       Body: typeof body === "string" ? Buffer.from(body) : body,
@@ -113,6 +114,52 @@ export class S3Store implements ObjectStore {
           }
         : {}),
     };
+  }
+
+  /** Whether the server honours `If-None-Match: *` on PutObject; probed once (s3rver 3 ignores it). */
+  private conditionalWrites: Promise<boolean> | undefined;
+
+  // The probe carries the caller's options (SSE, metadata) so a bucket policy sees the same writes.
+  private probeConditionalWrites(options: PutOptions): Promise<boolean> {
+    this.conditionalWrites ??= (async () => {
+      const probe = `.cobuy/probe-${Math.random().toString(36).slice(2, 10)}`;
+      const first = await this.sendConditional(probe, "1", options);
+      const second = await this.sendConditional(probe, "2", options);
+      await this.delete(probe).catch(() => {});
+      return first && !second;
+    })();
+    return this.conditionalWrites;
+  }
+
+  /** One PutObject with `If-None-Match: *`: false on 412 Precondition Failed (or 409 conflict). */
+  private async sendConditional(
+    key: string,
+    body: Uint8Array | string,
+    options: PutOptions,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({ ...this.putParams(key, body, options), IfNoneMatch: "*" }),
+      );
+      return true;
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) return false;
+      throw await this.fail(err, "upload", key, false);
+    }
+  }
+
+  async putIfAbsent(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<boolean> {
+    if (await this.probeConditionalWrites(options)) return this.sendConditional(key, body, options);
+    // Fallback for servers that ignore the condition: head then put (a race window remains).
+    if ((await this.head(key)) !== undefined) return false;
+    await this.put(key, body, options);
+    return true;
+  }
+
+  async put(key: string, body: PutBody, options: PutOptions = {}): Promise<void> {
+    const Key = this.fullKey(key);
+    const params = this.putParams(key, body, options);
     // lib-storage sends small bodies as one PutObject and large ones as a multipart upload;
     // parts are Buffers, so the SDK can retry each request.
     const upload = new Upload({
