@@ -123,8 +123,8 @@ export class ClassicLists {
 
 /**
  * The classic lists (exact cosine top-k of C's rows) with a minimum pair support: C[p][q] ≥ s
- * filters candidates while scores stay the classic cosine; lists are fetched deeper (up to the 256
- * best neighbours) until every filtered list is exact. Without a minimum pair support it is
+ * filters candidates while scores stay the classic cosine; the lists are cut from the 256 best
+ * neighbours (a list short there stays short). Without a minimum pair support it is
  * `cosineTopK` itself. For several calls on one C, keep a {@link ClassicLists}.
  *
  * @example
