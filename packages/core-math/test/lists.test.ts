@@ -63,6 +63,25 @@ describe("classic lists with a minimum pair support", () => {
     }
   });
 
+  it("ClassicLists runs the kernel at most twice for every support of one k: the k run, then one deep run", async () => {
+    for (let seed = 200; seed < 206; seed++) {
+      const lines = randomLines(seed, 300, 400);
+      const a = buildIncidence(lines.lineOrder, lines.lineProduct, lines.orders, lines.products, "count");
+      const c = cooccurrence(a);
+      const support = productSupport(a);
+      const shared = new ClassicLists(c, support, { threads: 1 });
+      for (const s of [1, 2, 3, 4]) {
+        const alone = await classicTopK(c, support, { k: 5, minPairSupport: s, threads: 1 });
+        bitwiseEqual(await shared.topK(5, s), alone);
+      }
+      expect(shared.kernelRuns).toBeGreaterThanOrEqual(1);
+      expect(shared.kernelRuns).toBeLessThanOrEqual(2);
+      await shared.topK(3, 2);
+      await shared.topK(5, 1);
+      expect(shared.kernelRuns).toBeLessThanOrEqual(2);
+    }
+  });
+
   it("filterByPairSupport flags lists that filled every place but kept fewer than k", () => {
     const top: TopKResult = {
       products: 2,

@@ -73,6 +73,7 @@ export function filterByPairSupport(
  */
 export class ClassicLists {
   private deepest: TopKResult | undefined;
+  private runs = 0;
   private readonly options: Omit<TopKOptions, "k">;
 
   constructor(
@@ -86,15 +87,16 @@ export class ClassicLists {
   /** The first `depth` items of every list (one `cosineTopK` run unless a deeper one is kept). */
   private async atDepth(depth: number): Promise<TopKResult> {
     if (this.deepest === undefined || this.deepest.k < depth) {
+      this.runs++;
       this.deepest = await cosineTopK(this.c, this.support, { ...this.options, k: depth });
     }
     return this.deepest;
   }
 
   /**
-   * Top-k with C[p][q] ≥ `minPairSupport` (scores stay the classic cosine). Lists are fetched
-   * deeper (k·4, then ·4 again, up to the 256 best neighbours) until every filtered list is exact;
-   * a list still short at 256 stays short.
+   * Top-k with C[p][q] ≥ `minPairSupport` (scores stay the classic cosine), cut from the 256
+   * best neighbours (or a deeper run already kept); a list still short at 256 stays short. One
+   * deep run serves every support: a ladder of depths (k·4, k·16, 256) would cost each rung again.
    */
   async topK(k: number | undefined, minPairSupport = 1): Promise<TopKResult> {
     const kk = checkK(k);
@@ -104,19 +106,25 @@ export class ClassicLists {
       return deep.k === kk ? deep : filterByPairSupport(deep, kk, kk, Number.NEGATIVE_INFINITY).lists;
     }
     const deepest = Math.max(kk, Math.min(this.c.cols - 1, MAX_DEPTH));
-    let depth = Math.min(kk * 4, deepest);
-    for (;;) {
-      const { lists, short } = filterByPairSupport(await this.atDepth(depth), depth, kk, minPairSupport);
-      if (short.length === 0 || depth >= deepest) return lists;
-      depth = Math.min(depth * 4, deepest);
+    const kept = this.deepest;
+    // A kept run deep enough for every list is as good as the deepest one (lists are a total order).
+    if (kept !== undefined && kept.k >= kk && kept.k < deepest) {
+      const { lists, short } = filterByPairSupport(kept, kept.k, kk, minPairSupport);
+      if (short.length === 0) return lists;
     }
+    return filterByPairSupport(await this.atDepth(deepest), deepest, kk, minPairSupport).lists;
+  }
+
+  /** `cosineTopK` runs so far (each depth at most once): what sharing across candidates saves. */
+  get kernelRuns(): number {
+    return this.runs;
   }
 }
 
 /**
  * The classic lists (exact cosine top-k of C's rows) with a minimum pair support: C[p][q] ≥ s
- * filters candidates while scores stay the classic cosine; lists are fetched deeper (up to the 256
- * best neighbours) until every filtered list is exact. Without a minimum pair support it is
+ * filters candidates while scores stay the classic cosine; the lists are cut from the 256 best
+ * neighbours (a list short there stays short). Without a minimum pair support it is
  * `cosineTopK` itself. For several calls on one C, keep a {@link ClassicLists}.
  *
  * @example
