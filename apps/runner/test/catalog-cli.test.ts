@@ -104,6 +104,26 @@ describe("cobuy pipeline --catalog", () => {
     expect(products.milk?.name).toBeUndefined();
   });
 
+  it("loads a run with catalog names into the embedded PGlite", async () => {
+    const r = await cobuy(["pipeline", "--input", sales, "--catalog", catalog, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = lastJson(r.stdout);
+    expect(summary.load).toMatchObject({
+      runId: summary.runId,
+      status: "loaded",
+      active: true,
+      products: 3,
+      productStats: "document",
+    });
+    const similar = await cobuy(["db", "similar", "apple", "--json"]);
+    expect(similar.code, similar.stderr).toBe(0);
+    const { items } = lastJson(similar.stdout) as { items: { id: string; category: string }[] };
+    expect(items.map((i) => [i.id, i.category]).sort()).toEqual([
+      ["milk", "dairy"],
+      ["pear", "fruit"],
+    ]);
+  });
+
   it("refuses a bad catalog before a run is staged or published", async () => {
     const bad = join(work, "unterminated.csv");
     writeFileSync(bad, 'product_id,name\napple,"Apple\n');
