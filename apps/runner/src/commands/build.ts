@@ -2,10 +2,12 @@
 import { makeRunId } from "@cobuy/contracts";
 import { defineCommand } from "../command.js";
 import { BUILD_OPTIONS, parseBuildParams } from "../flags/build.js";
+import { CATALOG_OPTIONS, parseCatalogPath } from "../flags/catalog.js";
 import { buildInputLabel, INPUT_OPTIONS, parseBuildInput, SQL_INPUT_OPTIONS } from "../flags/input.js";
 import { INPUT_S3_OPTIONS } from "../flags/store.js";
 import { missingOption, requireString } from "../flags/values.js";
 import { buildFacts, buildFrom, paramsRecord } from "../steps/build.js";
+import { catalogSummary, readCatalogFlag } from "../steps/catalog.js";
 import { writeBuildDocuments, writeRunReport } from "../steps/documents.js";
 import { buildSummary, printSummary } from "../steps/summary.js";
 import { fmtBytes } from "../ui/format.js";
@@ -29,6 +31,7 @@ export const build = defineCommand({
     ...INPUT_S3_OPTIONS,
     ...SQL_INPUT_OPTIONS,
     ...BUILD_OPTIONS,
+    ...CATALOG_OPTIONS,
   },
   examples: [
     "cobuy build --input sales.csv --k 5 --out out/",
@@ -36,6 +39,7 @@ export const build = defineCommand({
     "cobuy build --input sales.csv --out out/ --similarity llr --min-pair-support 2",
     "cobuy build --input sales.csv --out out/ --similarity auto --blend popular:0.2",
     "cobuy build --input sales.parquet --out out/",
+    "cobuy build --input sales.csv --catalog products.csv --out out/",
     "cobuy build --input s3://my-bucket/exports/sales.csv.gz --out out/ --s3-endpoint http://127.0.0.1:9000",
     "PGPASSWORD=… cobuy build --input-sql postgres://me@db:5432/shop --table public.sales --out out/",
     "cobuy build --input-sql postgres://me@db:5432/shop --table public.sales --similarity llr --out out/",
@@ -53,10 +57,16 @@ export const build = defineCommand({
       return undefined;
     }
     const out = ctx.resolvePath(requireString(values.out, "out"));
+    const catalog = await readCatalogFlag(ctx, parseCatalogPath(ctx, values));
     const runId = makeRunId();
     const result = await buildFrom(ctx, source, params);
     const files = await ctx.stage("write", async () => [
-      ...(await writeBuildDocuments(out, { result, runId, params: paramsRecord(input, params, result) })),
+      ...(await writeBuildDocuments(out, {
+        result,
+        runId,
+        params: paramsRecord(input, params, result),
+        ...(catalog ? { catalog } : {}),
+      })),
       await writeRunReport(out, `cobuy build — ${input}`),
     ]);
     ctx.log.info(`wrote ${files.map((f) => `${f.name} (${fmtBytes(f.bytes)})`).join(", ")}`, { dir: out });
@@ -67,6 +77,7 @@ export const build = defineCommand({
       threads: params.threads,
       files: files.map((f) => ({ name: f.name, path: f.path, bytes: f.bytes })),
       seconds: (performance.now() - t0) / 1000,
+      ...(catalog ? { catalog: catalogSummary(catalog, result.index) } : {}),
     });
     printSummary(ctx, summary);
     ctx.print(`\ndocuments: ${out}`);

@@ -10,6 +10,7 @@ import type { BuildResult, Evaluation, ProductCatalog } from "@cobuy/pipeline";
 import { defineCommand } from "../command.js";
 import type { Context } from "../context.js";
 import { BUILD_OPTIONS, type BuildParams, parseBuildParams } from "../flags/build.js";
+import { CATALOG_OPTIONS, parseCatalogPath } from "../flags/catalog.js";
 import { DB_OPTIONS, dbTargetFromEnv } from "../flags/db.js";
 import {
   type BuildInput,
@@ -21,6 +22,7 @@ import {
 } from "../flags/input.js";
 import { PUBLISH_OPTIONS, parsePublishFlags, STORE_OPTIONS } from "../flags/store.js";
 import { buildFacts, buildFrom, manifestCounts, paramsRecord } from "../steps/build.js";
+import { type CatalogSummary, catalogSummary, readCatalogFlag } from "../steps/catalog.js";
 import { howToQuery, type LoadedRun, loadSummary, loadWithProgress } from "../steps/database.js";
 import { writeRunDocuments } from "../steps/documents.js";
 import { BUILD_EVALUATION_SPLIT, headlineMetrics } from "../steps/evaluation.js";
@@ -50,6 +52,7 @@ export const pipeline = defineCommand({
     },
     ...SQL_INPUT_OPTIONS,
     ...BUILD_OPTIONS,
+    ...CATALOG_OPTIONS,
     ...STORE_OPTIONS,
     ...PUBLISH_OPTIONS,
     evaluate: {
@@ -69,6 +72,7 @@ export const pipeline = defineCommand({
     "cobuy pipeline",
     "COBUY_HOME=/tmp/cobuy cobuy pipeline --input sales.csv --k 10 --json",
     "cobuy pipeline --input sales.csv --similarity auto --evaluate",
+    "cobuy pipeline --input sales.csv --catalog products.csv",
     "AWS_PROFILE=prod cobuy pipeline --store s3://my-bucket/cobuy --gzip --classic-key recs/key{ts}.json",
   ],
   async run(ctx, { values }) {
@@ -83,6 +87,7 @@ export const pipeline = defineCommand({
     }
     const publishing = parsePublishFlags(values);
     const evaluate = values.evaluate === true ? params : undefined;
+    const catalog = await readCatalogFlag(ctx, parseCatalogPath(ctx, values));
     const store = openStoreFromFlags(ctx, values);
     try {
       const runId = await uniqueRunId(store, createdAt);
@@ -102,6 +107,7 @@ export const pipeline = defineCommand({
           params: recorded,
           title: `cobuy run ${runId}`,
           ...(evaluate ? { evaluate } : {}),
+          ...(catalog ? { catalog } : {}),
         });
         const published = await publishToStore(ctx, store, {
           runId,
@@ -127,6 +133,7 @@ export const pipeline = defineCommand({
           published,
           ...(evaluation ? { evaluation } : {}),
           ...(loaded ? { loaded } : {}),
+          ...(catalog ? { catalog: catalogSummary(catalog, result.index) } : {}),
         };
       });
       return report(ctx, outcome, (performance.now() - t0) / 1000);
@@ -145,6 +152,7 @@ interface PipelineOutcome {
   readonly published: PublishedRun;
   readonly evaluation?: Evaluation;
   readonly loaded?: LoadedRun;
+  readonly catalog?: CatalogSummary;
 }
 
 /** The summary: table + where things went (human), and the object for --json. */
@@ -160,6 +168,7 @@ function report(ctx: Context, o: PipelineOutcome, seconds: number): Record<strin
     files: published.manifest.files.map((f) => f.name),
     threads: o.params.threads,
     seconds,
+    ...(o.catalog ? { catalog: o.catalog } : {}),
   });
   printSummary(ctx, summary, `run ${o.runId}`);
   const ev = o.evaluation;

@@ -9,6 +9,7 @@ import {
   type BuildResult,
   type Evaluation,
   type ProductCatalog,
+  type ShopCatalog,
   type WrittenDocument,
   writeDocuments,
   writeReport,
@@ -24,6 +25,8 @@ export interface BuildDocuments {
   readonly createdAt?: Date;
   /** `params` of recs.rich.json (see steps/build.ts `paramsRecord`). */
   readonly params: Record<string, unknown>;
+  /** `--catalog`: names and extra columns of the products section (steps/catalog.ts). */
+  readonly catalog?: ShopCatalog;
 }
 
 /**
@@ -42,6 +45,7 @@ export function writeBuildDocuments(dir: string, d: BuildDocuments): Promise<Wri
     runId: d.runId,
     ...(d.createdAt !== undefined ? { createdAt: d.createdAt } : {}),
     params: d.params,
+    ...(d.catalog !== undefined ? { catalog: d.catalog } : {}),
   });
 }
 

@@ -5,6 +5,7 @@
 import type { Context } from "../context.js";
 import { fmtBytes, fmtCount, fmtRate, fmtSeconds, fmtShare } from "../ui/format.js";
 import type { TableSpec } from "../ui/table.js";
+import type { CatalogSummary } from "./catalog.js";
 
 /** Facts about a build that the summary reports (filled from @cobuy/pipeline's result). */
 export interface BuildFacts {
@@ -59,6 +60,8 @@ export interface BuildSummary extends BuildFacts {
   seconds: number;
   peakRssBytes: number;
   threads: number;
+  /** `--catalog`'s entries and how they matched the run's products. */
+  catalog?: CatalogSummary;
 }
 
 /** The `stages` of a `--json` summary: seconds per stage (ms precision), in the order they ran. */
@@ -120,6 +123,13 @@ export function summaryTable(s: BuildSummary): TableSpec {
     ]);
   }
   rows.push(["peak memory", fmtBytes(s.peakRssBytes)]);
+  if (s.catalog) {
+    const c = s.catalog;
+    rows.push([
+      "catalog",
+      `${fmtCount(c.entries)} entries, ${fmtCount(c.unknownIds)} unknown ids, ${fmtCount(c.productsWithoutEntry)} products without an entry`,
+    ]);
+  }
   rows.push(["similarity", similarityLabel(s)]);
   rows.push([
     "same-category share",
