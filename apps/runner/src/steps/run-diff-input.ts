@@ -3,7 +3,7 @@
  * run in a store, read as the lists, order count and headline metrics `diffRuns` compares.
  */
 import { stat } from "node:fs/promises";
-import { localRunSource, type RunSource } from "@cobuy/pg-loader";
+import { localRunSource, type RunSource, readSmallFile } from "@cobuy/pg-loader";
 import { type RunLists, runListsFromRich } from "@cobuy/pipeline/diff";
 import { listRuns, type ObjectStore, readLatest, resolveRunId } from "@cobuy/s3-export";
 import { RunnerIoError, UsageError } from "../errors.js";
@@ -78,17 +78,10 @@ export async function runSourceFor(
 }
 
 async function readJsonDocument(source: RunSource, name: string): Promise<unknown> {
-  const stream = await source.open(name);
-  if (stream === undefined) return undefined;
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    if (size > MAX_DOCUMENT_BYTES) throw new RunnerIoError(`${source.uri}${name} is larger than 1 GiB`);
-    parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-  }
+  const bytes = await readSmallFile(source, name, MAX_DOCUMENT_BYTES);
+  if (bytes === undefined) return undefined;
   try {
-    return JSON.parse(Buffer.concat(parts).toString("utf8"));
+    return JSON.parse(bytes.toString("utf8"));
   } catch (e) {
     throw new RunnerIoError(`${source.uri}${name}: not JSON (${(e as Error).message})`, { cause: e });
   }
