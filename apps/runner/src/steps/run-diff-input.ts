@@ -61,7 +61,9 @@ export async function readRunLists(source: RunSource): Promise<RunLists> {
     );
   const validation = await readJsonDocument(source, "validation.json");
   const evaluation = await readJsonDocument(source, "evaluation.json");
-  return runListsFromRich(rich as Parameters<typeof runListsFromRich>[0], { validation, evaluation });
+  const lists = runListsFromRich(rich as Parameters<typeof runListsFromRich>[0], { validation, evaluation });
+  // A store names its runs by folder; a build folder only by the run id its recs.rich.json records.
+  return { ...lists, runId: source.runId ?? lists.runId ?? source.uri };
 }
 
 /**
