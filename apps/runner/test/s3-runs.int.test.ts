@@ -54,6 +54,25 @@ describe("cobuy runs / fetch", () => {
     expect(out.runs[0].latest).toBe(true);
   });
 
+  it("runs diff over s3:// compares latest with the run before it, read through gzip", async () => {
+    const r = await cobuy(["runs", "diff", "--store", "s3://cobuy-it/team/runs", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const d = lastJson(r.stdout);
+    expect([d.before.runId, d.after.runId]).toEqual(["2026-07-02_00-00-00", "2026-07-03_00-00-00"]);
+    expect(d.products).toMatchObject({ common: 2, added: 0, dropped: 0 });
+    expect(d.top1Churn).toBe(0);
+    expect(d.overlap.min).toBe(1);
+    const missing = await cobuy([
+      "runs",
+      "diff",
+      "2026-06-30_00-00-00",
+      "--store",
+      "s3://cobuy-it/team/runs",
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("2026-06-30_00-00-00");
+  });
+
   it("runs show latest prints the manifest (human and --json)", async () => {
     const h = await cobuy(["runs", "show", "--store", "s3://cobuy-it/team/runs"]);
     expect(h.code, h.stderr).toBe(0);

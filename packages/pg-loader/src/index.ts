@@ -47,4 +47,4 @@ export {
   searchProducts,
   similarProducts,
 } from "./query/queries.js";
-export { localRunSource, type RunSource } from "./source/run-source.js";
+export { localRunSource, type RunSource, readSmallFile } from "./source/run-source.js";

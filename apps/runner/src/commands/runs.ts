@@ -1,29 +1,38 @@
 /**
- * `cobuy runs list|show|prune`: what a store holds, one run's manifest, and retention.
+ * `cobuy runs list|show|diff|prune`: what a store holds, one run's manifest, how two runs' lists
+ * differ, and retention.
  * Runs are published by `cobuy pipeline` (see @cobuy/s3-export `publishRun`).
  */
+import { diffRuns, type RunLists } from "@cobuy/pipeline/diff";
 import { listRuns, pruneRuns, readManifest } from "@cobuy/s3-export";
 import { defineCommand } from "../command.js";
 import { UsageError } from "../errors.js";
 import { STORE_OPTIONS } from "../flags/store.js";
 import { intOption } from "../flags/values.js";
 import { openStoreFromFlags } from "../steps/object-store.js";
+import { defaultDiffPair, isFolder, readRunLists, runSourceFor } from "../steps/run-diff-input.js";
 import { fmtBytes, fmtCount } from "../ui/format.js";
+import { printRunDiff } from "../ui/run-diff.js";
 
-const SUBCOMMANDS = ["list", "show", "prune"] as const;
+const SUBCOMMANDS = ["list", "show", "diff", "prune"] as const;
 
 export const runsCommand = defineCommand({
   name: "runs",
-  summary: "list the published runs, show one run's manifest, prune old runs",
+  summary: "list the published runs, show one run's manifest, diff two runs, prune old runs",
   usage:
     "cobuy runs list [--store URL]\n" +
     "       cobuy runs show [RUN|latest] [--store URL]\n" +
+    "       cobuy runs diff [A] [B] [--store URL]\n" +
     "       cobuy runs prune --keep N [--dry-run] [--store URL]",
   description:
     "A store holds one folder per run (<runId>/: documents + manifest.json) and latest.json naming\n" +
     "the newest complete run. `list` marks the latest run and incomplete ones (a failed or running\n" +
-    "publish); `show` prints a manifest (--json: as JSON); `prune` keeps the newest N complete runs\n" +
-    "and never deletes the run latest.json names.",
+    "publish) and refused ones (published, never made latest by the activation guard); `show` prints\n" +
+    "a manifest (--json: as JSON); `diff` compares run A's lists with run B's (products added and\n" +
+    "dropped, overlap@k and rank-biased overlap, top-1 churn, score drift, metric deltas; --json: the\n" +
+    "RunDiff document). A and B are run ids in the store or run folders (`cobuy build --out DIR`);\n" +
+    "default B is latest and A the newest earlier complete, non-refused run. `prune` keeps the newest\n" +
+    "N complete runs and never deletes the run latest.json names.",
   options: {
     ...STORE_OPTIONS,
     keep: { type: "string", valueName: "N", description: "prune: complete runs to keep, newest first" },
@@ -33,6 +42,8 @@ export const runsCommand = defineCommand({
   examples: [
     "cobuy runs list",
     "cobuy runs show latest --store s3://my-bucket/cobuy --json",
+    "cobuy runs diff",
+    "cobuy runs diff ./out/yesterday ./out/today --json",
     "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000 cobuy runs prune --keep 5 --store s3://cobuy/runs",
   ],
   async run(ctx, { values, positionals }) {
@@ -40,7 +51,7 @@ export const runsCommand = defineCommand({
     if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
       throw new UsageError(`unknown subcommand "runs ${sub}" (use: ${SUBCOMMANDS.join(", ")})`);
     }
-    const maxArgs = sub === "show" ? 1 : 0;
+    const maxArgs = sub === "show" ? 1 : sub === "diff" ? 2 : 0;
     if (rest.length > maxArgs)
       throw new UsageError(`unexpected argument "${rest[maxArgs]}" for "cobuy runs ${sub}"`);
     if (sub !== "prune" && (values.keep !== undefined || values["dry-run"])) {
@@ -58,7 +69,7 @@ export const runsCommand = defineCommand({
             columns: ["run", "status", "objects", "size", "modified"],
             rows: runs.map((r) => [
               r.runId,
-              r.latest ? "latest" : r.complete ? "complete" : "incomplete",
+              r.latest ? "latest" : r.refused ? "refused" : r.complete ? "complete" : "incomplete",
               r.objects,
               fmtBytes(r.bytes),
               r.lastModified?.toISOString().replace(/\.\d+Z$/, "Z") ?? "",
@@ -95,6 +106,26 @@ export const runsCommand = defineCommand({
           ]),
         });
         return { store: label, runId: m.runId, manifest: m };
+      }
+
+      if (sub === "diff") {
+        const [a, b] = rest;
+        const folders = await Promise.all(rest.map((x) => isFolder(ctx.resolvePath(x))));
+        // Only ids in the store need a default or resolving; two folders never touch the store.
+        const ids =
+          rest.length === 2
+            ? { before: a as string, after: b as string }
+            : folders[0] === true
+              ? { before: a as string, after: (await defaultDiffPair(store)).after }
+              : await defaultDiffPair(store, a !== undefined ? { before: a } : {});
+        const [before, after] = await Promise.all(
+          [ids.before, ids.after].map(async (x) =>
+            readRunLists(await runSourceFor(x, ctx.resolvePath(x), () => store)),
+          ),
+        );
+        const diff = diffRuns(before as RunLists, after as RunLists);
+        printRunDiff(ctx, diff);
+        return { ...diff };
       }
 
       if (values.keep === undefined) throw new UsageError("cobuy runs prune needs --keep N");
