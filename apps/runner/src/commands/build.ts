@@ -6,7 +6,7 @@ import { buildInputLabel, INPUT_OPTIONS, parseBuildInput, SQL_INPUT_OPTIONS } fr
 import { INPUT_S3_OPTIONS } from "../flags/store.js";
 import { missingOption, requireString } from "../flags/values.js";
 import { buildFacts, buildFrom, paramsRecord } from "../steps/build.js";
-import { writeBuildDocuments, writeRunReport } from "../steps/documents.js";
+import { reportFacts, writeBuildDocuments, writeRunReport } from "../steps/documents.js";
 import { buildSummary, printSummary } from "../steps/summary.js";
 import { fmtBytes } from "../ui/format.js";
 
@@ -57,7 +57,7 @@ export const build = defineCommand({
     const result = await buildFrom(ctx, source, params);
     const files = await ctx.stage("write", async () => [
       ...(await writeBuildDocuments(out, { result, runId, params: paramsRecord(input, params, result) })),
-      await writeRunReport(out, `cobuy build — ${input}`),
+      await writeRunReport(out, `cobuy build — ${input}`, reportFacts(ctx, result)),
     ]);
     ctx.log.info(`wrote ${files.map((f) => `${f.name} (${fmtBytes(f.bytes)})`).join(", ")}`, { dir: out });
     const summary = buildSummary(ctx, buildFacts(result), {
