@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CsrMatrix } from "@cobuy/core-math";
 import { describeWithBrowser, launchChromium } from "@cobuy/test-utils";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { classicKernel, type EvaluationData, evaluate, sweep } from "../src/evaluation/index.js";
 import { buildRecommendations, type StageEvent, writeDocuments } from "../src/index.js";
@@ -70,6 +70,16 @@ describeWithBrowser("report.html in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
   });
+  /** The report in a page, drawn without a script error. */
+  async function openReport(file: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`file://${file}`);
+    await page.waitForSelector("body[data-rendered=true]");
+    expect(errors).toEqual([]);
+    return page;
+  }
 
   it("draws the charts with the numbers of evaluation.json and sweep.json, offline", async () => {
     const data = shop();
@@ -158,12 +168,7 @@ describeWithBrowser("report.html in Chromium", () => {
     await mkdir(dir, { recursive: true });
     await writeFile(new URL("evaluation.json", dir), JSON.stringify(evaluation, null, 2));
     const file = await writeReport(dir.pathname, { title: "blend" });
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`file://${file}`);
-    await page.waitForSelector("body[data-rendered=true]");
-    expect(errors).toEqual([]);
+    const page = await openReport(file);
     expect(await page.locator("#table-blend-auto tbody tr").count()).toBe(
       evaluation.evidenceBlend!.selection!.candidates.length,
     );
@@ -229,12 +234,7 @@ describeWithBrowser("report.html in Chromium", () => {
     expect(sameCategory).toBeGreaterThan(0);
     expect(sameCategory).toBeLessThan(products);
 
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`file://${file}`);
-    await page.waitForSelector("body[data-rendered=true]");
-    expect(errors).toEqual([]);
+    const page = await openReport(file);
     const fact = (name: string) => page.locator(`#summary dd[data-fact="${name}"]`).textContent();
     expect(await fact("orders")).toBe(orders.toLocaleString("en-US"));
     expect(await fact("rows")).toBe(rows.length.toLocaleString("en-US"));
