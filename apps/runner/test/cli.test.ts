@@ -154,7 +154,16 @@ describe("cobuy build", () => {
       12,
     ); // The products section (category + orders containing it) and the report beside the documents.
     expect(Object.keys(rich.products)).toEqual(products);
-    expect(readFileSync(join(out, "report.html"), "utf8")).toMatch(/^<!doctype html>/);
+    const report = readFileSync(join(out, "report.html"), "utf8");
+    expect(report).toMatch(/^<!doctype html>/);
+    // The summary of a plain build: its counts, the stages timed before the report, the plan.
+    const embedded = JSON.parse(/id="cobuy-data">([^<]*)<\/script>/.exec(report)![1]!);
+    expect(embedded.run.counts).toMatchObject({ ...rich.counts, nonzerosC: expect.any(Number) });
+    expect(embedded.run.stages.map((s: { name: string }) => s.name)).toEqual(
+      expect.arrayContaining(["ingest", "topk", "validation"]),
+    );
+    expect(embedded.run.plan.threads).toBeGreaterThan(0);
+    expect(embedded.evaluation).toBeNull();
   });
 
   it("prints exactly one JSON object on stdout with --json, and JSON log lines on stderr", async () => {

@@ -1,10 +1,13 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { CsrMatrix } from "@cobuy/core-math";
 import { describeWithBrowser, launchChromium } from "@cobuy/test-utils";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { classicKernel, type EvaluationData, evaluate, sweep } from "../src/evaluation/index.js";
+import { buildRecommendations, type StageEvent, writeDocuments } from "../src/index.js";
 import { renderReport, writeReport } from "../src/report/index.js";
+import { chunked, tempDir } from "./helpers.js";
 
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
 
@@ -46,7 +49,20 @@ function shop(): EvaluationData {
   };
 }
 
+/** The shop's orders as the CSV a plain run reads (one line per order and product). */
+function shopCsv(data: EvaluationData): string {
+  const lines = ["order_id,product_id,category"];
+  for (let o = 0; o < data.a.rows; o++) {
+    for (let i = data.a.rowPtr[o]!; i < data.a.rowPtr[o + 1]!; i++) {
+      const p = data.a.colIdx[i]!;
+      lines.push(`${data.orderIds[o]},"${data.productIds[p]}",${data.categories[p]}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
 describeWithBrowser("report.html in Chromium", () => {
+  const scratch = tempDir();
   let browser: Browser;
   beforeAll(async () => {
     browser = await launchChromium();
@@ -54,6 +70,16 @@ describeWithBrowser("report.html in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
   });
+  /** The report in a page, drawn without a script error. */
+  async function openReport(file: string): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`file://${file}`);
+    await page.waitForSelector("body[data-rendered=true]");
+    expect(errors).toEqual([]);
+    return page;
+  }
 
   it("draws the charts with the numbers of evaluation.json and sweep.json, offline", async () => {
     const data = shop();
@@ -142,12 +168,7 @@ describeWithBrowser("report.html in Chromium", () => {
     await mkdir(dir, { recursive: true });
     await writeFile(new URL("evaluation.json", dir), JSON.stringify(evaluation, null, 2));
     const file = await writeReport(dir.pathname, { title: "blend" });
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`file://${file}`);
-    await page.waitForSelector("body[data-rendered=true]");
-    expect(errors).toEqual([]);
+    const page = await openReport(file);
     expect(await page.locator("#table-blend-auto tbody tr").count()).toBe(
       evaluation.evidenceBlend!.selection!.candidates.length,
     );
@@ -157,6 +178,114 @@ describeWithBrowser("report.html in Chromium", () => {
       const bar = page.locator(`#chart-slices rect[data-label="${name}"][data-series="decile 1"]`);
       expect(Number(await bar.getAttribute("data-value"))).toBe(value);
     }
+    await page.close();
+  });
+
+  it("summarizes a plain run (no evaluation): counts, parameters, stage times, headline, scores", async () => {
+    const data = shop();
+    const csv = shopCsv(data);
+    const k = 4;
+    // High enough that some products keep no list: the headline is neither 0 nor 100%.
+    const minScore = 0.87;
+    const stages: { name: string; seconds: number }[] = [];
+    const r = await buildRecommendations(chunked(csv), {
+      k,
+      minScore,
+      threads: 1,
+      name: "shop.csv",
+      onStage: (e: StageEvent) => {
+        if (e.phase === "end") stages.push({ name: e.stage, seconds: e.seconds });
+      },
+    });
+    const dir = join(scratch, "plain");
+    const params: Record<string, unknown> = { input: "shop.csv", k, minScore, similarity: r.similarity };
+    await writeDocuments(dir, {
+      index: r.index,
+      topk: r.topk,
+      validation: r.validation,
+      productSupport: r.productSupport,
+      runId: "2026-01-02_03-04-05",
+      params,
+    });
+    const file = await writeReport(dir, {
+      title: "plain run",
+      stages,
+      counts: { nonzerosC: r.stats.nnzC ?? null },
+      ...(r.stats.plan ? { plan: { strategy: r.stats.plan.strategy, threads: r.stats.plan.threads } } : {}),
+    });
+
+    // What the summary must say, computed from the input: one CSV line per order and product.
+    const rows = csv.trim().split("\n").slice(1);
+    const orders = new Set(rows.map((l) => l.split(",")[0])).size;
+    const products = new Set(rows.map((l) => l.split(",")[1])).size;
+    const rich = JSON.parse(await readFile(join(dir, "recs.rich.json"), "utf8"));
+    const categoryOf = new Map<string, string>();
+    for (const l of rows)
+      categoryOf.set(
+        JSON.parse(l.slice(l.indexOf(",") + 1, l.lastIndexOf(","))),
+        l.slice(l.lastIndexOf(",") + 1),
+      );
+    const lists = Object.entries(rich.recs as Record<string, { id: string; score: number }[]>);
+    const sameCategory = lists.filter(
+      ([id, list]) => list[0] && categoryOf.get(list[0].id) === categoryOf.get(id),
+    ).length;
+    const listed = lists.reduce((n, [, list]) => n + list.length, 0);
+    expect(listed).toBeGreaterThan(0);
+    expect(sameCategory).toBeGreaterThan(0);
+    expect(sameCategory).toBeLessThan(products);
+
+    const page = await openReport(file);
+    const fact = (name: string) => page.locator(`#summary dd[data-fact="${name}"]`).textContent();
+    expect(await fact("orders")).toBe(orders.toLocaleString("en-US"));
+    expect(await fact("rows")).toBe(rows.length.toLocaleString("en-US"));
+    expect(await fact("products")).toBe(products.toLocaleString("en-US"));
+    expect(await fact("nonzerosC")).toBe(
+      r.stats.nnzC === undefined ? "not built" : r.stats.nnzC.toLocaleString("en-US"),
+    );
+    expect(await fact("run")).toBe("2026-01-02_03-04-05");
+    expect(await fact("createdAt")).toBe(rich.createdAt.replace("T", " ").replace(/\.\d+Z$/, " UTC"));
+    expect(await fact("k")).toBe(String(k));
+    expect(await fact("minScore")).toBe(String(minScore));
+    expect(await fact("measure")).toBe(r.similarity.measure);
+    expect(await fact("minPairSupport")).toBe("1");
+    expect(await fact("caps")).toBe("none");
+    if (r.stats.plan) expect(await fact("plan")).toContain(r.stats.plan.strategy);
+
+    const headline = page.locator('#validation-headline .card[data-metric="classic metric"]');
+    expect(await headline.locator(".big").textContent()).toBe(
+      `${((sameCategory / products) * 100).toFixed(1)}%`,
+    );
+    expect(await headline.locator(".small").textContent()).toContain(
+      `${sameCategory} of ${products} products`,
+    );
+
+    expect(stages.map((s) => s.name)).toContain("topk");
+    const stageRows = await page.locator("#table-stages tbody tr").allTextContents();
+    expect(stageRows.map((t) => t.replace(/[\d.]+$/, ""))).toEqual([...stages.map((s) => s.name), "total"]);
+
+    // Score distribution: every listed score in one of the bins.
+    const bins = await page
+      .locator("#chart-scores rect")
+      .evaluateAll((rs) => rs.map((b) => Number(b.getAttribute("data-value"))));
+    expect(bins.reduce((a, b) => a + b, 0)).toBe(listed);
+    expect(await page.locator("#chart-by-category rect[data-label]").count()).toBe(
+      new Set(data.categories).size,
+    );
+    for (const evaluationOnly of [
+      "#headline",
+      "#by-measure",
+      "#auto",
+      "#sweep",
+      "#examples",
+      "#slices",
+      "#blend-auto",
+    ]) {
+      expect(await page.locator(evaluationOnly).count(), evaluationOnly).toBe(0);
+    }
+
+    const screenshot = join(scratch, "plain-report.png");
+    await page.screenshot({ path: screenshot, fullPage: true });
+    expect((await readFile(screenshot)).subarray(1, 4).toString()).toBe("PNG");
     await page.close();
   });
 

@@ -8,7 +8,7 @@ import { INPUT_S3_OPTIONS } from "../flags/store.js";
 import { missingOption, requireString } from "../flags/values.js";
 import { buildFacts, buildFrom, paramsRecord } from "../steps/build.js";
 import { catalogSummary, readCatalogFlag } from "../steps/catalog.js";
-import { writeBuildDocuments, writeRunReport } from "../steps/documents.js";
+import { reportFacts, writeBuildDocuments, writeRunReport } from "../steps/documents.js";
 import { buildSummary, printSummary } from "../steps/summary.js";
 import { fmtBytes } from "../ui/format.js";
 
@@ -67,7 +67,7 @@ export const build = defineCommand({
         params: paramsRecord(input, params, result),
         ...(catalog ? { catalog } : {}),
       })),
-      await writeRunReport(out, `cobuy build — ${input}`),
+      await writeRunReport(out, `cobuy build — ${input}`, reportFacts(ctx, result)),
     ]);
     ctx.log.info(`wrote ${files.map((f) => `${f.name} (${fmtBytes(f.bytes)})`).join(", ")}`, { dir: out });
     const summary = buildSummary(ctx, buildFacts(result), {

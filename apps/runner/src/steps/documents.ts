@@ -10,12 +10,14 @@ import {
   type Evaluation,
   type ProductCatalog,
   type ShopCatalog,
+  type WriteReportOptions,
   type WrittenDocument,
   writeDocuments,
   writeReport,
 } from "@cobuy/pipeline";
 import type { Context } from "../context.js";
 import type { BuildParams } from "../flags/build.js";
+import { buildFacts } from "./build.js";
 import { evaluateBuild } from "./evaluation.js";
 
 /** What a build's documents are made of. */
@@ -64,25 +66,48 @@ export async function writeRunDocuments(
   if (d.evaluate === undefined) {
     const documents = await ctx.stage("write", async () => [
       ...(await writeBuildDocuments(dir, d)),
-      await writeRunReport(dir, d.title),
+      await writeRunReport(dir, d.title, reportFacts(ctx, d.result)),
     ]);
     return { documents };
   }
   const written = await ctx.stage("write", () => writeBuildDocuments(dir, d));
   const evaluation = await evaluateBuild(ctx, d.result, d.evaluate);
   const evaluationDoc = await writeJson(dir, "evaluation.json", evaluation);
-  const report = await ctx.stage("report", () => writeRunReport(dir, d.title));
+  const report = await ctx.stage("report", () => writeRunReport(dir, d.title, reportFacts(ctx, d.result)));
   return { documents: [...written, evaluationDoc, report], evaluation };
 }
 
 /**
- * Renders `dir/report.html` from the documents in `dir` (validation.json: the metric per category;
- * evaluation.json and sweep.json when there) and returns it as one more written file.
+ * What a build's report shows beyond its documents: the stages timed so far, the nonzeros of C
+ * and skipped rows, the classic cosine's plan.
  * @example
- * files.push(await writeRunReport(out, "cobuy build — sales.csv"));
+ * await writeRunReport(out, "cobuy build — sales.csv", reportFacts(ctx, result));
  */
-export async function writeRunReport(dir: string, title: string): Promise<WrittenDocument> {
-  const file = await writeReport(dir, { title });
+export function reportFacts(
+  ctx: Context,
+  result: BuildResult<ProductCatalog>,
+): Omit<WriteReportOptions, "title"> {
+  const facts = buildFacts(result);
+  return {
+    stages: ctx.stages.map((s) => ({ name: s.name, seconds: s.seconds })),
+    counts: { nonzerosC: facts.counts.nonzeros, skippedRows: facts.counts.skippedRows },
+    ...(facts.plan ? { plan: { strategy: facts.plan.strategy, threads: facts.plan.threads } } : {}),
+  };
+}
+
+/**
+ * Renders `dir/report.html` from the documents in `dir` (recs.rich.json: the run's counts,
+ * parameters and scores; validation.json: the metric per category; evaluation.json and sweep.json
+ * when there) and returns it as one more written file.
+ * @example
+ * files.push(await writeRunReport(out, "cobuy build — sales.csv", reportFacts(ctx, result)));
+ */
+export async function writeRunReport(
+  dir: string,
+  title: string,
+  facts: Omit<WriteReportOptions, "title"> = {},
+): Promise<WrittenDocument> {
+  const file = await writeReport(dir, { ...facts, title });
   return { name: path.basename(file), path: file, bytes: (await stat(file)).size };
 }
 

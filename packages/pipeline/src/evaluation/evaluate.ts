@@ -22,6 +22,7 @@ import {
 } from "../selection/select-similarity.js";
 import { holdoutSplit, type Split, timeSplit } from "../selection/split.js";
 import { popularLists, type RecLists, similarLists } from "./lists.js";
+import { type ScoreBin, scoreBins } from "./score-bins.js";
 import { type PopularitySlice, popularitySlices } from "./slices.js";
 
 export type SplitOptions =
@@ -125,30 +126,12 @@ export function evidenceLabel(similarity: SimilarityName, blend: EvidenceBlend):
   return `${similarity}+evidence:${blend.prior}/keep:${blend.keepSimilar}`;
 }
 
-function histogram(top: TopKResult, bins = 20): Array<{ from: number; to: number; count: number }> {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
+function histogram(top: TopKResult): ScoreBin[] {
+  const scores: number[] = [];
   for (let p = 0; p < top.products; p++) {
-    for (let r = 0; r < top.length[p]!; r++) {
-      const s = top.scores[p * top.k + r]!;
-      if (s < lo) lo = s;
-      if (s > hi) hi = s;
-    }
+    for (let r = 0; r < top.length[p]!; r++) scores.push(top.scores[p * top.k + r]!);
   }
-  if (lo > hi) return [];
-  const width = hi > lo ? (hi - lo) / bins : 1;
-  const out = Array.from({ length: bins }, (_, i) => ({
-    from: Math.round((lo + i * width) * 1e9) / 1e9,
-    to: Math.round((lo + (i + 1) * width) * 1e9) / 1e9,
-    count: 0,
-  }));
-  for (let p = 0; p < top.products; p++) {
-    for (let r = 0; r < top.length[p]!; r++) {
-      const b = Math.min(bins - 1, Math.floor((top.scores[p * top.k + r]! - lo) / width));
-      out[b]!.count++;
-    }
-  }
-  return out;
+  return scoreBins(scores);
 }
 
 /**

@@ -1,4 +1,4 @@
-export { type ReportInput, renderReport } from "./render-report.js";
+export { type ReportInput, type ReportRun, renderReport } from "./render-report.js";
 export {
   type ChartCell,
   type ChartDocument,
@@ -6,4 +6,4 @@ export {
   type ValidationChartOptions,
   validationChart,
 } from "./validation-chart.js";
-export { writeReport } from "./write-report.js";
+export { type WriteReportOptions, writeReport } from "./write-report.js";

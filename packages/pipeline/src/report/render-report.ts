@@ -1,18 +1,35 @@
 import type { Evaluation } from "../evaluation/evaluate.js";
+import type { ScoreBin } from "../evaluation/score-bins.js";
 import type { Sweep } from "../evaluation/sweep.js";
 import { REPORT_SCRIPT } from "./report-script.js";
 import type { ChartCell } from "./validation-chart.js";
 
+/** A run's own facts (from recs.rich.json and the runner): what every report's summary shows. */
+export interface ReportRun {
+  runId?: string;
+  createdAt?: string;
+  /** orders, rows (order lines), products, and any other count (nonzeros of C…); null: not known. */
+  counts: Record<string, number | null>;
+  /** `params` of recs.rich.json: measure, k, thresholds, caps, blend. */
+  params: Record<string, unknown>;
+  /** The classic cosine's plan, when it ran: strategy and threads. */
+  plan?: { strategy: string; threads: number; reason?: string };
+  /** Seconds per stage, in the order they ran. */
+  stages?: readonly { name: string; seconds: number }[];
+}
+
 /** What a report can show; every part is optional. */
 export interface ReportInput {
   title?: string;
+  run?: ReportRun;
   evaluation?: Evaluation;
   sweep?: Sweep;
   /** A run's validation.json: the per-category chart when there is no evaluation. */
   validation?: { byCategory: Record<string, ChartCell>; overall?: ChartCell };
   /** Example products when there is no evaluation. */
   examples?: Evaluation["examples"];
-  scoreDistribution?: Evaluation["scoreDistribution"];
+  /** Scores of the listed recommendations when there is no evaluation (writeReport: recs.rich.json). */
+  scoreDistribution?: { similarity: string; bins: ScoreBin[] };
 }
 
 const CSS = `
@@ -20,7 +37,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:
 header{background:#111827;color:#f9fafb;padding:18px 28px}header h1{margin:0;font-size:22px}
 main{padding:8px 28px 40px;max-width:1100px}section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:14px 18px;margin:16px 0}
 h2{font-size:17px;margin:0 0 6px}.note,.small{color:#6b7280;font-size:12px}dl{display:grid;grid-template-columns:max-content auto;gap:2px 14px;margin:10px 0}
-dt{color:#6b7280}dd{margin:0}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #e5e7eb;border-radius:8px;padding:10px 14px;min-width:150px;background:#fff}
+dt{color:#6b7280}dd{margin:0;overflow-wrap:anywhere}.facts{flex:1 1 240px;min-width:0}.facts h3{font-size:13px;margin:12px 0 0;color:#374151}.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #e5e7eb;border-radius:8px;padding:10px 14px;min-width:150px;background:#fff}
 .big{font-size:26px;font-weight:600}svg text{font-size:11px;fill:#374151}svg .title{font-size:12px;font-weight:600}svg .value{fill:#111827}
 svg .axis{stroke:#9ca3af}svg .grid{stroke:#f3f4f6}.legend{display:flex;flex-wrap:wrap;gap:12px;margin:6px 0 10px;font-size:12px}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}table{border-collapse:collapse;margin-top:8px;font-size:12px}
@@ -59,6 +76,7 @@ function scriptJson(value: unknown): string {
 export function renderReport(input: ReportInput): string {
   const title = input.title ?? "cobuy report";
   const data = {
+    run: input.run ?? null,
     evaluation: input.evaluation ?? null,
     sweep: input.sweep ?? null,
     validation: input.validation ?? null,

@@ -139,8 +139,56 @@ export const REPORT_SCRIPT = `
   }
 
   var ev = data.evaluation;
-  var k = ev ? ev.k : 5;
+  var run = data.run;
+  var k = ev ? ev.k : run && typeof run.params.k === "number" ? run.params.k : 5;
   var summary = document.getElementById("summary");
+  function count(v) { return v === null ? "not built" : typeof v === "number" ? v.toLocaleString("en-US") : String(v); }
+  function factList(parent, id, title, rows) {
+    var box = h("div", { class: "facts", id: id }, parent);
+    h("h3", {}, box, title);
+    var dl = h("dl", {}, box);
+    rows.forEach(function (f) { h("dt", {}, dl, f[0]); h("dd", { "data-fact": f[2] || f[0] }, dl, String(f[1])); });
+    return box;
+  }
+  function headlineCard(parent, metric, value, text, small) {
+    var c = h("div", { class: "card", "data-metric": metric, "data-value": value }, parent);
+    h("div", { class: "big" }, c, text);
+    h("div", {}, c, metric);
+    if (small) h("div", { class: "small" }, c, small);
+    return c;
+  }
+  var overall = data.validation && data.validation.overall;
+  if (run) {
+    var p = run.params, sim = p.similarity || {};
+    if (overall) {
+      var vcards = h("div", { class: "cards", id: "validation-headline" }, summary);
+      headlineCard(vcards, "classic metric", overall.share, (overall.share * 100).toFixed(1) + "%",
+        count(overall.sameCategory) + " of " + count(overall.products) + " products: best recommendation in the same category");
+    }
+    var cols = h("div", { class: "row" }, summary);
+    var COUNT_LABELS = { orders: "orders", rows: "order lines", products: "products", nonzerosC: "nonzeros of C",
+      pairs: "pairs", skippedRows: "skipped rows", catalogUnknownIds: "catalog ids without sales" };
+    var countRows = Object.keys(run.counts).map(function (c) { return [COUNT_LABELS[c] || c, count(run.counts[c]), c]; });
+    if (run.createdAt) countRows.unshift(["created", run.createdAt.replace("T", " ").replace(/\\.\\d+Z$/, " UTC"), "createdAt"]);
+    if (run.runId) countRows.unshift(["run", run.runId, "run"]);
+    factList(cols, "run-counts", "Counts", countRows);
+    var caps = sim.caps ? Object.keys(sim.caps).map(function (c) { return c + " " + sim.caps[c]; }).join(", ") : "none";
+    var paramRows = [["measure", (sim.measure || "cosine") + (sim.chosen === "auto" ? " (chosen by auto)" : ""), "measure"], ["k", k, "k"]];
+    if (p.minScore !== undefined) paramRows.push(["min score", p.minScore, "minScore"]);
+    paramRows.push(["min pair support", sim.minPairSupport !== undefined ? sim.minPairSupport : p.minSupport, "minPairSupport"]);
+    paramRows.push(["caps", caps, "caps"]);
+    if (p.blend) paramRows.push(["blend", Object.keys(p.blend).map(function (b) { return b + " " + p.blend[b]; }).join(", "), "blend"]);
+    if (p.incidence !== undefined) paramRows.push(["incidence", p.incidence, "incidence"]);
+    if (run.plan) paramRows.push(["plan", run.plan.strategy + ", " + run.plan.threads + " thread" + (run.plan.threads === 1 ? "" : "s"), "plan"]);
+    if (p.input !== undefined) paramRows.push(["input", p.input, "input"]);
+    factList(cols, "run-params", "Parameters", paramRows);
+    if (run.stages && run.stages.length) {
+      var st = h("div", { class: "facts", id: "run-stages" }, cols);
+      h("h3", {}, st, "Stage times");
+      var total = run.stages.reduce(function (a, x) { return a + x.seconds; }, 0);
+      table(st, "table-stages", ["stage", "seconds"], run.stages.map(function (x) { return [x.name, x.seconds]; }).concat([["total", total]]));
+    }
+  }
   if (ev) {
     var eb = ev.evidenceBlend && ev.evidenceBlend.chosen;
     var chosen = ev.similarity.chosen + (ev.blend ? " + popular:" + ev.blend.popular : "") + (eb ? "+evidence:" + eb.prior + "/keep:" + eb.keepSimilar : "");

@@ -1,6 +1,8 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type ReportInput, renderReport } from "./render-report.js";
+import type { RichRecsDocument } from "@cobuy/contracts";
+import { scoreBins } from "../evaluation/score-bins.js";
+import { type ReportInput, type ReportRun, renderReport } from "./render-report.js";
 
 async function readJson<T>(file: string): Promise<T | undefined> {
   try {
@@ -11,21 +13,56 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   }
 }
 
+/** What the runner knows of a run beyond its documents. */
+export interface WriteReportOptions {
+  title?: string;
+  /** Seconds per stage, in the order they ran. */
+  stages?: ReportRun["stages"];
+  /** Counts recs.rich.json does not hold (nonzeros of C, skipped rows…); null: not known. */
+  counts?: ReportRun["counts"];
+  plan?: ReportRun["plan"];
+}
+
+/** The run's facts and the distribution of every listed score, from recs.rich.json. */
+function runOf(
+  rich: RichRecsDocument,
+  options: WriteReportOptions,
+): Pick<ReportInput, "run" | "scoreDistribution"> {
+  const scores: number[] = [];
+  for (const list of Object.values(rich.recs)) {
+    for (const item of list)
+      if (item.reason === undefined || item.reason === "similar") scores.push(item.score);
+  }
+  const run: ReportRun = {
+    runId: rich.runId,
+    createdAt: rich.createdAt,
+    counts: { ...rich.counts, ...options.counts },
+    params: rich.params,
+    ...(options.plan ? { plan: options.plan } : {}),
+    ...(options.stages ? { stages: options.stages } : {}),
+  };
+  const measure = rich.params.similarity?.measure ?? "cosine";
+  return { run, scoreDistribution: { similarity: measure, bins: scoreBins(scores) } };
+}
+
 /**
- * Renders `dir/report.html` from the documents found in `dir` (evaluation.json, sweep.json,
- * validation.json, any of them) and returns its path. Written to a temporary name, then renamed.
+ * Renders `dir/report.html` from the documents found in `dir` (recs.rich.json, evaluation.json,
+ * sweep.json, validation.json, any of them) and returns its path. Written to a temporary name,
+ * then renamed.
  *
  * @example
  * ```ts
- * const file = await writeReport("out/eval", { title: "groceries" });
+ * const file = await writeReport("out/eval", { title: "groceries", stages: [{ name: "ingest", seconds: 1.2 }] });
  * ```
  */
-export async function writeReport(dir: string, options: { title?: string } = {}): Promise<string> {
+export async function writeReport(dir: string, options: WriteReportOptions = {}): Promise<string> {
+  const rich = await readJson<RichRecsDocument>(join(dir, "recs.rich.json"));
   const input: ReportInput = {
     title: options.title,
     evaluation: await readJson(join(dir, "evaluation.json")),
     sweep: await readJson(join(dir, "sweep.json")),
     validation: await readJson(join(dir, "validation.json")),
+    ...(rich ? runOf(rich, options) : {}),
   };
   const file = join(dir, "report.html");
   await writeFile(`${file}.tmp`, renderReport(input));
