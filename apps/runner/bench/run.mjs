@@ -342,7 +342,8 @@ async function benchCase(name, o) {
   const kase = CASES[name];
   const input = await dataset(kase.dataOf ?? name, kase.data);
   if (kase.sql) loadPostgres(input, kase.sql.table);
-  const refs = [...new Set([kase.reference, "baseline"])];
+  // An in-database case's flags are new: its reference is the local engine, not today's cobuy.
+  const refs = kase.local ? [kase.reference] : [...new Set([kase.reference, "baseline"])];
   const skipped = Object.fromEntries(refs.map((r) => [r, unavailable(r)]).filter(([, why]) => why));
   for (const [r, why] of Object.entries(skipped))
     process.stderr.write(`bench: ${name}: reference ${r} skipped: ${why}\n`);
@@ -418,7 +419,7 @@ function table(results) {
       r.reference,
       ref.skipped ? `skipped: ${ref.skipped}` : `${fmtS(ref)}, ${(ref.peakRssBytes / MB).toFixed(0)} MB`,
       ref.ratio === undefined ? "–" : `${ref.ratio.toFixed(2)}×`,
-      base.skipped ? "–" : `${base.ratio.toFixed(2)}× (${fmtS(base)})`,
+      base === undefined || base.skipped ? "–" : `${base.ratio.toFixed(2)}× (${fmtS(base)})`,
       t ? `≥ ${t.ratio}×${t.maxRssMB ? `, ≤ ${t.maxRssMB} MB` : ""}` : "–",
       r.pass === undefined ? "" : r.pass === true ? "ok" : r.pass === false ? "MISSED" : r.pass,
     ];
