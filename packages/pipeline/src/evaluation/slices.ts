@@ -1,5 +1,5 @@
 import type { TopKResult } from "@cobuy/core-math";
-import type { MetricContext } from "../selection/metrics.js";
+import { type MetricContext, markOrder } from "../selection/metrics.js";
 
 /** One popularity decile of the training catalog and each recommender's HitRate on its cases. */
 export interface PopularitySlice {
@@ -44,13 +44,7 @@ export function popularitySlices(lists: Record<string, TopKResult>, ctx: MetricC
   for (let o = 0; o < test.rows; o++) {
     const start = Number(test.rowPtr[o]);
     const end = Number(test.rowPtr[o + 1]);
-    let size = 0;
-    for (let i = start; i < end; i++) {
-      if (test.values[i] !== 0) {
-        mark[test.colIdx[i]!] = o + 1;
-        size++;
-      }
-    }
+    const size = markOrder(test, o, start, end, mark);
     if (size < 2) continue;
     for (let i = start; i < end; i++) {
       const p = test.colIdx[i]!;

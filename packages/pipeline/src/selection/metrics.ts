@@ -44,6 +44,21 @@ const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e9) / 1e9 : 0
  * ```
  */
 // O(Σ_test |o|² + P k) with a scratch mark array of P
+/**
+ * Marks the products of held-out order `o` (lines start..end) in `mark` with o + 1 and returns how
+ * many there are; O(order lines).
+ */
+export function markOrder(test: CsrMatrix, o: number, start: number, end: number, mark: Uint32Array): number {
+  let size = 0;
+  for (let i = start; i < end; i++) {
+    if (test.values[i] !== 0) {
+      mark[test.colIdx[i]!] = o + 1;
+      size++;
+    }
+  }
+  return size;
+}
+
 export function scoreLists(
   lists: TopKResult,
   ctx: MetricContext,
@@ -65,13 +80,7 @@ export function scoreLists(
   for (let o = 0; o < test.rows; o++) {
     const start = Number(test.rowPtr[o]);
     const end = Number(test.rowPtr[o + 1]);
-    let size = 0;
-    for (let i = start; i < end; i++) {
-      if (test.values[i] !== 0) {
-        mark[test.colIdx[i]!] = o + 1;
-        size++;
-      }
-    }
+    const size = markOrder(test, o, start, end, mark);
     if (size < 2) continue;
     orders++;
     for (let i = start; i < end; i++) {
