@@ -513,7 +513,7 @@ describe("cobuy pipeline", () => {
       files: string[];
       load: { productStats: string; active: boolean };
     };
-    expect(a.runId).toMatch(/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_[0-9a-z]{8}$/);
+    expect(a.runId).toMatch(/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_\d{3}[0-9a-z]{5}$/);
     expect(a.runDir).toBe(join(home, "runs", a.runId));
     expect(a.input.startsWith(join(home, "data"))).toBe(true);
     expect(Object.keys(a.stages)[0]).toBe("sample");

@@ -51,7 +51,7 @@ describe("cobuy pipeline --store s3://", () => {
     expect(r.code, r.stderr).toBe(0);
     const out = lastJson(r.stdout);
     first = out.runId;
-    expect(first).toMatch(/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_[0-9a-z]{8}$/);
+    expect(first).toMatch(/^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_\d{3}[0-9a-z]{5}$/);
     expect(out.store).toBe(STORE);
     expect(out.runDir).toBe(`${STORE}/${first}/`);
     expect(out.latest).toBe(`${STORE}/latest.json`);

@@ -80,18 +80,23 @@ export function makeRunId(at: Date = new Date(), suffix?: string): string {
 }
 
 /**
- * A run id no other process makes: the readable UTC timestamp of {@link makeRunId} plus 8 random
- * base-36 characters, so two publishers started in the same second (a cron overlap, a retry)
- * never share an id or a staging folder. Older ids without a suffix still match {@link RUN_ID_PATTERN}.
+ * A run id no other process makes, that sorts in the order runs were made: the readable UTC
+ * timestamp of {@link makeRunId}, then the milliseconds (3 digits) and 5 random base-36 characters.
+ * Two publishers started in the same second (a cron overlap, a retry) never share an id or a
+ * staging folder, and a store's runs listed by id come out in creation order (to the millisecond),
+ * which `runs list`, `runs diff` (latest against the run before it) and `runs prune` rely on.
+ * Older ids without a suffix still match {@link RUN_ID_PATTERN}.
  *
  * @example
  * ```ts
- * makeUniqueRunId(new Date("2025-03-04T05:06:07Z")); // e.g. "2025-03-04_05-06-07_k3x9q0zd"
+ * makeUniqueRunId(new Date("2025-03-04T05:06:07.042Z")); // e.g. "2025-03-04_05-06-07_042k3x9q"
  * ```
  */
 export function makeUniqueRunId(at: Date = new Date()): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8));
-  let suffix = "";
+  if (Number.isNaN(at.getTime()))
+    throw new ContractError("COBUY_CONTRACT_INVALID", "makeUniqueRunId needs a valid date");
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(5));
+  let suffix = String(at.getUTCMilliseconds()).padStart(3, "0");
   for (const b of bytes) suffix += (b % 36).toString(36);
   return makeRunId(at, suffix);
 }

@@ -42,9 +42,20 @@ describe("run ids", () => {
     const ids = new Set(Array.from({ length: 1000 }, () => makeUniqueRunId(at)));
     expect(ids.size).toBe(1000);
     for (const id of ids) {
-      expect(id).toMatch(/^2025-03-04_05-06-07_[0-9a-z]{8}$/);
+      expect(id).toMatch(/^2025-03-04_05-06-07_000[0-9a-z]{5}$/);
       expect(runIdProblem(id)).toBeUndefined();
     }
+  });
+  // Two runs of one second (a retry, back-to-back pipelines) must list newest first by id.
+  it("makeUniqueRunId sorts in creation order to the millisecond, across seconds too", () => {
+    const base = Date.parse("2025-03-04T05:06:07Z");
+    const times = [0, 1, 9, 10, 99, 100, 998, 999, 1000, 1001, 61_000, 3_600_000];
+    for (let trial = 0; trial < 50; trial++) {
+      const ids = times.map((dt) => makeUniqueRunId(new Date(base + dt)));
+      expect([...ids].sort()).toEqual(ids);
+    }
+    expect(makeUniqueRunId(new Date(base + 42))).toMatch(/^2025-03-04_05-06-07_042[0-9a-z]{5}$/);
+    expect(() => makeUniqueRunId(new Date(Number.NaN))).toThrow(/valid date/);
   });
   // The ids the pipeline's and the store's makeRunId used to make: one rule accepts them all.
   it.each([

@@ -14,7 +14,7 @@ import type { OpenedStore } from "./object-store.js";
  * A run id of `at` unique to this process (`makeUniqueRunId`: timestamp + random suffix), drawn
  * again in the unlikely case the store already holds a run (or a folder) with that id.
  * @example
- * const runId = await uniqueRunId(opened, new Date()); // "2026-11-29_09-36-01_k3x9q0zd"
+ * const runId = await uniqueRunId(opened, new Date()); // "2026-11-29_09-36-01_417k3x9q"
  */
 export async function uniqueRunId(opened: OpenedStore, at: Date): Promise<string> {
   const taken = async (id: string) =>
