@@ -4,6 +4,7 @@ import type { CsrMatrix } from "@cobuy/core-math";
 import { describeWithBrowser, launchChromium } from "@cobuy/test-utils";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { checkGuard, diffRuns, runListsFromRich } from "../src/diff/index.js";
 import { classicKernel, type EvaluationData, evaluate, sweep } from "../src/evaluation/index.js";
 import { buildRecommendations, type StageEvent, writeDocuments } from "../src/index.js";
 import { renderReport, writeReport } from "../src/report/index.js";
@@ -282,8 +283,84 @@ describeWithBrowser("report.html in Chromium", () => {
     ]) {
       expect(await page.locator(evaluationOnly).count(), evaluationOnly).toBe(0);
     }
+    // No previous run given: no changes section.
+    expect(await page.locator("#changes").count()).toBe(0);
 
     const screenshot = join(scratch, "plain-report.png");
+    await page.screenshot({ path: screenshot, fullPage: true });
+    expect((await readFile(screenshot)).subarray(1, 4).toString()).toBe("PNG");
+    await page.close();
+  });
+
+  it("shows the changes since the previous run and the guard's verdict above the charts", async () => {
+    const data = shop();
+    const csv = shopCsv(data);
+    const [header, ...lines] = csv.trim().split("\n");
+    // Today's export: every third order missing, and two products bought for the first time.
+    const today = lines.filter((l) => Number(l.slice(1, l.indexOf(","))) % 3 !== 0);
+    today.push('o1,"new-<1>",dairy', 'o1,"new-2",dairy', 'o2,"new-<1>",dairy', 'o2,"new-2",dairy');
+    const build = async (text: string, dir: string, runId: string) => {
+      const r = await buildRecommendations(chunked(text), { k: 4, threads: 1, name: "shop.csv" });
+      await writeDocuments(dir, {
+        index: r.index,
+        topk: r.topk,
+        validation: r.validation,
+        productSupport: r.productSupport,
+        runId,
+        params: { input: "shop.csv", k: 4, similarity: r.similarity },
+      });
+      return runListsFromRich(JSON.parse(await readFile(join(dir, "recs.rich.json"), "utf8")));
+    };
+    const previous = await build(csv, join(scratch, "day-1"), "2026-01-01_03-00-00");
+    const dir = join(scratch, "day-2");
+    const current = await build(`${[header, ...today].join("\n")}\n`, dir, "2026-01-02_03-00-00");
+    const diff = diffRuns(previous, current);
+    const guard = checkGuard(diff);
+    // A third of the orders gone: below the default orders ratio, whatever else moved.
+    expect(diff.ordersRatio).toBeCloseTo(0.67, 2);
+    expect(guard.failures.map((f) => f.check)).toContain("min-orders-ratio");
+    expect(diff.products.addedExamples).toEqual(["new-2", "new-<1>"]);
+    expect(diff.mostChanged.length).toBeGreaterThan(0);
+
+    const file = await writeReport(dir, { title: "day 2", changes: diff, guard });
+    const page = await openReport(file);
+    expect(await page.locator("main section").evaluateAll((ss) => ss.map((s) => s.id))).toEqual([
+      "summary",
+      "changes",
+      "by-category",
+      "scores",
+    ]);
+    const changes = page.locator("#changes");
+    expect(await changes.locator("h2").textContent()).toBe("Changes since the previous run");
+    expect(await changes.locator('[data-fact="previous-run"]').textContent()).toBe(previous.runId);
+    expect(await changes.locator('dd[data-fact="added"]').textContent()).toBe("2: new-2, new-<1>");
+    const card = (metric: string) => changes.locator(`.card[data-metric="${metric}"] .big`).textContent();
+    expect(await card("top-1 churn")).toBe(`${(diff.top1Churn * 100).toFixed(1)}%`);
+    expect(await card("orders")).toBe(
+      `${previous.orders!.toLocaleString("en-US")} → ${current.orders!.toLocaleString("en-US")}`,
+    );
+    expect(await card("mean RBO")).toBe(diff.rbo.mean.toFixed(3));
+
+    expect(await page.locator("#changes-guard").getAttribute("data-passed")).toBe("false");
+    const failures = await page.locator("#changes-guard li").allTextContents();
+    expect(failures).toEqual(guard.failures.map((f) => f.message));
+
+    const rows = page.locator("#table-changes-most-changed tbody tr");
+    expect(await rows.count()).toBe(diff.mostChanged.length);
+    const worst = diff.mostChanged[0]!;
+    expect(await rows.first().locator("td").allTextContents()).toEqual([
+      worst.id,
+      worst.overlap.toFixed(3),
+      worst.rbo.toFixed(3),
+      worst.top1Before ?? "–",
+      worst.top1After ?? "–",
+    ]);
+    const overlapCells = page.locator("#table-changes-distribution tbody tr").first().locator("td.num");
+    expect(Number(await overlapCells.first().getAttribute("data-value"))).toBe(diff.overlap.mean);
+    // Long ids and tables stay inside the page: nothing scrolls sideways at 1200 px.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1200);
+
+    const screenshot = join(scratch, "changes-report.png");
     await page.screenshot({ path: screenshot, fullPage: true });
     expect((await readFile(screenshot)).subarray(1, 4).toString()).toBe("PNG");
     await page.close();

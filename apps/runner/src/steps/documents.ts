@@ -5,9 +5,11 @@
  */
 import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
+import type { RunDiff } from "@cobuy/contracts";
 import {
   type BuildResult,
   type Evaluation,
+  type GuardVerdict,
   type ProductCatalog,
   type ShopCatalog,
   type WriteReportOptions,
@@ -51,29 +53,46 @@ export function writeBuildDocuments(dir: string, d: BuildDocuments): Promise<Wri
   });
 }
 
+/** What writeRunDocuments needs beyond the documents: the report's title and optional parts. */
+export interface RunDocumentsOptions {
+  readonly title: string;
+  /** The build's params: evaluation.json is written and the report shows its charts. */
+  readonly evaluate?: BuildParams;
+  /** This run against the previous one: the report's "Changes since the previous run" section. */
+  readonly changes?: RunDiff;
+  /** The activation guard's verdict on `changes`, shown in that section. */
+  readonly guard?: GuardVerdict;
+}
+
 /**
  * Stage "write": a build's documents and report.html into `dir`. Given `evaluate` (the build's
  * params), evaluation.json comes between them (stages "evaluate" and "report"): the report then
- * shows its charts.
+ * shows its charts. Given `changes` (and `guard`), the report says what changed since the
+ * previous run.
  * @example
  * const { documents } = await writeRunDocuments(ctx, staging, { result, runId, params, title: "cobuy run …" });
  */
 export async function writeRunDocuments(
   ctx: Context,
   dir: string,
-  d: BuildDocuments & { readonly title: string; readonly evaluate?: BuildParams },
+  d: BuildDocuments & RunDocumentsOptions,
 ): Promise<{ documents: WrittenDocument[]; evaluation?: Evaluation }> {
+  const facts = () => ({
+    ...reportFacts(ctx, d.result),
+    ...(d.changes !== undefined ? { changes: d.changes } : {}),
+    ...(d.guard !== undefined ? { guard: d.guard } : {}),
+  });
   if (d.evaluate === undefined) {
     const documents = await ctx.stage("write", async () => [
       ...(await writeBuildDocuments(dir, d)),
-      await writeRunReport(dir, d.title, reportFacts(ctx, d.result)),
+      await writeRunReport(dir, d.title, facts()),
     ]);
     return { documents };
   }
   const written = await ctx.stage("write", () => writeBuildDocuments(dir, d));
   const evaluation = await evaluateBuild(ctx, d.result, d.evaluate);
   const evaluationDoc = await writeJson(dir, "evaluation.json", evaluation);
-  const report = await ctx.stage("report", () => writeRunReport(dir, d.title, reportFacts(ctx, d.result)));
+  const report = await ctx.stage("report", () => writeRunReport(dir, d.title, facts()));
   return { documents: [...written, evaluationDoc, report], evaluation };
 }
 

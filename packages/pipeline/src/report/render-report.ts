@@ -1,6 +1,10 @@
+import type { RunDiff } from "@cobuy/contracts";
+import type { GuardVerdict } from "../diff/guard.js";
 import type { Evaluation } from "../evaluation/evaluate.js";
 import type { ScoreBin } from "../evaluation/score-bins.js";
 import type { Sweep } from "../evaluation/sweep.js";
+import { renderChangesSection } from "./changes-section.js";
+import { escapeHtml } from "./html.js";
 import { REPORT_SCRIPT } from "./report-script.js";
 import type { ChartCell } from "./validation-chart.js";
 
@@ -30,6 +34,10 @@ export interface ReportInput {
   examples?: Evaluation["examples"];
   /** Scores of the listed recommendations when there is no evaluation (writeReport: recs.rich.json). */
   scoreDistribution?: { similarity: string; bins: ScoreBin[] };
+  /** How this run's lists differ from the previous run's: the "Changes since the previous run" section. */
+  changes?: RunDiff;
+  /** The activation guard's verdict on `changes` (shown only with `changes`). */
+  guard?: GuardVerdict;
 }
 
 const CSS = `
@@ -47,11 +55,10 @@ th,td{border-bottom:1px solid #e5e7eb;padding:3px 8px;text-align:left}td.num{tex
 li[data-reason="popular-in-category"] .rec,li[data-reason="popular"] .rec{font-style:italic}
 .bars{display:block}.bars .label{font-size:12px}.bars .value,.bars .axis{fill:#6b7280;font-variant-numeric:tabular-nums}
 .bars .track{fill:#f3f4f6}.bars .fill{fill:#2563eb}.bars .overall{stroke:#111827;stroke-dasharray:4 3;stroke-width:1.5;opacity:.7}
+section h3{font-size:13px;margin:14px 0 0;color:#374151}code{font-size:12px}
+.guard{border-left:4px solid;border-radius:4px;padding:8px 12px;margin:8px 0 12px}.guard ul{margin:4px 0 0;padding-left:20px}
+.guard.passed{border-color:#059669;background:#ecfdf5}.guard.refused{border-color:#dc2626;background:#fef2f2}
 `;
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /** JSON safe inside a <script> element (no "</script>", no HTML comment openers, no line separators). */
 function scriptJson(value: unknown): string {
@@ -66,7 +73,8 @@ function scriptJson(value: unknown): string {
 /**
  * One self-contained HTML page (inline CSS, SVG drawn by an inline script, no network at view
  * time): the classic metric per category as bars, evaluation metrics by measure, how `auto` chose,
- * the threshold sweep as curves, the score distribution and example products with their lists.
+ * the threshold sweep as curves, the score distribution and example products with their lists;
+ * with `changes`, what changed since the previous run (and the guard's verdict).
  *
  * @example
  * ```ts
@@ -96,6 +104,7 @@ export function renderReport(input: ReportInput): string {
 <header><h1>${escapeHtml(title)}</h1></header>
 <main>
 <section id="summary"><h2>Summary</h2></section>
+${renderChangesSection(input.changes, input.guard)}
 <div id="charts"></div>
 <noscript>This report draws its charts with JavaScript; the numbers are in the JSON below.</noscript>
 </main>

@@ -1,6 +1,7 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { RichRecsDocument } from "@cobuy/contracts";
+import type { RichRecsDocument, RunDiff } from "@cobuy/contracts";
+import type { GuardVerdict } from "../diff/guard.js";
 import { scoreBins } from "../evaluation/score-bins.js";
 import { type ReportInput, type ReportRun, renderReport } from "./render-report.js";
 
@@ -21,6 +22,10 @@ export interface WriteReportOptions {
   /** Counts recs.rich.json does not hold (nonzeros of C, skipped rows…); null: not known. */
   counts?: ReportRun["counts"];
   plan?: ReportRun["plan"];
+  /** This run against the previous one (`diffRuns(previous, this)`): the "Changes since the previous run" section. */
+  changes?: RunDiff;
+  /** The activation guard's verdict on `changes`. */
+  guard?: GuardVerdict;
 }
 
 /** The run's facts and the distribution of every listed score, from recs.rich.json. */
@@ -47,12 +52,13 @@ function runOf(
 
 /**
  * Renders `dir/report.html` from the documents found in `dir` (recs.rich.json, evaluation.json,
- * sweep.json, validation.json, any of them) and returns its path. Written to a temporary name,
- * then renamed.
+ * sweep.json, validation.json, any of them) and returns its path; with `changes` (and `guard`), the
+ * section on what changed since the previous run. Written to a temporary name, then renamed.
  *
  * @example
  * ```ts
  * const file = await writeReport("out/eval", { title: "groceries", stages: [{ name: "ingest", seconds: 1.2 }] });
+ * await writeReport("out/today", { changes: diff, guard: checkGuard(diff) }); // diff = diffRuns(yesterday, today)
  * ```
  */
 export async function writeReport(dir: string, options: WriteReportOptions = {}): Promise<string> {
@@ -63,6 +69,8 @@ export async function writeReport(dir: string, options: WriteReportOptions = {})
     sweep: await readJson(join(dir, "sweep.json")),
     validation: await readJson(join(dir, "validation.json")),
     ...(rich ? runOf(rich, options) : {}),
+    ...(options.changes ? { changes: options.changes } : {}),
+    ...(options.guard ? { guard: options.guard } : {}),
   };
   const file = join(dir, "report.html");
   await writeFile(`${file}.tmp`, renderReport(input));
