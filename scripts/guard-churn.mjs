@@ -4,13 +4,15 @@
 // the CLI (`cobuy build --k 10`, or --k K) on every order, then on ordinary days (seeded samples of 90 % and
 // 95 % of the whole orders) and on bad days (half the orders, product and category columns
 // swapped, the first 200 lines), diffs each with the full build (diffRuns) and checks the guard.
-// Usage: pnpm guard-churn [--only groceries,instacart] [--measures default,llr] [--samples N]
-//                         [--k K] [--json] [--keep DIR]
-// Needs a build (pnpm turbo run build --filter @cobuy/runner...). --json prints the rows as JSON.
+// Usage: pnpm guard-churn [--only groceries,instacart] [--input FILE]… [--measures default,llr]
+//                         [--samples N] [--k K] [--json] [--keep DIR]
+// --input FILE measures another sales CSV (order_id, product_id, category; no quoted fields)
+// instead of the shared sets (add --only to measure both). Needs a build (pnpm turbo run build
+// --filter @cobuy/runner...). --json prints the rows as JSON.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -20,7 +22,8 @@ const cli = join(root, "apps/runner/dist/cli.js");
 const diffModule = join(root, "packages/pipeline/dist/diff/index.js");
 const { values } = parseArgs({
   options: {
-    only: { type: "string", default: "groceries,instacart" },
+    only: { type: "string" },
+    input: { type: "string", multiple: true },
     measures: { type: "string", default: "default,llr" },
     samples: { type: "string", default: "5" },
     k: { type: "string", default: "10" },
@@ -126,8 +129,9 @@ function days(sales) {
 }
 
 /**
- * The lists of one build. A day the CLI refuses outright (e.g. empty product ids after a column
- * swap) is built again with --skip-bad-rows, the way a job that skips bad rows reaches the guard.
+ * The lists of one build. A day the CLI refuses for bad rows (e.g. empty product ids after a
+ * column swap) is built again with --skip-bad-rows, the way a job that skips bad rows reaches the
+ * guard; any other failure stops the script.
  */
 function build(input, out, measure) {
   const args = ["build", "--input", input, "--out", out, "--k", String(K), "--json", "--no-progress"];
@@ -136,16 +140,24 @@ function build(input, out, measure) {
   try {
     execFileSync("node", [cli, ...args], { stdio: ["ignore", "ignore", "pipe"] });
   } catch (err) {
-    const code = /"code":"(COBUY_[A-Z_]+)"/.exec(String(err.stderr))?.[1] ?? "an error";
+    const code = /"code":"(COBUY_PIPELINE_CSV_[A-Z_]+)"/.exec(String(err.stderr))?.[1];
+    if (code === undefined) fail(`cobuy ${args.join(" ")} failed:\n${err.stderr}`);
     execFileSync("node", [cli, ...args, "--skip-bad-rows"], { stdio: ["ignore", "ignore", "pipe"] });
     note = ` (build fails with ${code}; built with --skip-bad-rows)`;
   }
   return { lists: runListsFromRich(JSON.parse(readFileSync(join(out, "recs.rich.json"), "utf8"))), note };
 }
 
+// The shared data sets by name, and any sales file given with --input (e.g. your own export).
+const sets = [
+  ...(values.only ?? (values.input ? "" : "groceries,instacart"))
+    .split(",")
+    .filter(Boolean)
+    .map((name) => ({ name, file: join(shared, "data", name, "transactions.csv") })),
+  ...(values.input ?? []).map((file) => ({ name: basename(file), file: resolve(file) })),
+];
 const rows = [];
-for (const set of values.only.split(",")) {
-  const file = join(shared, "data", set, "transactions.csv");
+for (const { name: set, file } of sets) {
   if (!existsSync(file)) fail(`${file} not found (set COBUY_SHARED_DIR to the shared folder)`);
   const sales = readSales(file);
   const inputs = days(sales).map((day, i) => {
