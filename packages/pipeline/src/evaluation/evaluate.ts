@@ -49,7 +49,7 @@ export interface EvaluateOptions {
    * validation split (see `selectBlend`).
    */
   evidenceBlend?: EvidenceBlend | "auto";
-  /** Coverage a blend needs to be chosen by `evidenceBlend: "auto"` (default 0.55). */
+  /** Coverage every blend of `evidenceBlend: "auto"` is built to reach, and its floor (default 0.5). */
   blendMinCoverage?: number;
   /** Measures compared side by side (default all). */
   compare?: readonly SimilarityName[];
@@ -121,9 +121,10 @@ function label(similarity: SimilarityName, blend: { popular: number } | undefine
   return blend ? `${similarity}+popular:${blend.popular}` : similarity;
 }
 
-/** The name of an evidence blend under `measures`, e.g. "llr+evidence:10/keep:1". */
+/** The name of an evidence blend under `measures`, e.g. "llr+evidence:10/keep:1/cover:0.5". */
 export function evidenceLabel(similarity: SimilarityName, blend: EvidenceBlend): string {
-  return `${similarity}+evidence:${blend.prior}/keep:${blend.keepSimilar}`;
+  const cover = blend.minCoverage ? `/cover:${blend.minCoverage}` : "";
+  return `${similarity}+evidence:${blend.prior}/keep:${blend.keepSimilar}${cover}`;
 }
 
 function histogram(top: TopKResult): ScoreBin[] {

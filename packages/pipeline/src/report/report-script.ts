@@ -191,7 +191,7 @@ export const REPORT_SCRIPT = `
   }
   if (ev) {
     var eb = ev.evidenceBlend && ev.evidenceBlend.chosen;
-    var chosen = ev.similarity.chosen + (ev.blend ? " + popular:" + ev.blend.popular : "") + (eb ? "+evidence:" + eb.prior + "/keep:" + eb.keepSimilar : "");
+    var chosen = ev.similarity.chosen + (ev.blend ? " + popular:" + ev.blend.popular : "") + (eb ? "+evidence:" + eb.prior + "/keep:" + eb.keepSimilar + (eb.minCoverage ? "/cover:" + eb.minCoverage : "") : "");
     var facts = [["measure", chosen + (ev.similarity.requested === "auto" ? " (chosen by auto)" : "")],
       ["min pair support", ev.similarity.minPairSupport], ["k", k],
       ["split", ev.split.method === "holdout" ? "holdout " + ev.split.fraction + ", seed " + ev.split.seed : "by time (" + ev.split.column + "), latest " + ev.split.fraction],
@@ -237,7 +237,7 @@ export const REPORT_SCRIPT = `
   var bsel = ev && ev.evidenceBlend && ev.evidenceBlend.selection;
   if (bsel) {
     var sb = section("blend-auto", "How the blend was tuned",
-      "Best sellers take the slots of similar items with weak evidence (prior in orders; the first similar items always kept). Scored on " + bsel.validationOrders + " validation orders. Rule: " + bsel.rule + ".");
+      "Best sellers take the slots of similar items with weak evidence (prior in orders; the first similar items always kept; uncovered similar items swapped in where they cost least until the lists cover the share asked). Scored on " + bsel.validationOrders + " validation orders. Rule: " + bsel.rule + ".");
     table(sb, "table-blend-auto", ["blend", "hitRate@" + k, "coverage", "eligible"],
       bsel.candidates.map(function (c) { return [c.blend ? "prior " + c.blend.prior + ", keep " + c.blend.keepSimilar : "none", c.hitRate, c.coverage, c.eligible ? "yes" : "no"]; }));
   }
