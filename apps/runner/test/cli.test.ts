@@ -555,16 +555,33 @@ describe("cobuy evaluate --blend auto", () => {
     expect(r.code, r.stderr).toBe(0);
     const ev = JSON.parse(readFileSync(join(out, "evaluation.json"), "utf8"));
     expect(ev.evidenceBlend.requested).toBe("auto");
-    expect(ev.evidenceBlend.selection.candidates).toHaveLength(17);
+    expect(ev.evidenceBlend.selection.candidates).toHaveLength(13);
     expect(ev.slices.length).toBeGreaterThan(0);
     const chosen = ev.evidenceBlend.chosen;
     const served = chosen
-      ? `${ev.similarity.chosen}+evidence:${chosen.prior}/keep:${chosen.keepSimilar}`
+      ? `${ev.similarity.chosen}+evidence:${chosen.prior}/keep:${chosen.keepSimilar}/cover:${chosen.minCoverage}`
       : ev.similarity.chosen;
     expect(r.stdout).toContain(`served: ${served}`);
     expect(ev.measures[served]).toEqual(ev.metrics);
     const bad = await cobuy(["evaluate", "--input", salesCsv, "--out", out, "--blend", "evidence:-1"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--blend evidence:A takes a prior A ≥ 0");
+    const fixed = await cobuy([
+      "evaluate",
+      "--input",
+      salesCsv,
+      "--out",
+      join(work, "eval-blend-cover"),
+      "--similarity",
+      "llr",
+      "--blend",
+      "evidence:10/keep:1/cover:0.6",
+    ]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const covered = JSON.parse(readFileSync(join(work, "eval-blend-cover", "evaluation.json"), "utf8"));
+    expect(covered.evidenceBlend.chosen).toEqual({ prior: 10, keepSimilar: 1, minCoverage: 0.6 });
+    expect(covered.measures["llr+evidence:10/keep:1/cover:0.6"]).toEqual(covered.metrics);
+    const tooMuch = await cobuy(["evaluate", "--input", salesCsv, "--out", out, "--blend", "evidence:10/cover:1.5"]);
+    expect(tooMuch.code).toBe(2);
   });
 });
