@@ -66,6 +66,8 @@ export const evaluateCommand = defineCommand({
     "it, scores p's top-k against the order's other products. Every measure is compared with the fixed\n" +
     "most-popular list. --similarity auto picks the measure and minimum pair support on a validation split\n" +
     "carved from the training orders (best HitRate@k with coverage ≥ 0.8). Writes DIR/evaluation.json and\n" +
+    "With --split-by-time COLUMN the whole evaluation also runs on the latest orders by COLUMN, reported\n" +
+    "beside the random holdout. " +
     "--blend auto gives best sellers the slots of similar items with weak evidence, the prior tuned on the\n" +
     "same validation split, every blend built to cover half the catalog (best HitRate@k). " +
     `DIR/report.html (with DIR/sweep.json's curves when present). Measures: ${SIMILARITIES.join(", ")}.`,
@@ -90,9 +92,11 @@ export const evaluateCommand = defineCommand({
     const similarity = parseSimilarity(values.similarity);
     const { popular: blend, evidence } = parseEvaluateBlend(values.blend);
     const compare = parseCompare(values.compare);
-    const { data, split } = await loadForEvaluation(ctx, p);
+    const { data, split, holdout } = await loadForEvaluation(ctx, p);
+    // A time column adds the split by time beside the random holdout, never instead of it.
     const options: EvaluateOptions = {
-      split,
+      split: holdout,
+      ...(split.method === "time" ? { besideSplit: split } : {}),
       k: p.k,
       similarity,
       minPairSupport: p.minPairSupport,
@@ -134,6 +138,20 @@ export const evaluateCommand = defineCommand({
     ctx.print(
       `\nserved: ${chosen} (min pair support ${ev.similarity.minPairSupport}${similarity === "auto" ? ", chosen by auto" : ""}${evidence === "auto" ? ", blend prior chosen by auto" : ""})`,
     );
+    if (ev.splits) {
+      ctx.table({
+        title: "\nrandom holdout beside the split by time (each chooses on its own training orders)",
+        columns: ["split", "train / test orders", "served", `hitRate@${k}`, "coverage", `best sellers hitRate@${k}`],
+        rows: ev.splits.map((s) => [
+          s.split.method === "time" ? `by time (${String(s.split.column)})` : `random (seed ${String(s.split.seed)})`,
+          `${s.split.trainOrders} / ${s.split.testOrders}`,
+          s.served,
+          Number(s.metrics[`hitRate@${k}`]!.toFixed(4)),
+          Number(s.metrics.coverage!.toFixed(4)),
+          Number(s.baseline.popular[`hitRate@${k}`]!.toFixed(4)),
+        ]),
+      });
+    }
     ctx.print(`evaluation: ${file}\nreport: ${report}`);
     return {
       input: p.input,
@@ -143,6 +161,7 @@ export const evaluateCommand = defineCommand({
       evidenceBlend: ev.evidenceBlend,
       metrics: ev.metrics,
       baseline: ev.baseline.popular,
+      ...(ev.splits ? { splits: ev.splits.map(({ measures: _, ...s }) => s) } : {}),
       files: { evaluation: file, report },
       seconds: (performance.now() - t0) / 1000,
     };
