@@ -100,7 +100,9 @@ function denseCover(
   const catalog = n.filter((v) => v > 0).length;
   const covered = () => [...listedIn.keys()].filter((q) => (listedIn.get(q) ?? 0) > 0 && n[q]! > 0).length;
   const chance = (q: number, pair: number, np: number) =>
-    prior === Number.POSITIVE_INFINITY ? n[q]! / orders : (pair + prior * (n[q]! / orders)) / (np + prior || 1);
+    prior === Number.POSITIVE_INFINITY
+      ? n[q]! / orders
+      : (pair + prior * (n[q]! / orders)) / (np + prior || 1);
   for (;;) {
     if (covered() >= Math.ceil(share * catalog)) break;
     let best: { cost: number; key: number; p: number; r: number; slot: number } | undefined;
@@ -135,9 +137,7 @@ function denseCover(
     }
     listedIn.set(q, 1);
     const kept = list.slice(0, slots.kept[best.p]!);
-    const rest = list
-      .slice(kept.length)
-      .sort((x, y) => y.chance - x.chance || x.order - y.order);
+    const rest = list.slice(kept.length).sort((x, y) => y.chance - x.chance || x.order - y.order);
     lists[best.p] = [...kept, ...rest];
   }
   return lists;
@@ -239,7 +239,9 @@ describe("blendByEvidence against a dense reference", () => {
           id: got.ids[p * k + i]!,
           reason: got.reasons[p * k + i]!,
         }));
-        expect(list, `product ${p}, seed ${seed}`).toEqual(expected[p]!.map(({ id, reason }) => ({ id, reason })));
+        expect(list, `product ${p}, seed ${seed}`).toEqual(
+          expected[p]!.map(({ id, reason }) => ({ id, reason })),
+        );
         for (const { id } of list) listed.add(id);
         for (let i = 0; i < got.length[p]!; i++) {
           if (got.ids[p * k + i] !== plain.ids[p * k + i]) swapped++;

@@ -276,7 +276,11 @@ describe("evaluate", () => {
     const times = seasonal.orderIds.map((_, o) => 1_700_000_000_000 + o * 60_000);
     const random = { method: "holdout" as const, fraction: 0.2, seed: 1 };
     const byTime = { method: "time" as const, fraction: 0.2, column: "ordered_at", times };
-    const common = { similarity: "auto" as const, evidenceBlend: "auto" as const, compare: ["llr", "cosine"] as const };
+    const common = {
+      similarity: "auto" as const,
+      evidenceBlend: "auto" as const,
+      compare: ["llr", "cosine"] as const,
+    };
     const ev = await evaluate(seasonal, { ...common, split: random, besideSplit: byTime });
     const alone = await evaluate(seasonal, { ...common, split: byTime });
     const plain = await evaluate(seasonal, { ...common, split: random });

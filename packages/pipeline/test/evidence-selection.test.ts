@@ -4,13 +4,13 @@ import { describe, expect, it } from "vitest";
 import {
   BLEND_MIN_COVERAGE,
   chooseCandidate,
-  EVIDENCE_PRIORS,
-  KEEP_SIMILAR,
   coverageFloor,
+  EVIDENCE_PRIORS,
   type EvaluationData,
   evaluate,
   evidenceLabel,
   holdoutSplit,
+  KEEP_SIMILAR,
   popularitySlices,
   popularLists,
   RELAXED_FLOOR_SHARE,
@@ -142,7 +142,13 @@ describe("blend: auto", () => {
     const train = selectOrders(data.a, main.train);
     const ctx = metricContext(train, selectOrders(data.a, main.test), categoryOf, names);
     const llr = await llrOn(train);
-    const base = { prior: 100, popularity: ctx.popularity, orders: ctx.trainOrders, trainOrders: train, categoryOf };
+    const base = {
+      prior: 100,
+      popularity: ctx.popularity,
+      orders: ctx.trainOrders,
+      trainOrders: train,
+      categoryOf,
+    };
     const score = (o: { keepSimilar: number; minCoverage?: number }) =>
       scoreLists(blendByEvidence(llr, { ...base, ...o }), ctx).metrics;
     const keepOne = score({ keepSimilar: 1 });

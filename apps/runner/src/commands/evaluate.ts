@@ -141,9 +141,18 @@ export const evaluateCommand = defineCommand({
     if (ev.splits) {
       ctx.table({
         title: "\nrandom holdout beside the split by time (each chooses on its own training orders)",
-        columns: ["split", "train / test orders", "served", `hitRate@${k}`, "coverage", `best sellers hitRate@${k}`],
+        columns: [
+          "split",
+          "train / test orders",
+          "served",
+          `hitRate@${k}`,
+          "coverage",
+          `best sellers hitRate@${k}`,
+        ],
         rows: ev.splits.map((s) => [
-          s.split.method === "time" ? `by time (${String(s.split.column)})` : `random (seed ${String(s.split.seed)})`,
+          s.split.method === "time"
+            ? `by time (${String(s.split.column)})`
+            : `random (seed ${String(s.split.seed)})`,
           `${s.split.trainOrders} / ${s.split.testOrders}`,
           s.served,
           Number(s.metrics[`hitRate@${k}`]!.toFixed(4)),

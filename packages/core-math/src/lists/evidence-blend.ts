@@ -88,10 +88,7 @@ export function blendByEvidence(similar: TopKResult, options: EvidenceBlendOptio
   }
   const minCoverage = options.minCoverage ?? 0;
   if (!(minCoverage >= 0 && minCoverage <= 1)) {
-    throw new CoreMathError(
-      "COBUY_MATH_BAD_OPTION",
-      `minCoverage must be from 0 to 1 (got ${minCoverage})`,
-    );
+    throw new CoreMathError("COBUY_MATH_BAD_OPTION", `minCoverage must be from 0 to 1 (got ${minCoverage})`);
   }
   const best = popularityRanking(popularity).subarray(0, k + 1);
   const length = new Uint16Array(P);

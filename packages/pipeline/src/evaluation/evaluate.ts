@@ -378,7 +378,13 @@ export async function evaluate(data: EvaluationData, options: EvaluateOptions): 
     progress({ stage: "evaluate", detail: `beside: ${options.besideSplit.method} split` });
     const { besideSplit, ...rest } = options;
     const other = await evaluate(data, { ...rest, split: besideSplit, examples: 0 });
-    ev.splits = [splitFigures(ev, servedName), splitFigures(other, servedLabel(other.similarity.chosen, other.evidenceBlend?.chosen ?? null, other.blend))];
+    ev.splits = [
+      splitFigures(ev, servedName),
+      splitFigures(
+        other,
+        servedLabel(other.similarity.chosen, other.evidenceBlend?.chosen ?? null, other.blend),
+      ),
+    ];
   }
   return ev;
 }
