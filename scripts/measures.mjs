@@ -78,7 +78,7 @@ rows.push([
   "**auto + blend auto** (served)",
   ...runs.map(({ ev }) => {
     const b = ev.evidenceBlend?.chosen;
-    return `${cell(ev.metrics)} (${b ? `evidence:${b.prior}/keep:${b.keepSimilar}` : "no blend"})`;
+    return `${cell(ev.metrics)} (${b ? `evidence:${b.prior}/keep:${b.keepSimilar}${b.minCoverage ? `/cover:${b.minCoverage}` : ""}` : "no blend"})`;
   }),
 ]);
 rows.push(["popular (baseline)", ...runs.map(({ ev }) => cell(ev.baseline.popular))]);

@@ -555,16 +555,103 @@ describe("cobuy evaluate --blend auto", () => {
     expect(r.code, r.stderr).toBe(0);
     const ev = JSON.parse(readFileSync(join(out, "evaluation.json"), "utf8"));
     expect(ev.evidenceBlend.requested).toBe("auto");
-    expect(ev.evidenceBlend.selection.candidates).toHaveLength(17);
+    expect(ev.evidenceBlend.selection.candidates).toHaveLength(13);
     expect(ev.slices.length).toBeGreaterThan(0);
     const chosen = ev.evidenceBlend.chosen;
     const served = chosen
-      ? `${ev.similarity.chosen}+evidence:${chosen.prior}/keep:${chosen.keepSimilar}`
+      ? `${ev.similarity.chosen}+evidence:${chosen.prior}/keep:${chosen.keepSimilar}/cover:${chosen.minCoverage}`
       : ev.similarity.chosen;
     expect(r.stdout).toContain(`served: ${served}`);
     expect(ev.measures[served]).toEqual(ev.metrics);
     const bad = await cobuy(["evaluate", "--input", salesCsv, "--out", out, "--blend", "evidence:-1"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--blend evidence:A takes a prior A ≥ 0");
+    const fixed = await cobuy([
+      "evaluate",
+      "--input",
+      salesCsv,
+      "--out",
+      join(work, "eval-blend-cover"),
+      "--similarity",
+      "llr",
+      "--blend",
+      "evidence:10/keep:1/cover:0.6",
+    ]);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const covered = JSON.parse(readFileSync(join(work, "eval-blend-cover", "evaluation.json"), "utf8"));
+    expect(covered.evidenceBlend.chosen).toEqual({ prior: 10, keepSimilar: 1, minCoverage: 0.6 });
+    expect(covered.measures["llr+evidence:10/keep:1/cover:0.6"]).toEqual(covered.metrics);
+    const tooMuch = await cobuy([
+      "evaluate",
+      "--input",
+      salesCsv,
+      "--out",
+      out,
+      "--blend",
+      "evidence:10/cover:1.5",
+    ]);
+    expect(tooMuch.code).toBe(2);
+  });
+});
+
+describe("cobuy evaluate --split-by-time", () => {
+  it("reports the split by time beside the random holdout in evaluation.json, the summary and --json", async () => {
+    // The sample with a time column: each order's time follows its line order in the file.
+    const [head, ...rows] = readFileSync(salesCsv, "utf8").trimEnd().split("\n");
+    const orderOf = (row: string) => row.split(",")[0]!;
+    const rank = new Map<string, number>();
+    for (const row of rows) if (!rank.has(orderOf(row))) rank.set(orderOf(row), rank.size);
+    const timed = join(work, "sales-timed.csv");
+    writeFileSync(
+      timed,
+      `${head},ordered_at\n${rows
+        .map(
+          (row) =>
+            `${row},${new Date(Date.UTC(2026, 0, 1) + rank.get(orderOf(row))! * 3_600_000).toISOString()}`,
+        )
+        .join("\n")}\n`,
+    );
+    const out = join(work, "eval-by-time");
+    const args = [
+      "evaluate",
+      "--input",
+      timed,
+      "--out",
+      out,
+      "--similarity",
+      "llr",
+      "--split-by-time",
+      "ordered_at",
+    ];
+    const r = await cobuy([...args, "--seed", "3"]);
+    expect(r.code, r.stderr).toBe(0);
+    const ev = JSON.parse(readFileSync(join(out, "evaluation.json"), "utf8"));
+    // The main figures stay the random holdout's (seed 3); the split by time is beside them.
+    expect(ev.split).toMatchObject({ method: "holdout", seed: 3 });
+    expect(ev.splits.map((s: { split: { method: string } }) => s.split.method)).toEqual(["holdout", "time"]);
+    const [random, byTime] = ev.splits;
+    expect(random.metrics).toEqual(ev.metrics);
+    expect(byTime.split).toMatchObject({ column: "ordered_at", testOrders: Math.round(0.2 * rank.size) });
+    expect(r.stdout).toContain("random holdout beside the split by time");
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `by time \\(ordered_at\\) +${byTime.split.trainOrders} / ${byTime.split.testOrders} +llr +${String(Number(byTime.metrics["hitRate@5"].toFixed(4))).replace(".", "\\.")}`,
+      ),
+    );
+    const json = await cobuy([...args, "--json"]);
+    expect(json.code, json.stderr).toBe(0);
+    const summary = JSON.parse(json.stdout);
+    expect(summary.splits[1].metrics).toEqual(byTime.metrics);
+    expect(summary.splits[1].split.method).toBe("time");
+    const noTime = await cobuy([
+      "evaluate",
+      "--input",
+      salesCsv,
+      "--out",
+      join(work, "eval-no-time"),
+      "--split-by-time",
+      "ordered_at",
+    ]);
+    expect(noTime.code).not.toBe(0);
   });
 });

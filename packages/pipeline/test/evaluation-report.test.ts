@@ -161,10 +161,16 @@ describeWithBrowser("report.html in Chromium", () => {
     await page.close();
   });
 
-  it("shows how the evidence blend was tuned and HitRate by popularity decile", async () => {
+  it("shows how the evidence blend was tuned, HitRate by popularity decile and both splits", async () => {
     const data = shop();
     const split = { method: "holdout" as const, fraction: 0.2, seed: 1 };
-    const evaluation = await evaluate(data, { split, similarity: "llr", evidenceBlend: "auto" });
+    const times = data.orderIds.map((_, o) => o);
+    const evaluation = await evaluate(data, {
+      split,
+      besideSplit: { method: "time", fraction: 0.2, column: "ordered_at", times },
+      similarity: "llr",
+      evidenceBlend: "auto",
+    });
     const dir = new URL("report-blend/", ARTIFACTS);
     await mkdir(dir, { recursive: true });
     await writeFile(new URL("evaluation.json", dir), JSON.stringify(evaluation, null, 2));
@@ -179,6 +185,18 @@ describeWithBrowser("report.html in Chromium", () => {
       const bar = page.locator(`#chart-slices rect[data-label="${name}"][data-series="decile 1"]`);
       expect(Number(await bar.getAttribute("data-value"))).toBe(value);
     }
+    // The random holdout and the split by time side by side, with their best sellers.
+    expect(await page.locator("#table-splits tbody tr").count()).toBe(2);
+    const [random, byTime] = evaluation.splits!;
+    for (const [name, metrics] of [
+      ["random (seed 1)", random!.metrics],
+      ["by time (ordered_at)", byTime!.metrics],
+      ["best sellers, by time (ordered_at)", byTime!.baseline.popular],
+    ] as const) {
+      const bar = page.locator(`#chart-splits rect[data-label="${name}"][data-series="hitRate@5"]`);
+      expect(Number(await bar.getAttribute("data-value")), name).toBe(metrics["hitRate@5"]);
+    }
+    expect(await page.locator("#table-splits").textContent()).toContain(byTime!.served);
     await page.close();
   });
 
@@ -280,6 +298,7 @@ describeWithBrowser("report.html in Chromium", () => {
       "#examples",
       "#slices",
       "#blend-auto",
+      "#splits",
     ]) {
       expect(await page.locator(evaluationOnly).count(), evaluationOnly).toBe(0);
     }

@@ -252,6 +252,61 @@ describe("evaluate", () => {
     expect(ev.measures["cooccurrence-cosine"]).toBeUndefined(); // no classic kernel given
   });
 
+  it("reports the split by time beside the random one, each choosing on its own training orders", async () => {
+    // A season: the latest fifth of the orders buys mostly products 40–47, rare before.
+    const r = rng(11);
+    const orders = 1500;
+    const baskets: number[][] = [];
+    for (let o = 0; o < orders; o++) {
+      const late = o >= orders * 0.8;
+      const size = 2 + Math.floor(r() * 4);
+      const b: number[] = [];
+      for (let j = 0; j < size; j++) {
+        b.push(late && r() < 0.7 ? 40 + Math.floor(r() * 8) : Math.floor(r() ** 1.5 * 40));
+      }
+      baskets.push(b);
+    }
+    const seasonal: EvaluationData = {
+      productIds: Array.from({ length: 48 }, (_, p) => `P${p}`),
+      categories: Array.from({ length: 48 }, (_, p) => `c${Math.floor(p / 8)}`),
+      // Ids do not follow time: the split by time must read the times, not the ids.
+      orderIds: baskets.map((_, o) => `o${(o * 7919) % orders}`),
+      a: csr(baskets, 48),
+    };
+    const times = seasonal.orderIds.map((_, o) => 1_700_000_000_000 + o * 60_000);
+    const random = { method: "holdout" as const, fraction: 0.2, seed: 1 };
+    const byTime = { method: "time" as const, fraction: 0.2, column: "ordered_at", times };
+    const common = {
+      similarity: "auto" as const,
+      evidenceBlend: "auto" as const,
+      compare: ["llr", "cosine"] as const,
+    };
+    const ev = await evaluate(seasonal, { ...common, split: random, besideSplit: byTime });
+    const alone = await evaluate(seasonal, { ...common, split: byTime });
+    const plain = await evaluate(seasonal, { ...common, split: random });
+    expect(ev.splits).toHaveLength(2);
+    const [first, second] = ev.splits!;
+    // The main figures are the random holdout's, unchanged by the split beside them.
+    expect({ ...ev, splits: undefined }).toEqual({ ...plain, splits: undefined });
+    expect(first!.split).toEqual(plain.split);
+    expect(first!.metrics).toEqual(plain.metrics);
+    expect(first!.measures[first!.served]).toEqual(plain.metrics);
+    // The split by time is a whole evaluation of its own: its choice, its served lists, its baseline.
+    expect(second!.split).toMatchObject({ method: "time", column: "ordered_at", testOrders: 300 });
+    expect(second!.similarity).toEqual({
+      chosen: alone.similarity.chosen,
+      minPairSupport: alone.similarity.minPairSupport,
+    });
+    expect(second!.evidenceBlend).toEqual(alone.evidenceBlend!.chosen);
+    expect(second!.metrics).toEqual(alone.metrics);
+    expect(second!.baseline).toEqual(alone.baseline);
+    expect(second!.measures[second!.served]).toEqual(alone.metrics);
+    // Its held-out orders are the latest, and the season it never trained on costs it HitRate.
+    const latest = timeSplit(seasonal.orderIds, times, { fraction: 0.2 });
+    expect(Math.min(...latest.test)).toBe(orders * 0.8);
+    expect(second!.metrics["hitRate@5"]!).toBeLessThan(first!.metrics["hitRate@5"]! - 0.05);
+  });
+
   it("handles empty data and products without category", async () => {
     const empty: EvaluationData = { productIds: [], categories: [], orderIds: [], a: csr([], 0) };
     const ev = await evaluate(empty, { ...options, similarity: "jaccard" });

@@ -5,7 +5,6 @@
  */
 import type { OptionSpecs, OptionValues } from "../command.js";
 import type { Context } from "../context.js";
-import { UsageError } from "../errors.js";
 import { parseScoringParams, SCORING_OPTIONS, type ScoringParams } from "./build.js";
 import { INPUT_OPTIONS, resolveInputArg } from "./input.js";
 import { INPUT_S3_OPTIONS } from "./store.js";
@@ -29,7 +28,8 @@ export const EVAL_OPTIONS = {
   "split-by-time": {
     type: "string",
     valueName: "COLUMN",
-    description: "hold out the latest orders by this column (numbers or dates) instead of a random holdout",
+    description:
+      "the input's time column (numbers or dates): evaluate also holds out the latest orders by it, beside the random holdout (sweep: instead of it)",
   },
   ...SCORING_OPTIONS,
 } as const satisfies OptionSpecs;
@@ -37,7 +37,7 @@ export const EVAL_OPTIONS = {
 /** How the orders are split into training and held-out ones. */
 export type EvalSplit =
   | { readonly method: "holdout"; readonly fraction: number; readonly seed: number }
-  | { readonly method: "time"; readonly fraction: number; readonly column: string };
+  | { readonly method: "time"; readonly fraction: number; readonly column: string; readonly seed: number };
 
 /** The parsed shared flags. */
 export interface EvalParams extends ScoringParams {
@@ -56,19 +56,16 @@ export interface EvalParams extends ScoringParams {
 export function parseEvalParams(ctx: Context, v: OptionValues<typeof EVAL_OPTIONS>): EvalParams {
   const fraction = numberOption(v.holdout, "holdout", 0.2, { min: 0.001, max: 0.999 });
   const column = v["split-by-time"];
-  if (column !== undefined && v.seed !== undefined) {
-    throw new UsageError(
-      "--seed applies to the random holdout; a split by time (--split-by-time) needs none",
-    );
-  }
+  // The seed stays with a split by time: evaluate reports the random holdout beside it.
+  const seed = intOption(v.seed, "seed", 1);
   return {
     input: resolveInputArg(ctx, requireString(v.input, "input")),
     ...(v["s3-endpoint"] ? { s3Endpoint: v["s3-endpoint"] } : {}),
     out: ctx.resolvePath(requireString(v.out, "out")),
     split:
       column !== undefined
-        ? { method: "time", fraction, column }
-        : { method: "holdout", fraction, seed: intOption(v.seed, "seed", 1) },
+        ? { method: "time", fraction, column, seed }
+        : { method: "holdout", fraction, seed },
     ...parseScoringParams(v),
   };
 }

@@ -23,11 +23,14 @@ import { withSalesInput } from "./sales-input.js";
 /** The split `pipeline --evaluate` holds out (as `cobuy evaluate`'s defaults). */
 export const BUILD_EVALUATION_SPLIT = { method: "holdout", fraction: 0.2, seed: 1 } as const;
 
-/** Reads the input for evaluation (stage "ingest") and resolves the split. */
+/**
+ * Reads the input for evaluation (stage "ingest") and resolves the split; with a time column also
+ * the random holdout of the same fraction and seed (`holdout`), which `evaluate` reports beside it.
+ */
 export async function loadForEvaluation(
   ctx: Context,
   p: EvalParams,
-): Promise<{ data: LoadedEvaluationData; split: SplitOptions }> {
+): Promise<{ data: LoadedEvaluationData; split: SplitOptions; holdout: SplitOptions }> {
   // An S3 object is downloaded first: a split by time reads the input twice.
   const data = await withSalesInput(
     ctx,
@@ -52,8 +55,13 @@ export async function loadForEvaluation(
     rowsWithoutCategory: data.rowsWithoutCategory,
     badRows: data.badRows,
   });
-  const split: SplitOptions = p.split.method === "time" ? { ...p.split, times: data.times! } : { ...p.split };
-  return { data, split };
+  const { fraction, seed } = p.split;
+  const holdout: SplitOptions = { method: "holdout", fraction, seed };
+  const split: SplitOptions =
+    p.split.method === "time"
+      ? { method: "time", fraction, column: p.split.column, times: data.times! }
+      : holdout;
+  return { data, split, holdout };
 }
 
 /**

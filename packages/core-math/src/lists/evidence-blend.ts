@@ -37,6 +37,12 @@ export interface EvidenceBlendOptions {
   popularity: Float64Array;
   /** Orders the popularity was counted on (N). */
   orders: number;
+  /**
+   * Share of the catalog (products with a popularity above 0) the lists must recommend, from 0 to 1
+   * (default 0: no requirement). Where the lists fall short, uncovered similar items take the slots
+   * where they cost the fewest expected co-purchases (see {@link blendByEvidence}).
+   */
+  minCoverage?: number;
 }
 
 /**
@@ -51,6 +57,14 @@ export interface EvidenceBlendOptions {
  * stays first), the rest in order of that chance. Few orders or rare pairs → best sellers; strong pairs →
  * the similar items. Reasons: "similar" for list items, "popular" for best sellers (REASONS 0 and 2);
  * an item in both keeps "similar" and its score.
+ *
+ * With `minCoverage`, while fewer than ⌈minCoverage × catalog⌉ products are recommended anywhere, the
+ * blend swaps in the uncovered similar item q of a product p whose slot costs the fewest expected
+ * co-purchases: n_p × (chance of the item it displaces − chance of q), where the displaced item is
+ * p's least likely one not kept and listed elsewhere too (so coverage never drops; a short list
+ * takes q in a free slot). A catalog-wide requirement spends the slots of products where a similar
+ * item is nearly as likely as a best seller (rare products, strong pairs), not a fixed share of every
+ * list — a per-product `keepSimilar` pays for coverage on best sellers' own pages too.
  *
  * @example
  * ```ts
@@ -72,12 +86,20 @@ export function blendByEvidence(similar: TopKResult, options: EvidenceBlendOptio
   if (!(Number.isInteger(keep) && keep >= 0)) {
     throw new CoreMathError("COBUY_MATH_BAD_OPTION", `keepSimilar must be an integer ≥ 0 (got ${keep})`);
   }
+  const minCoverage = options.minCoverage ?? 0;
+  if (!(minCoverage >= 0 && minCoverage <= 1)) {
+    throw new CoreMathError("COBUY_MATH_BAD_OPTION", `minCoverage must be from 0 to 1 (got ${minCoverage})`);
+  }
   const best = popularityRanking(popularity).subarray(0, k + 1);
   const length = new Uint16Array(P);
   const ids = new Uint32Array(P * k);
   const scores = new Float64Array(P * k);
   const support = new Float64Array(P * k);
   const reasons = new Uint8Array(P * k);
+  // Per slot: the chance and tie order of the item, for coverage swaps; kept slots per product.
+  const chances = new Float64Array(P * k);
+  const orderOf = new Int32Array(P * k);
+  const keptOf = new Uint16Array(P);
   const pick: Pick[] = [];
   const listed = new Set<number>();
   const share = (q: number) => popularity[q]! / orders;
@@ -122,10 +144,176 @@ export function blendByEvidence(similar: TopKResult, options: EvidenceBlendOptio
       scores[base + i] = e.score;
       support[base + i] = e.support;
       reasons[base + i] = e.reason;
+      chances[base + i] = e.chance;
+      orderOf[base + i] = e.order;
     }
     length[p] = len;
+    keptOf[p] = kept;
   }
+  const lists = { products: P, k, length, ids, scores, support, reasons, chances, orderOf, keptOf };
+  if (minCoverage > 0) coverCatalog(lists, similar, popularity, minCoverage, shrunk);
   return { products: P, k, length, ids, scores, support, multiplyAdds: similar.multiplyAdds, reasons };
+}
+
+interface SlotLists {
+  products: number;
+  k: number;
+  length: Uint16Array;
+  ids: Uint32Array;
+  scores: Float64Array;
+  support: Float64Array;
+  reasons: Uint8Array;
+  chances: Float64Array;
+  orderOf: Int32Array;
+  keptOf: Uint16Array;
+}
+
+/**
+ * The coverage swaps of {@link blendByEvidence} (`minCoverage`), in place: greedy by cost, each
+ * candidate (p, rank r of p's similar list) re-costed when it comes up (costs only rise as slots are
+ * spent, so the first candidate whose cost still holds is the cheapest: the exact greedy order).
+ */
+// O((P k + swaps) log(P k)) with a binary heap over the P·k candidates
+function coverCatalog(
+  lists: SlotLists,
+  similar: TopKResult,
+  popularity: Float64Array,
+  minCoverage: number,
+  shrunk: (q: number, c: number, np: number) => number,
+): void {
+  const { products: P, k, length, ids, chances, keptOf } = lists;
+  const listedIn = new Uint32Array(P);
+  let catalog = 0;
+  for (let p = 0; p < P; p++) if (popularity[p]! > 0) catalog++;
+  let covered = 0;
+  for (let p = 0; p < P; p++) {
+    for (let i = 0; i < length[p]!; i++) {
+      const q = ids[p * k + i]!;
+      if (listedIn[q] === 0 && popularity[q]! > 0) covered++;
+      listedIn[q] = listedIn[q]! + 1;
+    }
+  }
+  const need = Math.ceil(minCoverage * catalog);
+  if (covered >= need) return;
+  // The slot of p a new item would take: a free one (-1 - slot), else the least likely item not kept
+  // and listed elsewhere (ties: the later slot), else none (P·k: no slot).
+  const slotFor = (p: number): number => {
+    if (length[p]! < k) return -1 - length[p]!;
+    let slot = P * k;
+    for (let i = keptOf[p]!; i < length[p]!; i++) {
+      if (listedIn[ids[p * k + i]!]! < 2) continue;
+      if (slot === P * k || chances[p * k + i]! <= chances[p * k + slot]!) slot = i;
+    }
+    return slot;
+  };
+  const costOf = (p: number, r: number): number => {
+    const slot = slotFor(p);
+    if (slot === P * k) return Number.POSITIVE_INFINITY;
+    const np = popularity[p]!;
+    const gain = np * shrunk(similar.ids[p * k + r]!, similar.support[p * k + r]!, np);
+    return (slot < 0 ? 0 : np * chances[p * k + slot]!) - gain;
+  };
+  const cost = new Float64Array(P * k);
+  const heap = new Uint32Array(P * k);
+  let size = 0;
+  // Candidate c = p·k + r; ties in cost go to the smaller c (product, then rank).
+  const before = (x: number, y: number) => cost[x]! < cost[y]! || (cost[x] === cost[y] && x < y);
+  const siftUp = (at: number) => {
+    const c = heap[at]!;
+    while (at > 0) {
+      const up = (at - 1) >> 1;
+      if (!before(c, heap[up]!)) break;
+      heap[at] = heap[up]!;
+      at = up;
+    }
+    heap[at] = c;
+  };
+  const siftDown = (at: number) => {
+    const c = heap[at]!;
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= size) break;
+      if (child + 1 < size && before(heap[child + 1]!, heap[child]!)) child++;
+      if (!before(heap[child]!, c)) break;
+      heap[at] = heap[child]!;
+      at = child;
+    }
+    heap[at] = c;
+  };
+  for (let p = 0; p < P; p++) {
+    if (!(popularity[p]! > 0)) continue;
+    for (let r = 0; r < similar.length[p]!; r++) {
+      if (listedIn[similar.ids[p * k + r]!]! > 0) continue;
+      const c = p * k + r;
+      cost[c] = costOf(p, r);
+      if (cost[c] === Number.POSITIVE_INFINITY) continue;
+      heap[size++] = c;
+      siftUp(size - 1);
+    }
+  }
+  while (covered < need && size > 0) {
+    const c = heap[0]!;
+    const p = Math.floor(c / k);
+    const r = c - p * k;
+    const q = similar.ids[c]!;
+    if (listedIn[q]! > 0) {
+      heap[0] = heap[--size]!;
+      siftDown(0);
+      continue;
+    }
+    const now = costOf(p, r);
+    if (now > cost[c]!) {
+      cost[c] = now;
+      if (now === Number.POSITIVE_INFINITY) heap[0] = heap[--size]!;
+      siftDown(0);
+      continue;
+    }
+    heap[0] = heap[--size]!;
+    siftDown(0);
+    let slot = slotFor(p);
+    if (slot < 0) {
+      slot = length[p]!;
+      length[p] = slot + 1;
+    } else {
+      const displaced = ids[p * k + slot]!;
+      listedIn[displaced] = listedIn[displaced]! - 1;
+    }
+    const at = p * k + slot;
+    ids[at] = q;
+    lists.scores[at] = similar.scores[c]!;
+    lists.support[at] = similar.support[c]!;
+    lists.reasons[at] = 0;
+    chances[at] = shrunk(q, similar.support[c]!, popularity[p]!);
+    lists.orderOf[at] = r;
+    listedIn[q] = 1;
+    covered++;
+    sortUnkept(lists, p);
+  }
+}
+
+/** Re-sorts p's slots after the kept ones by chance (ties: tie order), as the blend lists them. */
+function sortUnkept(lists: SlotLists, p: number): void {
+  const { k } = lists;
+  const from = p * k + lists.keptOf[p]!;
+  const slots = Array.from({ length: p * k + lists.length[p]! - from }, (_, i) => from + i);
+  const rows = slots.map((s) => ({
+    q: lists.ids[s]!,
+    chance: lists.chances[s]!,
+    order: lists.orderOf[s]!,
+    score: lists.scores[s]!,
+    support: lists.support[s]!,
+    reason: lists.reasons[s]!,
+  }));
+  rows.sort(byChance);
+  rows.forEach((e, i) => {
+    const s = from + i;
+    lists.ids[s] = e.q;
+    lists.chances[s] = e.chance;
+    lists.orderOf[s] = e.order;
+    lists.scores[s] = e.score;
+    lists.support[s] = e.support;
+    lists.reasons[s] = e.reason;
+  });
 }
 
 /** Orders holding both p and each of `targets`: row p, column j = |orders ∋ p, targets[j]|. */

@@ -31,6 +31,11 @@ export type SplitOptions =
 
 export interface EvaluateOptions {
   split: SplitOptions;
+  /**
+   * A second split evaluated the same way beside `split` — the split by time when the input has a
+   * time column — with its own auto choice, served lists and baseline (see `Evaluation.splits`).
+   */
+  besideSplit?: SplitOptions;
   /** List length k (default: contracts' `DEFAULT_K`). */
   k?: number;
   /** Measure served, or "auto" to choose on a validation split of the training orders (default classic). */
@@ -49,7 +54,7 @@ export interface EvaluateOptions {
    * validation split (see `selectBlend`).
    */
   evidenceBlend?: EvidenceBlend | "auto";
-  /** Coverage a blend needs to be chosen by `evidenceBlend: "auto"` (default 0.55). */
+  /** Coverage every blend of `evidenceBlend: "auto"` is built to reach, and its floor (default 0.5). */
   blendMinCoverage?: number;
   /** Measures compared side by side (default all). */
   compare?: readonly SimilarityName[];
@@ -72,6 +77,18 @@ export interface ExampleItem {
   score: number;
   support: number;
   reason: Reason;
+}
+
+/** One split's headline figures: what was served on it and how it scored beside the best sellers. */
+export interface SplitFigures {
+  split: Evaluation["split"];
+  /** The served configuration's name (a key of `measures`). */
+  served: string;
+  similarity: { chosen: SimilarityName; minPairSupport: number };
+  evidenceBlend: EvidenceBlend | null;
+  metrics: Metrics;
+  baseline: { popular: Metrics };
+  measures: Record<string, Metrics>;
 }
 
 export interface Evaluation {
@@ -104,6 +121,30 @@ export interface Evaluation {
   slices: PopularitySlice[];
   scoreDistribution: { similarity: SimilarityName; bins: Array<{ from: number; to: number; count: number }> };
   examples: Array<{ id: string; category: string | null; orders: number; recs: ExampleItem[] }>;
+  /** With `besideSplit`: this evaluation's split first, then the other, each chosen and scored on its own. */
+  splits?: SplitFigures[];
+}
+
+function splitFigures(ev: Evaluation, served: string): SplitFigures {
+  return {
+    split: ev.split,
+    served,
+    similarity: { chosen: ev.similarity.chosen, minPairSupport: ev.similarity.minPairSupport },
+    evidenceBlend: ev.evidenceBlend?.chosen ?? null,
+    metrics: ev.metrics,
+    baseline: ev.baseline,
+    measures: ev.measures,
+  };
+}
+
+/** The name of what an evaluation served, as under `measures`. */
+function servedLabel(
+  similarity: SimilarityName,
+  evidence: EvidenceBlend | null,
+  blend: { popular: number } | null,
+): string {
+  if (evidence) return evidenceLabel(similarity, evidence);
+  return blend ? label(similarity, blend) : similarity;
 }
 
 function split(data: EvaluationData, options: SplitOptions, among?: Uint32Array, seedOffset = 0): Split {
@@ -121,9 +162,10 @@ function label(similarity: SimilarityName, blend: { popular: number } | undefine
   return blend ? `${similarity}+popular:${blend.popular}` : similarity;
 }
 
-/** The name of an evidence blend under `measures`, e.g. "llr+evidence:10/keep:1". */
+/** The name of an evidence blend under `measures`, e.g. "llr+evidence:10/keep:1/cover:0.5". */
 export function evidenceLabel(similarity: SimilarityName, blend: EvidenceBlend): string {
-  return `${similarity}+evidence:${blend.prior}/keep:${blend.keepSimilar}`;
+  const cover = blend.minCoverage ? `/cover:${blend.minCoverage}` : "";
+  return `${similarity}+evidence:${blend.prior}/keep:${blend.keepSimilar}${cover}`;
 }
 
 function histogram(top: TopKResult): ScoreBin[] {
@@ -139,8 +181,9 @@ function histogram(top: TopKResult): ScoreBin[] {
  * orders only, scores the lists against the held-out orders (see `scoreLists`), always beside the
  * "most popular" baseline. `similarity: "auto"` picks the measure and minimum pair support on a
  * validation split carved from the training orders (never the test orders): the best hitRate@k
- * among candidates with coverage ≥ 0.8 (if none qualifies, the best coverage). Deterministic for the
- * same data, options and seed.
+ * among candidates with coverage ≥ min(0.8, ¾ × the best coverage). With `besideSplit` the whole
+ * evaluation runs again on that split (its own choice on its own training orders) and both splits'
+ * figures go under `splits`. Deterministic for the same data, options and seed.
  *
  * @example
  * ```ts
@@ -253,11 +296,7 @@ export async function evaluate(data: EvaluationData, options: EvaluateOptions): 
   }
   const bestSellers = popularLists(ctx.popularity, k);
   const baseline = scoreLists(bestSellers, ctx).metrics;
-  const servedName = evidenceBlend?.chosen
-    ? evidenceLabel(chosen, evidenceBlend.chosen)
-    : options.blend
-      ? label(chosen, options.blend)
-      : chosen;
+  const servedName = servedLabel(chosen, evidenceBlend?.chosen ?? null, options.blend ?? null);
   const slices = popularitySlices(
     {
       [chosen]: chosenTop!,
@@ -312,7 +351,7 @@ export async function evaluate(data: EvaluationData, options: EvaluateOptions): 
           testOrders: main.test.length,
         };
 
-  return {
+  const ev: Evaluation = {
     format: "cobuy.evaluation.v1",
     counts: { orders: data.orderIds.length, products: data.productIds.length, lines: data.a.colIdx.length },
     split: splitInfo,
@@ -335,4 +374,17 @@ export async function evaluate(data: EvaluationData, options: EvaluateOptions): 
     scoreDistribution: { similarity: chosen, bins: histogram(chosenTop!) },
     examples,
   };
+  if (options.besideSplit) {
+    progress({ stage: "evaluate", detail: `beside: ${options.besideSplit.method} split` });
+    const { besideSplit, ...rest } = options;
+    const other = await evaluate(data, { ...rest, split: besideSplit, examples: 0 });
+    ev.splits = [
+      splitFigures(ev, servedName),
+      splitFigures(
+        other,
+        servedLabel(other.similarity.chosen, other.evidenceBlend?.chosen ?? null, other.blend),
+      ),
+    ];
+  }
+  return ev;
 }

@@ -35,6 +35,7 @@ export {
   type ExampleItem,
   evaluate,
   evidenceLabel,
+  type SplitFigures,
   type SplitOptions,
 } from "./evaluate.js";
 export { popularLists, type RecLists } from "./lists.js";

@@ -191,7 +191,7 @@ export const REPORT_SCRIPT = `
   }
   if (ev) {
     var eb = ev.evidenceBlend && ev.evidenceBlend.chosen;
-    var chosen = ev.similarity.chosen + (ev.blend ? " + popular:" + ev.blend.popular : "") + (eb ? "+evidence:" + eb.prior + "/keep:" + eb.keepSimilar : "");
+    var chosen = ev.similarity.chosen + (ev.blend ? " + popular:" + ev.blend.popular : "") + (eb ? "+evidence:" + eb.prior + "/keep:" + eb.keepSimilar + (eb.minCoverage ? "/cover:" + eb.minCoverage : "") : "");
     var facts = [["measure", chosen + (ev.similarity.requested === "auto" ? " (chosen by auto)" : "")],
       ["min pair support", ev.similarity.minPairSupport], ["k", k],
       ["split", ev.split.method === "holdout" ? "holdout " + ev.split.fraction + ", seed " + ev.split.seed : "by time (" + ev.split.column + "), latest " + ev.split.fraction],
@@ -233,13 +233,30 @@ export const REPORT_SCRIPT = `
     }
   }
 
+  // The random holdout beside the split by time (section "splits"), when the input has a time column.
+  if (ev && ev.splits && ev.splits.length) {
+    var sp = section("splits", "Random holdout and split by time",
+      "The same evaluation on each split, each choosing on its own training orders. The split by time trains on the past and tests on the latest orders, as the lists will live.");
+    var splitName = function (x) { return x.split.method === "time" ? "by time (" + x.split.column + ")" : "random (seed " + x.split.seed + ")"; };
+    var splitGroups = ["hitRate@" + k, "coverage", "sameCategory"];
+    groupedBars(sp, "chart-splits", splitGroups, ev.splits.map(splitName).concat(ev.splits.map(function (x) { return "best sellers, " + splitName(x); })),
+      function (n, g) {
+        var i = ev.splits.map(splitName).indexOf(n);
+        if (i >= 0) return ev.splits[i].metrics[g];
+        var j = ev.splits.map(function (x) { return "best sellers, " + splitName(x); }).indexOf(n);
+        return ev.splits[j].baseline.popular[g];
+      });
+    table(sp, "table-splits", ["split", "train / test orders", "served", "hitRate@" + k, "coverage", "sameCategory", "best sellers hitRate@" + k],
+      ev.splits.map(function (x) { return [splitName(x), x.split.trainOrders + " / " + x.split.testOrders, x.served, x.metrics["hitRate@" + k], x.metrics.coverage, x.metrics.sameCategory, x.baseline.popular["hitRate@" + k]]; }));
+  }
+
   // The evidence blend's choice and HitRate by popularity decile (sections "blend-auto", "slices").
   var bsel = ev && ev.evidenceBlend && ev.evidenceBlend.selection;
   if (bsel) {
     var sb = section("blend-auto", "How the blend was tuned",
-      "Best sellers take the slots of similar items with weak evidence (prior in orders; the first similar items always kept). Scored on " + bsel.validationOrders + " validation orders. Rule: " + bsel.rule + ".");
+      "Best sellers take the slots of similar items with weak evidence (prior in orders; the first similar items always kept; uncovered similar items swapped in where they cost least until the lists cover the share asked). Scored on " + bsel.validationOrders + " validation orders. Rule: " + bsel.rule + ".");
     table(sb, "table-blend-auto", ["blend", "hitRate@" + k, "coverage", "eligible"],
-      bsel.candidates.map(function (c) { return [c.blend ? "prior " + c.blend.prior + ", keep " + c.blend.keepSimilar : "none", c.hitRate, c.coverage, c.eligible ? "yes" : "no"]; }));
+      bsel.candidates.map(function (c) { return [c.blend ? "prior " + c.blend.prior + ", keep " + c.blend.keepSimilar + (c.blend.minCoverage ? ", cover " + c.blend.minCoverage : "") : "none", c.hitRate, c.coverage, c.eligible ? "yes" : "no"]; }));
   }
   if (ev && ev.slices && ev.slices.length) {
     var ss = section("slices", "HitRate by product popularity",
