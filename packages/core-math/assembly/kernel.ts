@@ -31,6 +31,9 @@ let minScore: f64 = 0;
 let scan: i32 = 0; // 0 auto, 1 full, 2 touched
 let touchedRatio: f64 = 4;
 let quickReject: bool = true;
+// A pair enters a list only when C[p][q] ≥ this (the classic lists' minimum pair support; -inf: no
+// filter). Filtering here keeps the lists exact at depth k: no deeper run to cut them from.
+let minPairSupport: f64 = -Infinity;
 // d < thr · (n_p n_q) · SAFE proves d / (n_p n_q) < thr despite rounding (error ≤ a few 2^-53).
 const SAFE: f64 = 1 - 9.094947017729282e-13; // 1 - 2^-40
 
@@ -59,7 +62,9 @@ export function setup(
   narrowRows_: usize,
   hotIndex_: usize,
   hotRows_: usize,
+  minPairSupport_: f64,
 ): void {
+  minPairSupport = minPairSupport_;
   hotIndex = intValues_ != 0 ? hotIndex_ : 0;
   hotRows = hotRows_;
   valueBytes = valueBytes_;
@@ -146,6 +151,7 @@ function offerPair<T>(p: u32, q: u32, d: f64, np: f64, nq: f64): void {
   const toQ = accepts(q, p, s);
   if (!toP && !toQ) return;
   const c = lookUp<T>(p, q);
+  if (!(c >= minPairSupport)) return;
   if (toP) offer(p, q, s, c);
   if (toQ) offer(q, p, s, c);
 }
@@ -599,6 +605,7 @@ function fillTile(q0: i32, q1: i32): f64 {
 // O(1) amortised: p and q both accept or reject (p < q, d > 0 exact)
 // @ts-expect-error: decorator
 @inline function offerTilePair(p: u32, q: u32, d: f64, np: f64, nq: f64, c: f64): void {
+  if (!(c >= minPairSupport)) return;
   const s = d / (np * nq);
   if (!(s > minScore)) return;
   const idP = load<u32>(perm + ((<usize>p) << 2));
