@@ -31,6 +31,10 @@ let minScore: f64 = 0;
 let scan: i32 = 0; // 0 auto, 1 full, 2 touched
 let touchedRatio: f64 = 4;
 let quickReject: bool = true;
+// A pair enters a list only when C[p][q] ≥ this (the classic lists' minimum pair support; -inf: no
+// filter). Filtering here keeps the lists exact at depth k: no deeper run to cut them from.
+let minPairSupport: f64 = -Infinity;
+let pairFilter: bool = false; // minPairSupport > 0: candidates are C_p's own entries
 // d < thr · (n_p n_q) · SAFE proves d / (n_p n_q) < thr despite rounding (error ≤ a few 2^-53).
 const SAFE: f64 = 1 - 9.094947017729282e-13; // 1 - 2^-40
 
@@ -59,7 +63,10 @@ export function setup(
   narrowRows_: usize,
   hotIndex_: usize,
   hotRows_: usize,
+  minPairSupport_: f64,
 ): void {
+  minPairSupport = minPairSupport_;
+  pairFilter = minPairSupport_ > 0;
   hotIndex = intValues_ != 0 ? hotIndex_ : 0;
   hotRows = hotRows_;
   valueBytes = valueBytes_;
@@ -146,6 +153,7 @@ function offerPair<T>(p: u32, q: u32, d: f64, np: f64, nq: f64): void {
   const toQ = accepts(q, p, s);
   if (!toP && !toQ) return;
   const c = lookUp<T>(p, q);
+  if (!(c >= minPairSupport)) return;
   if (toP) offer(p, q, s, c);
   if (toQ) offer(q, p, s, c);
 }
@@ -282,6 +290,31 @@ function hotDense<A>(p: u32, hot: usize): void {
   }
 }
 
+// O(nnz(C_p)): with a minimum pair support only q with C[p][q] ≥ it are candidates, and those are
+// row p's own entries, so they are read from C_p (with C[p][q] beside them, no look-up) rather
+// than from every column of acc; acc is cleared by the caller
+function filteredPairs<T, A>(p: u32, start: u32, end: u32, np: f64): void {
+  for (let b = start; b < end; b++) {
+    const q = load<u32>(colIdx + ((<usize>b) << 2));
+    if (q <= p) continue;
+    const c = <f64>load<T>(values + ((<usize>b) << alignof<T>()));
+    if (!(c >= minPairSupport)) continue;
+    const d = <f64>load<A>(acc + ((<usize>q) << alignof<A>()));
+    if (d == 0 || !load<u8>(eligible + <usize>q)) continue;
+    const nq = load<f64>(norms + ((<usize>q) << 3));
+    const tq = load<f64>(thr + ((<usize>q) << 3));
+    const tp = load<f64>(thr + ((<usize>p) << 3));
+    const t = tq < tp ? tq : tp;
+    if (quickReject && d < t * (np * nq) * SAFE) continue;
+    const s = d / (np * nq);
+    if (!(s > minScore)) continue;
+    const toP = accepts(p, q, s);
+    const toQ = accepts(q, p, s);
+    if (toP) offer(p, q, s, c);
+    if (toQ) offer(q, p, s, c);
+  }
+}
+
 // O(Σ_{j ∈ C_p} nnz(C_j right of p)) multiply-adds into acc as A (f64, or i32 when the row's bound
 // allows: exact, half the bytes) + O(touched) or O(P - p) reads back
 function row<T, A>(p: u32, start: u32, end: u32, useTouched: bool, skipHot: bool): void {
@@ -306,6 +339,11 @@ function row<T, A>(p: u32, start: u32, end: u32, useTouched: bool, skipHot: bool
         pc += 4;
         pv += sizeof<T>();
       }
+    }
+    if (pairFilter) {
+      filteredPairs<T, A>(p, start, end, np);
+      for (let t: usize = 0; t < nt; t++) store<A>(acc + ((<usize>load<u32>(touched + (t << 2))) << alignof<A>()), 0);
+      return;
     }
     for (let t: usize = 0; t < nt; t++) {
       const q = load<u32>(touched + (t << 2));
@@ -332,6 +370,12 @@ function row<T, A>(p: u32, start: u32, end: u32, useTouched: bool, skipHot: bool
       pc += 4;
       pv += sizeof<T>();
     }
+  }
+  if (pairFilter) {
+    filteredPairs<T, A>(p, start, end, np);
+    const from = acc + ((<usize>p + 1) << alignof<A>());
+    memory.fill(from, 0, acc + ((<usize>P) << alignof<A>()) - from);
+    return;
   }
   // Full scan of q > p, 16 bytes at a time: a block of zeros (most of a sparse row) costs one test.
   const last = acc + ((<usize>P) << alignof<A>());
@@ -599,6 +643,7 @@ function fillTile(q0: i32, q1: i32): f64 {
 // O(1) amortised: p and q both accept or reject (p < q, d > 0 exact)
 // @ts-expect-error: decorator
 @inline function offerTilePair(p: u32, q: u32, d: f64, np: f64, nq: f64, c: f64): void {
+  if (!(c >= minPairSupport)) return;
   const s = d / (np * nq);
   if (!(s > minScore)) return;
   const idP = load<u32>(perm + ((<usize>p) << 2));

@@ -45,6 +45,11 @@ export interface TopKOptions {
   /** Products in fewer orders get no list and are never recommended (default 1: no filter). */
   minSupport?: number;
   /**
+   * Candidates need C[p][q] ≥ this (default 1: no filter, pairs never bought together stay);
+   * scores stay the classic cosine. Applied inside the kernels, so lists are exact at any k.
+   */
+  minPairSupport?: number;
+  /**
    * Worker threads; default: available cores (`os.availableParallelism()`), fewer when the work
    * is too small to pay for starting workers. 1 runs on the calling thread.
    */

@@ -48,14 +48,16 @@ describe("sparse engine vs dense ml-matrix reference", () => {
     const k = 1 + (seed % 7);
     const minSupport = seed % 5 === 0 ? 2 : 1;
     const minScore = seed % 4 === 0 ? 0.3 : 0;
-    const expected = denseTopK(dc, support, k, minScore, minSupport);
+    const minPairSupport = seed % 3 === 1 ? 2 : 1;
+    const expected = denseTopK(dc, support, k, minScore, minSupport, minPairSupport);
     for (const scan of ["auto", "full", "touched"] as const) {
-      const top = cosineTopKSync(c, support, { k, minScore, minSupport, kernel: "js", scan });
+      const top = cosineTopKSync(c, support, { k, minScore, minSupport, minPairSupport, kernel: "js", scan });
       expectSameLists(listsOf(top), expected);
       const wasm = await cosineTopK(c, support, {
         k,
         minScore,
         minSupport,
+        minPairSupport,
         kernel: "wasm",
         threads: 1,
         scan,
@@ -159,5 +161,8 @@ describe("sparse engine vs dense ml-matrix reference", () => {
     );
     expect(() => cosineTopKSync(c, [1], {})).toThrow(/support has 1 entries/);
     expect(() => cosineTopKSync(c, [1, 1], { minScore: Number.NaN })).toThrow(/minScore/);
+    expect(() => cosineTopKSync(c, [1, 1], { minPairSupport: Number.NaN })).toThrow(
+      expect.objectContaining({ code: "COBUY_MATH_BAD_OPTION", message: expect.stringMatching(/minPairSupport/) }),
+    );
   });
 });

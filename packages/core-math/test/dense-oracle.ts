@@ -65,13 +65,17 @@ export interface DenseRec {
   support: number;
 }
 
-/** The classic method, dense: cosine of C's rows, then each product's list sorted by (score desc, id asc). */
+/**
+ * The classic method, dense: cosine of C's rows, then each product's list sorted by (score desc,
+ * id asc); with `minPairSupport` > 1 only pairs with C[p][q] ≥ it are candidates.
+ */
 export function denseTopK(
   c: Matrix,
   support: ArrayLike<number>,
   k: number,
   minScore = 0,
   minSupport = 1,
+  minPairSupport = 1,
 ): DenseRec[][] {
   const P = c.rows;
   const g = c.mmul(c.transpose());
@@ -82,6 +86,7 @@ export function denseTopK(
     if (support[p]! >= minSupport) {
       for (let q = 0; q < P; q++) {
         if (q === p || support[q]! < minSupport) continue;
+        if (minPairSupport > 1 && c.get(p, q) < minPairSupport) continue;
         const d = g.get(p, q);
         const s = d === 0 ? 0 : d / (norms[p]! * norms[q]!);
         if (s > minScore) list.push({ id: q, score: s, support: c.get(p, q) });

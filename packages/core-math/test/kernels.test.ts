@@ -60,6 +60,8 @@ describe("wasm kernel and worker threads agree with the TypeScript reference", (
     ["k > P", 3, 200, 15, { k: 40 }],
     ["minSupport 3, minScore 0.2", 5, 2000, 200, { k: 10, minSupport: 3, minScore: 0.2 }],
     ["larger, k 20", 7, 4000, 700, { k: 20 }],
+    ["minPairSupport 2, k 5", 11, 4000, 300, { k: 5, minPairSupport: 2 }],
+    ["minPairSupport 3, minScore 0.1, k 8", 12, 6000, 400, { k: 8, minPairSupport: 3, minScore: 0.1 }],
   ];
   it.each(cases)("%s", async (_name, seed, orders, products, options) => {
     const a = market(seed, orders, products);

@@ -9,6 +9,7 @@ import {
   pairScore,
 } from "../src/measures/index.js";
 import { hashPair, seededUniform as rng } from "../src/random/seeded.js";
+import { cooccurrence } from "../src/sparse/cooccurrence.js";
 import type { CsrMatrix } from "../src/types.js";
 
 /** Orders as lists of [product, count]; builds the CSR the ingest would (sorted columns). */
@@ -311,6 +312,40 @@ describe("downsample and countPairs caps", () => {
       expect([...got.ids]).toEqual([...want.ids]);
       expect([...got.scores]).toEqual([...want.scores]);
     }
+  });
+
+  it("takes the pairs from a given C only when it equals them (binary A, no line dropped by a cap)", () => {
+    const plain = (counts: ReturnType<typeof countPairs>) => ({
+      ...counts,
+      pairs: { ...counts.pairs, rowPtr: Array.from(counts.pairs.rowPtr) },
+      pairsReused: undefined,
+    });
+    let reused = 0;
+    for (let seed = 1; seed <= 80; seed++) {
+      const { a } = randomBaskets(seed);
+      // The baskets without explicit zeros (as buildIncidence makes them), with their counts or binary.
+      const lines = (binary: boolean) =>
+        Array.from({ length: a.rows }, (_, o) => {
+          const row: Array<[number, number]> = [];
+          for (let i = Number(a.rowPtr[o]); i < Number(a.rowPtr[o + 1]); i++)
+            if (a.values[i]! > 0) row.push([a.colIdx[i]!, binary ? 1 : a.values[i]!]);
+          return row;
+        });
+      const binary = csr(lines(true), a.cols);
+      const withCounts = csr(lines(false), a.cols);
+      const fromC = countPairs(binary, { cooccurrence: cooccurrence(binary) });
+      expect(fromC.pairsReused).toBe(true);
+      expect(plain(fromC)).toEqual(plain(countPairs(binary)));
+      reused++;
+      // Repeated lines: C is not the pair counts, so they are counted.
+      const counted = countPairs(withCounts, { cooccurrence: cooccurrence(withCounts) });
+      expect(counted.pairsReused).toBe(withCounts.values.every((v) => v === 1));
+      expect(plain(counted)).toEqual(plain(countPairs(withCounts)));
+      const capped = countPairs(binary, { cooccurrence: cooccurrence(binary), maxProductsPerOrder: 2 });
+      expect(capped.pairsReused).toBe(capped.droppedByOrderCap === 0);
+      expect(plain(capped)).toEqual(plain(countPairs(binary, { maxProductsPerOrder: 2 })));
+    }
+    expect(reused).toBe(80);
   });
 
   it("counts pairs as the off-diagonal of AᵀA under binary incidence", () => {

@@ -99,11 +99,13 @@ describe("every plan agrees with the dense oracle", () => {
     const k = seed % 5 === 0 ? lines.products + 3 : 1 + (seed % 6);
     const minSupport = seed % 3 === 0 ? 2 : 1;
     const minScore = seed % 7 === 0 ? 0.4 : 0;
-    const expected = denseTopK(denseC(denseA(lines, binary)), support, k, minScore, minSupport);
+    // The minimum pair support filters inside every plan's kernel.
+    const minPairSupport = seed % 4 === 2 ? 2 : seed % 8 === 3 ? 3 : 1;
+    const expected = denseTopK(denseC(denseA(lines, binary)), support, k, minScore, minSupport, minPairSupport);
     for (const plan of PLANS) {
       // 1 thread always; the worker pool with 2 threads on odd seeds, 3 on even ones.
       for (const threads of [1, seed % 2 ? 2 : 3]) {
-        const options = { k, minScore, minSupport, plan, threads };
+        const options = { k, minScore, minSupport, minPairSupport, plan, threads };
         const top = await cosineTopK(c, support, { ...options, incidence: a });
         expect(top.plan?.strategy).toBe(plan);
         expectSameLists(listsOf(top), expected, 1e-9, `${plan}, ${threads} threads:`);

@@ -51,6 +51,7 @@ export function cosineRowsJs(
   scan: ScanMode,
   scratch: CosineScratch,
   touchedRatio: number,
+  minPairSupport = Number.NEGATIVE_INFINITY,
 ): number {
   const P = c.rows;
   const { rowPtr, colIdx, values } = c;
@@ -91,7 +92,7 @@ export function cosineRowsJs(
         const d = acc[q]!;
         if (d === 0) continue;
         acc[q] = 0;
-        if (eligible[q]) offerPair(c, lists, p, q, d / (np * norms[q]!), minScore);
+        if (eligible[q]) offerPair(c, lists, p, q, d / (np * norms[q]!), minScore, minPairSupport);
       }
     } else {
       for (let b = start; b < end; b++) {
@@ -104,19 +105,28 @@ export function cosineRowsJs(
         const d = acc[q]!;
         if (d === 0) continue;
         acc[q] = 0;
-        if (eligible[q]) offerPair(c, lists, p, q, d / (np * norms[q]!), minScore);
+        if (eligible[q]) offerPair(c, lists, p, q, d / (np * norms[q]!), minScore, minPairSupport);
       }
     }
   }
   return work;
 }
 
-function offerPair(c: CsrMatrix, lists: TopKLists, p: number, q: number, s: number, minScore: number): void {
+function offerPair(
+  c: CsrMatrix,
+  lists: TopKLists,
+  p: number,
+  q: number,
+  s: number,
+  minScore: number,
+  minPairSupport: number,
+): void {
   if (!(s > minScore)) return;
   const toP = acceptsTopK(lists, p, q, s);
   const toQ = acceptsTopK(lists, q, p, s);
   if (!toP && !toQ) return;
   const sup = lookUp(c, p, q);
+  if (!(sup >= minPairSupport)) return;
   if (toP) offerTopK(lists, p, q, s, sup);
   if (toQ) offerTopK(lists, q, p, s, sup);
 }

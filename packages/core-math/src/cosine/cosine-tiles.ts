@@ -191,6 +191,7 @@ export async function cosineTopKTiles(
       k: r.k,
       lists: s,
       minScore: r.minScore,
+      minPairSupport: r.minPairSupport,
     });
   // setupTiles reads its 15 addresses from the thread's block (order of assembly/kernel.ts).
   const tileArgs = (s: Slot): number[] => {

@@ -54,6 +54,7 @@ export function cosineTopKSync(
       r.scan,
       scratch,
       r.touchedRatio,
+      r.minPairSupport,
     );
     options.onProgress?.(to, P);
   }

@@ -239,6 +239,7 @@ function setupArgs(l: Layout, s: ThreadSlots, r: ResolvedCosine): number[] {
     narrowRows: l.narrowRows,
     hotIndex: l.hotIndex,
     hotRows: l.hotRows,
+    minPairSupport: r.minPairSupport,
   });
 }
 
@@ -267,6 +268,8 @@ export interface KernelSetup {
   narrowRows?: number;
   hotIndex?: number;
   hotRows?: number;
+  /** Pairs with C[p][q] below this enter no list (default: no filter). */
+  minPairSupport?: number;
 }
 
 /** `setup`'s positional arguments, in the order of assembly/kernel.ts. */
@@ -296,6 +299,7 @@ export function kernelSetupArgs(a: KernelSetup): number[] {
     a.narrowRows ?? 0,
     a.hotIndex ?? 0,
     a.hotRows ?? 0,
+    a.minPairSupport ?? Number.NEGATIVE_INFINITY,
   ];
 }
 

@@ -65,6 +65,8 @@ export interface ResolvedLists {
   readonly products: number;
   readonly k: number;
   readonly minScore: number;
+  /** Pairs need C[p][q] ≥ this to enter a list; -Infinity when `minPairSupport` ≤ 1 (no filter). */
+  readonly minPairSupport: number;
   /** 1 where the product may have a list and be recommended (support ≥ minSupport). */
   readonly eligible: Uint8Array;
 }
@@ -91,9 +93,18 @@ export function resolveLists(P: number, support: ArrayLike<number>, options: Top
       `minSupport must be a finite number ≥ 0 (got ${minSupport})`,
     );
   }
+  const minPairSupport = options.minPairSupport ?? 1;
+  if (typeof minPairSupport !== "number" || Number.isNaN(minPairSupport)) {
+    throw new CoreMathError(
+      "COBUY_MATH_BAD_OPTION",
+      `minPairSupport must be a number (got ${minPairSupport})`,
+    );
+  }
   const eligible = new Uint8Array(P);
   for (let p = 0; p < P; p++) eligible[p] = support[p]! >= minSupport ? 1 : 0;
-  return { products: P, k, minScore, eligible };
+  // At most 1 keeps every pair, those never bought together (C[p][q] = 0) too: the classic cosine relates them.
+  const pairFloor = minPairSupport > 1 ? minPairSupport : Number.NEGATIVE_INFINITY;
+  return { products: P, k, minScore, minPairSupport: pairFloor, eligible };
 }
 
 /** Throws unless every row's columns are ascending, distinct and < cols (the kernels rely on it). */

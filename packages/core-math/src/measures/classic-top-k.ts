@@ -3,14 +3,8 @@ import { CoreMathError } from "../errors.js";
 import { checkK } from "../top-k/top-k-lists.js";
 import type { CsrMatrix, TopKOptions, TopKResult } from "../types.js";
 
-/** Deepest candidate list read when filtering by pair support (memory: products × depth). */
-const MAX_DEPTH = 256;
-
-/** Options of {@link classicTopK}: `cosineTopK`'s plus a minimum pair support. */
-export interface ClassicTopKOptions extends TopKOptions {
-  /** Candidates need C[p][q] ≥ this (default 1: no filter); scores stay the classic cosine. */
-  minPairSupport?: number;
-}
+/** Options of {@link classicTopK}: `cosineTopK`'s, whose `minPairSupport` filters inside the kernel. */
+export type ClassicTopKOptions = TopKOptions;
 
 /**
  * The first `k` items of each list among its first `depth` whose pair support (C[p][q], the lists'
@@ -58,64 +52,55 @@ export function filterByPairSupport(
 }
 
 /**
- * The classic lists of one C for any `k` and minimum pair support, computing each depth of
- * `cosineTopK` at most once: a list of depth d is the first d items of any deeper one (lists are
- * a total order: score descending, then id ascending), so shallower requests and every minimum pair
- * support are cut from the deepest run so far. Evaluation builds one per split and asks it for
- * every candidate.
+ * The classic lists of one C for any `k` and minimum pair support, running `cosineTopK` only when
+ * no kept run can serve the request: the minimum pair support is applied inside the kernel (exact
+ * at depth k), and a run at support s₀ and depth d serves (k ≤ d, s ≥ s₀) when cutting it by s
+ * leaves no list short (lists are a total order: score descending, then id ascending, so the
+ * first k items with C[p][q] ≥ s among a complete or long enough list are the exact ones).
+ * Evaluation builds one per split and asks it for every candidate.
  *
  * @example
  * ```ts
  * const classic = new ClassicLists(cooccurrence(a), productSupport(a), { threads: 2 });
  * const plain = await classic.topK(5, 1);
- * const filtered = await classic.topK(5, 3); // reuses what the first call computed when deep enough
+ * const filtered = await classic.topK(5, 3); // cut from the first run when that is exact, else one run at k = 5
  * ```
  */
 export class ClassicLists {
-  private deepest: TopKResult | undefined;
+  /** Kept runs by the support they were filtered at (≤ 1: none), the deepest of each. */
+  private readonly kept = new Map<number, TopKResult>();
   private runs = 0;
-  private readonly options: Omit<TopKOptions, "k">;
+  private readonly options: Omit<TopKOptions, "k" | "minPairSupport">;
 
   constructor(
     readonly c: CsrMatrix,
     readonly support: ArrayLike<number>,
-    options: Omit<TopKOptions, "k"> = {},
+    options: Omit<TopKOptions, "k" | "minPairSupport"> = {},
   ) {
     this.options = options;
   }
 
-  /** The first `depth` items of every list (one `cosineTopK` run unless a deeper one is kept). */
-  private async atDepth(depth: number): Promise<TopKResult> {
-    if (this.deepest === undefined || this.deepest.k < depth) {
-      this.runs++;
-      this.deepest = await cosineTopK(this.c, this.support, { ...this.options, k: depth });
-    }
-    return this.deepest;
-  }
-
-  /**
-   * Top-k with C[p][q] ≥ `minPairSupport` (scores stay the classic cosine), cut from the 256
-   * best neighbours (or a deeper run already kept); a list still short at 256 stays short. One
-   * deep run serves every support: a ladder of depths (k·4, k·16, 256) would cost each rung again.
-   */
+  /** Top-k with C[p][q] ≥ `minPairSupport` (scores stay the classic cosine), exact at any k. */
   async topK(k: number | undefined, minPairSupport = 1): Promise<TopKResult> {
     const kk = checkK(k);
-    if (minPairSupport <= 1) {
-      const deep = await this.atDepth(kk);
-      // Pairs never bought together (support 0) stay: the classic cosine relates them too.
-      return deep.k === kk ? deep : filterByPairSupport(deep, kk, kk, Number.NEGATIVE_INFINITY).lists;
+    const s = minPairSupport > 1 ? minPairSupport : 1;
+    const same = this.kept.get(s);
+    if (same !== undefined && same.k >= kk) {
+      return same.k === kk ? same : filterByPairSupport(same, kk, kk, Number.NEGATIVE_INFINITY).lists;
     }
-    const deepest = Math.max(kk, Math.min(this.c.cols - 1, MAX_DEPTH));
-    const kept = this.deepest;
-    // A kept run deep enough for every list is as good as the deepest one (lists are a total order).
-    if (kept !== undefined && kept.k >= kk && kept.k < deepest) {
-      const { lists, short } = filterByPairSupport(kept, kept.k, kk, minPairSupport);
+    // A run at a lower support holds every pair this one keeps, in the same order.
+    for (const [s0, run] of this.kept) {
+      if (s0 >= s || run.k < kk) continue;
+      const { lists, short } = filterByPairSupport(run, run.k, kk, s);
       if (short.length === 0) return lists;
     }
-    return filterByPairSupport(await this.atDepth(deepest), deepest, kk, minPairSupport).lists;
+    this.runs++;
+    const run = await cosineTopK(this.c, this.support, { ...this.options, k: kk, minPairSupport: s });
+    this.kept.set(s, run);
+    return run;
   }
 
-  /** `cosineTopK` runs so far (each depth at most once): what sharing across candidates saves. */
+  /** `cosineTopK` runs so far (at most one per support and depth): what sharing across candidates saves. */
   get kernelRuns(): number {
     return this.runs;
   }
@@ -123,9 +108,8 @@ export class ClassicLists {
 
 /**
  * The classic lists (exact cosine top-k of C's rows) with a minimum pair support: C[p][q] ≥ s
- * filters candidates while scores stay the classic cosine; the lists are cut from the 256 best
- * neighbours (a list short there stays short). Without a minimum pair support it is
- * `cosineTopK` itself. For several calls on one C, keep a {@link ClassicLists}.
+ * filters candidates inside the kernel while scores stay the classic cosine. It is `cosineTopK`
+ * with `minPairSupport`; for several calls on one C, keep a {@link ClassicLists}.
  *
  * @example
  * ```ts
@@ -137,7 +121,5 @@ export async function classicTopK(
   support: ArrayLike<number>,
   options: ClassicTopKOptions = {},
 ): Promise<TopKResult> {
-  const { minPairSupport = 1, k, ...rest } = options;
-  if (minPairSupport <= 1) return cosineTopK(c, support, { ...rest, k: checkK(k) });
-  return new ClassicLists(c, support, rest).topK(k, minPairSupport);
+  return cosineTopK(c, support, { ...options, k: checkK(options.k) });
 }

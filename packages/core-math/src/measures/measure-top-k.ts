@@ -37,6 +37,35 @@ export function logLikelihoodRatio(k11: number, k12: number, k21: number, k22: n
   return 2 * (rowEntropy + columnEntropy - matrixEntropy);
 }
 
+/**
+ * {@link logLikelihoodRatio} with the x·log x of N, of the row sums (n_p, N − n_p) and of the
+ * column sums (n_q, N − n_q) given: the same operations in the same order, so the same bits.
+ */
+function llrOfLogs(
+  xlN: number,
+  xlRow1: number,
+  xlRow2: number,
+  xlCol1: number,
+  xlCol2: number,
+  k11: number,
+  k12: number,
+  k21: number,
+  k22: number,
+): number {
+  const rowEntropy = xlN - xlRow1 - xlRow2;
+  const columnEntropy = xlN - xlCol1 - xlCol2;
+  const matrixEntropy = xlN - xLogX(k11) - xLogX(k12) - xLogX(k21) - xLogX(k22);
+  if (rowEntropy + columnEntropy < matrixEntropy) return 0; // round-off
+  return 2 * (rowEntropy + columnEntropy - matrixEntropy);
+}
+
+// O(n)
+function maxOf(values: Float64Array): number {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
+  return max;
+}
+
 /** log(1 - π_q) for every product, π_q = n_q / L (the share of order lines that are q). */
 function logMiss(counts: PairCounts): Float64Array {
   const out = new Float64Array(counts.products);
@@ -130,6 +159,14 @@ export function measureTopK(
   const { rowPtr, colIdx, values } = counts.pairs;
   const np = counts.productOrders;
   const lq = m === EXPECTED ? logMiss(counts) : new Float64Array(0);
+  // LLR: the row and column entropies only need n_p and n_q, so their x·log x terms are per product
+  // (N = k11 + k12 + k21 + k22, k11 + k12 = n_p, … are exact integers: same bits as computing them per pair).
+  const xlN = m === LLR ? xLogX(n) : 0;
+  const xlIn = m === LLR ? Float64Array.from(np, xLogX) : new Float64Array(0);
+  const xlOut = m === LLR ? Float64Array.from(np, (v) => xLogX(n - v)) : new Float64Array(0);
+  // Expected: E depends on p and n_q only, so each row computes it once per distinct n_q.
+  const memoAt = m === EXPECTED ? new Float64Array(maxOf(np) + 1) : new Float64Array(0);
+  const memoRow = m === EXPECTED ? new Int32Array(memoAt.length).fill(-1) : new Int32Array(0);
   const length = new Uint16Array(P);
   const ids = new Uint32Array(P * k);
   const scores = new Float64Array(P * k);
@@ -153,10 +190,14 @@ export function measureTopK(
       if (m === COSINE) s = c / Math.sqrt(nP * nQ);
       else if (m === JACCARD) s = c / (nP + nQ - c);
       else if (m === LIFT) s = (c * n) / (nP * nQ);
-      else if (m === LLR) s = logLikelihoodRatio(c, nP - c, nQ - c, n - nP - nQ + c);
+      else if (m === LLR) s = llrOfLogs(xlN, xlIn[p]!, xlOut[p]!, xlIn[q]!, xlOut[q]!, c, nP - c, nQ - c, n - nP - nQ + c);
       else {
-        const e = expectedCount(counts, p, lq[q]!);
-        multiplyAdds += counts.sizePtr[p + 1]! - counts.sizePtr[p]!;
+        if (memoRow[nQ] !== p) {
+          memoRow[nQ] = p;
+          memoAt[nQ] = expectedCount(counts, p, lq[q]!);
+          multiplyAdds += counts.sizePtr[p + 1]! - counts.sizePtr[p]!;
+        }
+        const e = memoAt[nQ]!;
         s = (c - e) / Math.sqrt(e);
       }
       multiplyAdds++;

@@ -24,8 +24,10 @@ export interface PairCounts {
   readonly sizeCount: Float64Array;
   readonly droppedByOrderCap: number;
   readonly droppedByProductCap: number;
-  /** Multiply-adds of the counting pass (Σ_o |o|²). */
+  /** Multiply-adds of the counting pass (Σ_o |o|²), also when the pairs were taken from C. */
   readonly work: number;
+  /** The pairs are the `cooccurrence` passed in (binary A, no cap dropped a line), not counted again. */
+  readonly pairsReused: boolean;
 }
 
 function grow<T extends Uint32Array | Float64Array>(arr: T, need: number): T {
@@ -33,6 +35,23 @@ function grow<T extends Uint32Array | Float64Array>(arr: T, need: number): T {
   const next = new (arr.constructor as { new (n: number): T })(Math.max(need, arr.length * 2));
   next.set(arr);
   return next;
+}
+
+/** Options of {@link countPairs}: the caps, and the C of the same A when it is already built. */
+export interface CountPairsOptions extends DownsampleOptions {
+  /**
+   * `cooccurrence(a)` of this very A, when the caller has it (the classic candidate builds it):
+   * with binary order lines (every value of A is 1) and no line dropped by a cap, it is exactly the
+   * pair counts, so they are taken from it instead of counted again (`PairCounts.pairsReused`).
+   */
+  cooccurrence?: CsrMatrix;
+}
+
+/** True when every stored value of `a` is 1 (no repeated lines): its C is then the pair counts. */
+// O(nnz)
+function isBinary(a: CsrMatrix): boolean {
+  for (let i = 0; i < a.values.length; i++) if (a.values[i] !== 1) return false;
+  return true;
 }
 
 /**
@@ -46,9 +65,19 @@ function grow<T extends Uint32Array | Float64Array>(arr: T, need: number): T {
  * const top = measureTopK(counts, "expected", { k: 5 });
  * ```
  */
-// O(Σ_o |o|²) adds + O(nnz(pairs) log(row)) sort; scratch O(P)
-export function countPairs(a: CsrMatrix, options: DownsampleOptions = {}): PairCounts {
+// O(Σ_o |o|²) adds + O(nnz(pairs) log(row)) sort, or O(nnz(A)) with a reusable C; scratch O(P)
+export function countPairs(a: CsrMatrix, options: CountPairsOptions = {}): PairCounts {
   const { baskets, droppedByOrderCap, droppedByProductCap } = downsample(a, options);
+  const given = options.cooccurrence;
+  const reused =
+    given !== undefined &&
+    droppedByOrderCap === 0 &&
+    droppedByProductCap === 0 &&
+    given.rows === a.cols &&
+    given.cols === a.cols &&
+    isBinary(a)
+      ? given
+      : undefined;
   const orders = baskets.rows;
   const products = baskets.cols;
   const rowPtr = baskets.rowPtr as Uint32Array;
@@ -69,7 +98,7 @@ export function countPairs(a: CsrMatrix, options: DownsampleOptions = {}): PairC
 
   const productOrders = new Float64Array(products);
   const pPtr = new Uint32Array(products + 1);
-  let pIdx = new Uint32Array(Math.max(16, colIdx.length));
+  let pIdx = new Uint32Array(reused ? 0 : Math.max(16, colIdx.length));
   let pVal = new Float64Array(pIdx.length);
   const sizePtr = new Uint32Array(products + 1);
   let sizeValue = new Uint32Array(Math.max(16, products));
@@ -91,6 +120,7 @@ export function countPairs(a: CsrMatrix, options: DownsampleOptions = {}): PairC
       if (sizeAcc[s] === 0) sizeTouched[ns++] = s;
       sizeAcc[s]! += 1;
       work += s;
+      if (reused) continue;
       for (let i = rowPtr[o]!; i < rowPtr[o + 1]!; i++) {
         const q = colIdx[i]!;
         if (q === p) continue;
@@ -125,13 +155,14 @@ export function countPairs(a: CsrMatrix, options: DownsampleOptions = {}): PairC
     orders: nonEmpty,
     products,
     lines: colIdx.length,
-    pairs: {
+    pairs: reused ?? {
       rows: products,
       cols: products,
       rowPtr: pPtr,
       colIdx: pIdx.slice(0, nnz),
       values: pVal.slice(0, nnz),
     },
+    pairsReused: reused !== undefined,
     productOrders,
     sizePtr,
     sizeValue: sizeValue.slice(0, nSizes),

@@ -24,6 +24,16 @@ export interface EvaluationData {
   readonly a: CsrMatrix;
 }
 
+const cooccurrences = new WeakMap<CsrMatrix, CsrMatrix>();
+
+/** C = AᵀA of a training A, built once per A: the classic kernel's input, and the pair counts of a binary A. */
+// O(Σ_o |o|²) the first time per A, O(1) after
+function cooccurrenceOf(a: CsrMatrix): CsrMatrix {
+  let c = cooccurrences.get(a);
+  if (!c) cooccurrences.set(a, (c = cooccurrence(a)));
+  return c;
+}
+
 /** Top-k lists of the classic method for training orders A (C = AᵀA, cosine of C's rows). */
 export type ClassicKernel = (
   a: CsrMatrix,
@@ -48,8 +58,7 @@ export function classicKernel(options: { threads?: number; kernel?: "wasm" | "js
     if (!byMinScore) kept.set(a, (byMinScore = new Map()));
     let lists = byMinScore.get(minScore);
     if (!lists) {
-      const c = byMinScore.values().next().value?.c ?? cooccurrence(a);
-      lists = new ClassicLists(c, productSupport(a), {
+      lists = new ClassicLists(cooccurrenceOf(a), productSupport(a), {
         minScore,
         ...(options.threads !== undefined && { threads: options.threads }),
         ...(options.kernel !== undefined && { kernel: options.kernel }),
@@ -62,11 +71,12 @@ export function classicKernel(options: { threads?: number; kernel?: "wasm" | "js
 
 /**
  * Every candidate's lists on one training set, each count computed once: the pair counts behind
- * all first-order measures (one `countPairs`), and the classic kernel's C and deepest lists (kept by
- * the kernel per A).
+ * all first-order measures (one `countPairs`, taken from the classic C when A is binary and no cap
+ * drops a line), and the classic kernel's C and lists (kept by the kernel per A).
  */
 export class CandidateLists {
   private counts: PairCounts | undefined;
+  private passes = 0;
   constructor(
     readonly train: CsrMatrix,
     private readonly options: {
@@ -85,7 +95,24 @@ export class CandidateLists {
         throw new Error(`similarity "${CLASSIC_SIMILARITY}" needs the classic kernel (options.classic)`);
       return classic(this.train, { k, minScore, minPairSupport });
     }
-    this.counts ??= countPairs(this.train, this.options.caps);
+    if (!this.counts) {
+      this.passes++;
+      this.counts = countPairs(this.train, {
+        ...this.options.caps,
+        // The classic candidate builds this C anyway; without it, counting is as cheap as building C.
+        ...(classic !== undefined && { cooccurrence: cooccurrenceOf(this.train) }),
+      });
+    }
     return measureTopK(this.counts, similarity, { k, minScore, minPairSupport });
+  }
+
+  /** `countPairs` passes so far: one per training set, whatever the measures and supports asked. */
+  get countPasses(): number {
+    return this.passes;
+  }
+
+  /** True when the pair counts were taken from the classic C rather than counted (see `countPairs`). */
+  get pairsReused(): boolean {
+    return this.counts?.pairsReused ?? false;
   }
 }
