@@ -5,9 +5,9 @@ import { type CommandEntry, defineCommand } from "../src/command.js";
 import { createContext, type Io, resolveHome } from "../src/context.js";
 import { CobuyCliError } from "../src/errors.js";
 import { main, renderTopHelp } from "../src/main.js";
+import { buildWork, STAGE_UNITS } from "../src/steps/build-progress.js";
 import { fmtAmount, fmtBytes, fmtDuration, fmtRate, fmtSeconds, fmtWorkRate } from "../src/ui/format.js";
 import { createLogger, redactUrl } from "../src/ui/logger.js";
-import { buildWork, STAGE_UNITS } from "../src/steps/build-progress.js";
 import { createProgress, renderProgressLine } from "../src/ui/progress.js";
 import { renderTable } from "../src/ui/table.js";
 import { WorkRate } from "../src/ui/work-rate.js";
@@ -273,7 +273,10 @@ describe("ui", () => {
     const stream = { write: (c: string) => (out += c), isTTY: true, columns: 120 };
     const bar = createProgress({ label: "topk", unit: STAGE_UNITS.topk, stream, now: () => t, delayMs: 0 });
     const topk = (done: number, total: number, work: number) =>
-      buildWork({ stage: "topk", done, total, work: { done: work, total: 1e9, unit: "multiply-adds" } }, undefined);
+      buildWork(
+        { stage: "topk", done, total, work: { done: work, total: 1e9, unit: "multiply-adds" } },
+        undefined,
+      );
     // The first product of ten holds half of the work (a best seller's row).
     t = 1000;
     bar.report(topk(1, 10, 5e8));
@@ -281,7 +284,9 @@ describe("ui", () => {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences
     const lines = out.split(/\x1b\[\d*[A-Za-z]|\x1b[78]/).filter((l) => l.startsWith("topk"));
     // Half done and one second left at the work rate (by products: 10% and nine seconds).
-    expect(lines[0]).toBe("topk [##########----------]  50% 500 M/1.00 G multiply-adds 500 M/s 1.0 s ETA 1.0 s");
+    expect(lines[0]).toBe(
+      "topk [##########----------]  50% 500 M/1.00 G multiply-adds 500 M/s 1.0 s ETA 1.0 s",
+    );
     expect(lines.at(-1)).toMatch(/^topk \[#{20}\] 100% 1\.00 G\/1\.00 G multiply-adds /);
   });
 

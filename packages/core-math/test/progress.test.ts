@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { WorkMeter } from "../src/progress/estimated-work.js";
 import {
   buildIncidence,
   type CosineStrategy,
@@ -14,6 +13,7 @@ import {
   productSupport,
   type TopKWork,
 } from "../src/index.js";
+import { WorkMeter } from "../src/progress/estimated-work.js";
 import { rng } from "./dense-oracle.js";
 
 // onProgress reports the planner's estimated work: monotone, ending at the plan's estimate, on every plan.
@@ -127,7 +127,11 @@ describe("top-k progress by estimated work", () => {
           });
           expect(top.plan!.strategy).toBe(plan);
           expect(top.plan!.estimatedMultiplyAdds).toBeGreaterThan(0);
-          expectHonestProgress(seen, top.plan!.estimatedMultiplyAdds, `${shape}, ${plan}, ${threads} threads`);
+          expectHonestProgress(
+            seen,
+            top.plan!.estimatedMultiplyAdds,
+            `${shape}, ${plan}, ${threads} threads`,
+          );
         }
       }
       // Straight from the orders (C built only when the plan reads it), and the TypeScript kernel.
@@ -166,7 +170,12 @@ describe("top-k progress by estimated work", () => {
     const a = basket("one huge order", 3);
     const c = cooccurrence(a);
     const seen = recorder();
-    await cosineTopK(c, productSupport(a), { k: 5, plan: "scatter", threads: 1, onProgress: seen.onProgress });
+    await cosineTopK(c, productSupport(a), {
+      k: 5,
+      plan: "scatter",
+      threads: 1,
+      onProgress: seen.onProgress,
+    });
     // Half of the products done is not half of the work: the early rows hold the huge order's pairs.
     const half = seen.units.findIndex(([done, total]) => done >= total / 2);
     expect(seen.work[half]!.done / seen.work[half]!.total).toBeGreaterThan(0.6);

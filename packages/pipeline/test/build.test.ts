@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import type { TopKWork } from "@cobuy/core-math";
+import { describe, expect, it } from "vitest";
 import { buildRecommendations, readSales, recommendFromIndex, type StageEvent } from "../src/index.js";
 import { chunked, rejection } from "./helpers.js";
 

@@ -90,7 +90,9 @@ export function reportFacts(
   const facts = buildFacts(result);
   return {
     // Every stage that ran, the one writing the report too (its seconds until then).
-    stages: ctx.stagesSoFar().map((s) => ({ name: s.name, seconds: s.seconds, ...(s.running && { running: true }) })),
+    stages: ctx
+      .stagesSoFar()
+      .map((s) => ({ name: s.name, seconds: s.seconds, ...(s.running && { running: true }) })),
     counts: { nonzerosC: facts.counts.nonzeros, skippedRows: facts.counts.skippedRows },
     ...(facts.plan ? { plan: { strategy: facts.plan.strategy, threads: facts.plan.threads } } : {}),
   };

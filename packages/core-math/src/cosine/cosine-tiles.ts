@@ -1,7 +1,7 @@
 import { CoreMathError } from "../errors.js";
+import { type PlannedProgress, WorkMeter } from "../progress/estimated-work.js";
 import { createTopKLists, offerTopK } from "../top-k/top-k-lists.js";
 import type { CsrMatrix, TopKLists } from "../types.js";
-import { type PlannedProgress, WorkMeter } from "../progress/estimated-work.js";
 import { type WasmMemory, wasm } from "../wasm/webassembly.js";
 import { kernelModule, kernelSetupArgs } from "./cosine-wasm.js";
 import type { ResolvedLists } from "./options.js";

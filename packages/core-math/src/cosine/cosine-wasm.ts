@@ -1,8 +1,8 @@
 import { CoreMathError } from "../errors.js";
+import { type PlannedProgress, scatterRowCosts, WorkMeter } from "../progress/estimated-work.js";
 import { createTopKLists, mergeTopKLists } from "../top-k/top-k-lists.js";
 import type { CsrMatrix, TopKLists, TopKResult } from "../types.js";
 import { KERNEL_WASM_BASE64 } from "../wasm/kernel.wasm.js";
-import { type PlannedProgress, scatterRowCosts, WorkMeter } from "../progress/estimated-work.js";
 import { type WasmMemory, type WasmModule, wasm } from "../wasm/webassembly.js";
 import type { ResolvedCosine } from "./options.js";
 import { runPool } from "./pool.js";

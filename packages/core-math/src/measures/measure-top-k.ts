@@ -1,6 +1,6 @@
 import { CoreMathError } from "../errors.js";
-import { checkK } from "../top-k/top-k-lists.js";
 import { WorkMeter } from "../progress/estimated-work.js";
+import { checkK } from "../top-k/top-k-lists.js";
 import type { TopKProgress, TopKResult } from "../types.js";
 import { isMeasureName, MEASURES, type MeasureName } from "./measure.js";
 import type { PairCounts } from "./pair-counts.js";

@@ -85,7 +85,8 @@ export async function recommendCore<I extends ProductCatalog>(
   const k = resolveK(options.k);
   const onProgress = options.onProgress;
   const topkProgress = onProgress && {
-    onProgress: (done: number, total: number, work: TopKWork) => onProgress({ stage: "topk", done, total, work }),
+    onProgress: (done: number, total: number, work: TopKWork) =>
+      onProgress({ stage: "topk", done, total, work }),
   };
 
   let similarity: SimilarityChoice;
