@@ -13,7 +13,7 @@ import {
   productSupport,
   type TopKWork,
 } from "../src/index.js";
-import { WorkMeter } from "../src/progress/estimated-work.js";
+import { evenSteps, WorkMeter } from "../src/progress/estimated-work.js";
 import { rng } from "./dense-oracle.js";
 
 // onProgress reports the planner's estimated work: monotone, ending at the plan's estimate, on every plan.
@@ -206,5 +206,7 @@ describe("WorkMeter", () => {
     expect(steps[1]).toBe(1); // the costly first unit stands alone
     expect(steps.at(-1)).toBe(100);
     for (let i = 1; i < steps.length; i++) expect(steps[i]! - steps[i - 1]!).toBeLessThanOrEqual(10);
+    expect(evenSteps(250, 100)).toEqual([...Array.from({ length: 84 }, (_, i) => 3 * i), 250]);
+    expect(evenSteps(0, 100)).toEqual([0]);
   });
 });

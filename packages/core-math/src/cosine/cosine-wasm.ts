@@ -1,5 +1,5 @@
 import { CoreMathError } from "../errors.js";
-import { type PlannedProgress, scatterRowCosts, WorkMeter } from "../progress/estimated-work.js";
+import { evenSteps, type PlannedProgress, scatterRowCosts, WorkMeter } from "../progress/estimated-work.js";
 import { createTopKLists, mergeTopKLists } from "../top-k/top-k-lists.js";
 import type { CsrMatrix, TopKLists, TopKResult } from "../types.js";
 import { KERNEL_WASM_BASE64 } from "../wasm/kernel.wasm.js";
@@ -340,8 +340,9 @@ export async function cosineTopKWasm(
     const kernel = new wasm.Instance(module, { env: { memory: layout.memory } })
       .exports as unknown as KernelExports;
     kernel.setup(...setupArgs(layout, slot, r));
-    // Steps of ~1% of the estimated work (not of the rows): one costly row still moves the bar.
-    const steps = meter ? meter.steps(100) : [0, P];
+    // Steps of ~1% of the estimated work (not of the rows): one costly row still moves the bar. Steps
+    // even without progress: V8 optimises a wasm function for its next call, not in the middle of one.
+    const steps = meter ? meter.steps(100) : evenSteps(P, 100);
     let work = 0;
     const t0 = performance.now();
     for (let s = 1; s < steps.length; s++) {

@@ -64,6 +64,16 @@ export class WorkMeter {
   }
 }
 
+/** Boundaries `0 < … = units` of `parts` steps of equal units (the last may be shorter). */
+// O(parts)
+export function evenSteps(units: number, parts: number): number[] {
+  const step = Math.max(1, Math.ceil(units / parts));
+  const out = [0];
+  for (let u = step; u < units; u += step) out.push(u);
+  if (units > 0) out.push(units);
+  return out;
+}
+
 /**
  * Estimated multiply-adds of each row of the scatter kernel: row p adds, for each neighbour j,
  * the entries of C_j after p (`rows` in assembly/kernel.ts); rows without a list are skipped.
