@@ -21,6 +21,8 @@
 //              PostgreSQL at COBUY_BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432, the
 //              data COPYed once into the database indb_bench). Peak RSS is cobuy's own process
 //              (embedded DuckDB included; the PostgreSQL server's is not).
+// Section "tokenizers" (bench/tokenizers.mjs): the hand-written CSV and JSON tokenizers against
+// csv-parse and @streamparser/json on gen-sales M, instacart's transactions and M's recs.rich.json.
 // A reference that cannot run (no python3 with scipy and pandas, no baseline) is reported as
 // skipped, never silently dropped. Every figure: median, spread (min–max), the reference's, the
 // ratio (reference / cobuy), peak RSS; targets from issue 10. Writes bench-results/bench-<ts>.json.
@@ -29,6 +31,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchTokenizers, tokenizerTable } from "./tokenizers.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../../..");
@@ -135,10 +138,13 @@ const DEFAULT_CASES = [
   "groceries-evaluate",
   "instacart-build",
   "instacart-evaluate",
+  "tokenizers",
 ];
+/** Sections: comparisons of parts rather than whole commands, run with the cases. */
+const SECTIONS = ["tokenizers"];
 
 const HELP = `usage: node bench/run.mjs [--cases LIST] [--runs N] [--ref-runs N] [--strict] [-- extra cobuy flags]
-  --cases LIST  comma-separated, from ${Object.keys(CASES).join(", ")}
+  --cases LIST  comma-separated, from ${[...Object.keys(CASES), ...SECTIONS].join(", ")}
                 (default ${DEFAULT_CASES.join(",")}, plus L when COBUY_BENCH_L=1)
   --runs N      cobuy runs per case (default 3)
   --ref-runs N  runs of each reference per case (default: --runs)
@@ -170,8 +176,9 @@ function parse(argv) {
       process.exit(0);
     } else if (a === "--cases" || a === "--size") {
       for (const s of String(argv[++i] ?? "").split(",")) {
-        const name = Object.keys(CASES).find((c) => c.toLowerCase() === s.trim().toLowerCase());
-        if (!name) fatal(`unknown case "${s}" (${Object.keys(CASES).join(", ")})`, 2);
+        const known = [...Object.keys(CASES), ...SECTIONS];
+        const name = known.find((c) => c.toLowerCase() === s.trim().toLowerCase());
+        if (!name) fatal(`unknown case "${s}" (${known.join(", ")})`, 2);
         if (!o.cases.includes(name)) o.cases.push(name);
       }
     } else if (a === "--runs") o.runs = count(argv[++i], "--runs");
@@ -439,15 +446,43 @@ function table(results) {
 const opts = parse(process.argv.slice(2));
 if (!existsSync(CLI))
   fatal(`${path.relative(ROOT, CLI)} not built (run pnpm turbo run build --filter @cobuy/runner...)`);
+/** Section "tokenizers": its inputs (M's recs.rich.json built once, then kept) and its rows. */
+async function tokenizerSection(o) {
+  const m = await dataset("M", M_DATA);
+  const richDir = path.join(RESULTS, "data", "rich-M");
+  const rich = path.join(richDir, "recs.rich.json");
+  if (!existsSync(rich)) {
+    process.stderr.write(`bench: building ${path.relative(ROOT, rich)} for the JSON tokenizers\n`);
+    const r = await run(process.execPath, [CLI, ...BUILD, "--input", m, "--out", richDir, "--json"]);
+    if (r.code !== 0) fatal(`tokenizers: cobuy build failed: ${r.stderr.trim().split("\n").pop()}`);
+  }
+  const instacart = real("instacart").file;
+  return benchTokenizers({
+    csv: [
+      { label: "gen-sales M", file: m },
+      ...(existsSync(instacart) ? [{ label: "instacart", file: instacart }] : []),
+    ],
+    json: [{ label: "M recs.rich.json", file: rich }],
+    runs: o.runs,
+    log: (msg) => process.stderr.write(`bench: ${msg}\n`),
+  });
+}
+
 const results = [];
+let tokenizers;
 for (const name of opts.cases) {
+  if (name === "tokenizers") {
+    tokenizers = await tokenizerSection(opts);
+    continue;
+  }
   if (CASES[name].sql && spawnSync("pg_isready", ["-q", "-d", PG_URL]).status !== 0) {
     process.stderr.write(`bench: ${name} skipped: no PostgreSQL answers at ${PG_URL}\n`);
     continue;
   }
   results.push(await benchCase(name, opts));
 }
-console.log(table(results));
+if (results.length > 0) console.log(table(results));
+if (tokenizers) console.log(`${results.length > 0 ? "\n" : ""}${tokenizerTable(tokenizers)}`);
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const file = path.join(RESULTS, `bench-${stamp}.json`);
 mkdirSync(RESULTS, { recursive: true });
@@ -464,7 +499,7 @@ const machine = {
 };
 writeFileSync(
   file,
-  `${JSON.stringify({ createdAt: new Date().toISOString(), commit, machine, baseline: BASELINE, extraArgs: opts.extra, runs: opts.runs, refRuns: opts.refRuns, results }, null, 2)}\n`,
+  `${JSON.stringify({ createdAt: new Date().toISOString(), commit, machine, baseline: BASELINE, extraArgs: opts.extra, runs: opts.runs, refRuns: opts.refRuns, results, ...(tokenizers && { tokenizers }) }, null, 2)}\n`,
 );
 console.log(`results: ${path.relative(process.cwd(), file) || file}`);
 if (opts.strict && results.some((r) => r.pass !== undefined && r.pass !== true)) process.exit(1);

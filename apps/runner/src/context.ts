@@ -61,6 +61,8 @@ export function resolveHome(env: Io["env"], cwd: string): CobuyHome {
 export interface StageTiming {
   name: string;
   seconds: number;
+  /** Still running: `seconds` so far ({@link Context.stagesSoFar}). */
+  running?: true;
 }
 
 export interface StageOptions {
@@ -101,6 +103,11 @@ export interface Context {
   stage<T>(name: string, fn: (progress: Progress) => Promise<T> | T, opts?: StageOptions): Promise<T>;
   /** Records a stage timed elsewhere (e.g. reported by a library's `onStage` events). */
   recordStage(name: string, seconds: number): void;
+  /**
+   * The finished stages, then those still running with their seconds so far (outermost first):
+   * what a report written inside a stage (e.g. "write") shows.
+   */
+  stagesSoFar(): StageTiming[];
   /** Peak resident memory of this process (and its worker threads) so far, in bytes. */
   peakRssBytes(): number;
 }
@@ -131,6 +138,7 @@ export function createContext(io: Io, opts: ContextOptions): Context {
   const drawProgress = !json && opts.progress !== false && io.stderr.isTTY === true;
   const delayMs = intEnv(io.env.COBUY_PROGRESS_DELAY_MS, "COBUY_PROGRESS_DELAY_MS", { min: 0 }) ?? 500;
   const stages: StageTiming[] = [];
+  const running: Array<{ name: string; t0: number }> = [];
   const home = resolveHome(io.env, io.cwd);
 
   const open = new Set<Progress>();
@@ -172,10 +180,13 @@ export function createContext(io: Io, opts: ContextOptions): Context {
     async stage(name, fn, o) {
       const bar = progress(name, o);
       const t0 = performance.now();
+      const entry = { name, t0 };
+      running.push(entry);
       log.debug(`stage ${name} started`);
       try {
         return await fn(bar);
       } finally {
+        running.splice(running.indexOf(entry), 1);
         bar.done();
         const seconds = (performance.now() - t0) / 1000;
         stages.push({ name, seconds });
@@ -185,6 +196,13 @@ export function createContext(io: Io, opts: ContextOptions): Context {
     recordStage(name, seconds) {
       stages.push({ name, seconds });
       log.debug(`stage ${name} finished`, { seconds: Number(seconds.toFixed(3)) });
+    },
+    stagesSoFar() {
+      const now = performance.now();
+      return [
+        ...stages,
+        ...running.map((r) => ({ name: r.name, seconds: (now - r.t0) / 1000, running: true as const })),
+      ];
     },
     peakRssBytes: () => process.resourceUsage().maxRSS * 1024,
   };

@@ -159,9 +159,18 @@ describe("cobuy build", () => {
     // The summary of a plain build: its counts, the stages timed before the report, the plan.
     const embedded = JSON.parse(/id="cobuy-data">([^<]*)<\/script>/.exec(report)![1]!);
     expect(embedded.run.counts).toMatchObject({ ...rich.counts, nonzerosC: expect.any(Number) });
-    expect(embedded.run.stages.map((s: { name: string }) => s.name)).toEqual(
-      expect.arrayContaining(["ingest", "topk", "validation"]),
-    );
+    // Every stage that ran, in order, the one writing the report too (marked: its seconds so far).
+    const stages = embedded.run.stages as { name: string; seconds: number; running?: boolean }[];
+    expect(stages.map((s) => s.name)).toEqual([
+      "ingest",
+      "incidence",
+      "cooccurrence",
+      "topk",
+      "validation",
+      "write",
+    ]);
+    expect(stages.filter((s) => s.running).map((s) => s.name)).toEqual(["write"]);
+    for (const s of stages) expect(s.seconds).toBeGreaterThanOrEqual(0);
     expect(embedded.run.plan.threads).toBeGreaterThan(0);
     expect(embedded.evaluation).toBeNull();
   });
@@ -489,6 +498,15 @@ describe("cobuy pipeline", () => {
     // report.html was rendered after evaluation.json: it carries the evaluation's data.
     const html = readFileSync(join(o.runDir, "report.html"), "utf8");
     expect(html).toContain('"format":"cobuy.evaluation.v1"');
+    // Its stage table: every stage before the report, and the report's own (still running then).
+    const run = JSON.parse(/id="cobuy-data">([^<]*)<\/script>/.exec(html)![1]!).run;
+    const names = (run.stages as { name: string; running?: boolean }[]).map((s) =>
+      s.running ? `${s.name}…` : s.name,
+    );
+    expect(names).toEqual(
+      expect.arrayContaining(["ingest", "topk", "validation", "write", "evaluate", "report…"]),
+    );
+    expect(names.at(-1)).toBe("report…");
     expect(html).toContain(`${ev.metrics["hitRate@5"]}`);
     expect(existsSync(join(home, "pglite"))).toBe(false);
     expect(existsSync(join(home, "staging"))).toBe(false);

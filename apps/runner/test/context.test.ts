@@ -5,6 +5,7 @@ import { type CommandEntry, defineCommand } from "../src/command.js";
 import { createContext, type Io, resolveHome } from "../src/context.js";
 import { CobuyCliError } from "../src/errors.js";
 import { main, renderTopHelp } from "../src/main.js";
+import { buildWork, STAGE_UNITS } from "../src/steps/build-progress.js";
 import { fmtAmount, fmtBytes, fmtDuration, fmtRate, fmtSeconds, fmtWorkRate } from "../src/ui/format.js";
 import { createLogger, redactUrl } from "../src/ui/logger.js";
 import { createProgress, renderProgressLine } from "../src/ui/progress.js";
@@ -264,6 +265,29 @@ describe("ui", () => {
     p.done();
     expect(out).toContain("topk [##------------------]  10% 10/100 products");
     expect(out).toContain("topk [####################] 100% 2.00 G/2.00 G multiply-adds");
+  });
+
+  it("draws a build's top-k by its estimated work: the percentage and the ETA follow the work, not the products", () => {
+    let t = 0;
+    let out = "";
+    const stream = { write: (c: string) => (out += c), isTTY: true, columns: 120 };
+    const bar = createProgress({ label: "topk", unit: STAGE_UNITS.topk, stream, now: () => t, delayMs: 0 });
+    const topk = (done: number, total: number, work: number) =>
+      buildWork(
+        { stage: "topk", done, total, work: { done: work, total: 1e9, unit: "multiply-adds" } },
+        undefined,
+      );
+    // The first product of ten holds half of the work (a best seller's row).
+    t = 1000;
+    bar.report(topk(1, 10, 5e8));
+    bar.done();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences
+    const lines = out.split(/\x1b\[\d*[A-Za-z]|\x1b[78]/).filter((l) => l.startsWith("topk"));
+    // Half done and one second left at the work rate (by products: 10% and nine seconds).
+    expect(lines[0]).toBe(
+      "topk [##########----------]  50% 500 M/1.00 G multiply-adds 500 M/s 1.0 s ETA 1.0 s",
+    );
+    expect(lines.at(-1)).toMatch(/^topk \[#{20}\] 100% 1\.00 G\/1\.00 G multiply-adds /);
   });
 
   it("renders aligned tables", () => {

@@ -25,5 +25,7 @@ export type {
   PlanEstimate,
   TopKLists,
   TopKOptions,
+  TopKProgress,
   TopKResult,
+  TopKWork,
 } from "./types.js";

@@ -34,7 +34,7 @@ export type Incidence = "count" | "binary";
  *
  * @example
  * ```ts
- * const options: TopKOptions = { k: 10, minSupport: 5, onProgress: (done, total) => bar.update(done / total) };
+ * const options: TopKOptions = { k: 10, minSupport: 5, onProgress: (_done, _total, work) => bar.update(work.done / work.total) };
  * ```
  */
 export interface TopKOptions {
@@ -61,8 +61,13 @@ export interface TopKOptions {
    * after p, "touched" keeps a list of the columns touched. Results are identical; only speed differs.
    */
   scan?: "auto" | "full" | "touched";
-  /** Called now and then with the products done so far. */
-  onProgress?: (done: number, total: number) => void;
+  /**
+   * Called now and then, and once at the end: `done`/`total` count the kernel's units (products;
+   * tiles of 16 products for the "order-side" and "dense" plans), `work` the estimated work they
+   * stand for (see {@link TopKWork}). Drive a bar or an ETA by `work`: rows differ in cost by orders
+   * of magnitude.
+   */
+  onProgress?: TopKProgress;
   /**
    * The incidence A (orders × products) C was built from: lets the planner go through the
    * orders (plan "order-side") when that is cheaper. Must be the A of `cooccurrence(a)`.
@@ -75,6 +80,27 @@ export interface TopKOptions {
    */
   plan?: CosinePlanName;
 }
+
+/**
+ * How far a top-k call is, in the planner's estimated multiply-adds: `total` is the chosen plan's
+ * estimate (`result.plan.estimatedMultiplyAdds`; for `measureTopK`, the pair scores of the rows
+ * with a list, each "expected" score counting its order sizes), shared among the rows or tiles by
+ * their own estimates. `done` never decreases and ends at `total` exactly; the work the kernel
+ * reports afterwards (`result.multiplyAdds`) may differ from the estimate.
+ *
+ * @example
+ * ```ts
+ * const top = await cosineTopK(c, support, { onProgress: (_d, _t, w) => bar.update(w.done, w.total) });
+ * ```
+ */
+export interface TopKWork {
+  readonly done: number;
+  readonly total: number;
+  readonly unit: "multiply-adds";
+}
+
+/** `onProgress` of the top-k calls: kernel units done and total, and the estimated work. */
+export type TopKProgress = (done: number, total: number, work: TopKWork) => void;
 
 /**
  * Top-k lists of every product, flat: product p's list is at `[p*k, p*k + length[p])`,

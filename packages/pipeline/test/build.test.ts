@@ -1,3 +1,4 @@
+import type { TopKWork } from "@cobuy/core-math";
 import { describe, expect, it } from "vitest";
 import { buildRecommendations, readSales, recommendFromIndex, type StageEvent } from "../src/index.js";
 import { chunked, rejection } from "./helpers.js";
@@ -109,10 +110,14 @@ describe("buildRecommendations", () => {
     const rows = random(99);
     const events: StageEvent[] = [];
     const progress: string[] = [];
+    const topkWork: TopKWork[] = [];
     const r = await buildRecommendations(chunked(toCsv(rows), 64), {
       k: 3,
       onStage: (e) => events.push(e),
-      onProgress: (e) => progress.push(e.stage),
+      onProgress: (e) => {
+        progress.push(e.stage);
+        if (e.stage === "topk") topkWork.push(e.work);
+      },
     });
     // C is counted in a stage of its own only when the chosen plan reads it.
     const cStage = r.stats.plan?.strategy === "order-side" ? [] : ["cooccurrence:start", "cooccurrence:end"];
@@ -131,6 +136,14 @@ describe("buildRecommendations", () => {
     expect(progress).toContain("ingest");
     expect(progress).toContain("topk");
     const s = r.stats;
+    // The top-k's estimated work comes through: monotone, ending at the plan's estimate.
+    const work = topkWork.map((w) => w.done);
+    expect(work).toEqual([...work].sort((x, y) => x - y));
+    expect(topkWork.at(-1)).toEqual({
+      done: s.plan!.estimatedMultiplyAdds,
+      total: s.plan!.estimatedMultiplyAdds,
+      unit: "multiply-adds",
+    });
     expect(s.rows).toBe(rows.length);
     expect(s.orders).toBe(new Set(rows.map(([o]) => o)).size);
     expect(s.products).toBe(r.index.productIds.length);

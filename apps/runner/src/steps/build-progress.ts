@@ -8,11 +8,13 @@ import { fmtCount } from "../ui/format.js";
 import type { Progress, Work } from "../ui/progress.js";
 
 /** The unit each build stage's bar counts until its first report names one. */
-export const STAGE_UNITS: Partial<Record<Stage, string>> = { ingest: "bytes", topk: "products" };
+export const STAGE_UNITS: Partial<Record<Stage, string>> = { ingest: "bytes", topk: "multiply-adds" };
 
 /**
  * A build's progress event as the work its bar counts: ingest in bytes of the input read (of
- * `inputBytes`, when the reader's count ends there), top-k as the library reports it.
+ * `inputBytes`, when the reader's count ends there), top-k in the plan's estimated multiply-adds
+ * (rows differ in cost by orders of magnitude, so a count of products would mislead the
+ * percentage and the ETA).
  * @example
  * bars.get(e.stage)?.report(buildWork(e, 1 << 20)!);
  */
@@ -23,9 +25,7 @@ export function buildWork(
   if (e.stage === "ingest") {
     return { done: e.bytesRead, total: inputBytes, unit: "bytes", detail: `${fmtCount(e.rows)} rows` };
   }
-  // core-math reports (done, total) per product today; once it reports estimated multiply-adds the
-  // event's work goes here with unit "multiply-adds", and the bar and ETA follow it.
-  return { done: e.done, total: e.total, unit: "products" };
+  return { done: e.work.done, total: e.work.total, unit: e.work.unit };
 }
 
 /**

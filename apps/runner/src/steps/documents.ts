@@ -97,7 +97,7 @@ export async function writeRunDocuments(
 }
 
 /**
- * What a build's report shows beyond its documents: the stages timed so far, the nonzeros of C
+ * What a build's report shows beyond its documents: the stages so far (the running ones marked), the nonzeros of C
  * and skipped rows, the classic cosine's plan.
  * @example
  * await writeRunReport(out, "cobuy build — sales.csv", reportFacts(ctx, result));
@@ -108,7 +108,10 @@ export function reportFacts(
 ): Omit<WriteReportOptions, "title"> {
   const facts = buildFacts(result);
   return {
-    stages: ctx.stages.map((s) => ({ name: s.name, seconds: s.seconds })),
+    // Every stage that ran, the one writing the report too (its seconds until then).
+    stages: ctx
+      .stagesSoFar()
+      .map((s) => ({ name: s.name, seconds: s.seconds, ...(s.running && { running: true }) })),
     counts: { nonzerosC: facts.counts.nonzeros, skippedRows: facts.counts.skippedRows },
     ...(facts.plan ? { plan: { strategy: facts.plan.strategy, threads: facts.plan.threads } } : {}),
   };

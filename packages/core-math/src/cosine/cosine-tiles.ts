@@ -1,6 +1,7 @@
 import { CoreMathError } from "../errors.js";
+import { type PlannedProgress, WorkMeter } from "../progress/estimated-work.js";
 import { createTopKLists, offerTopK } from "../top-k/top-k-lists.js";
-import type { CsrMatrix, TopKLists, TopKOptions } from "../types.js";
+import type { CsrMatrix, TopKLists } from "../types.js";
 import { type WasmMemory, wasm } from "../wasm/webassembly.js";
 import { kernelModule, kernelSetupArgs } from "./cosine-wasm.js";
 import type { ResolvedLists } from "./options.js";
@@ -71,8 +72,9 @@ export async function cosineTopKTiles(
   input: TileInput,
   r: ResolvedLists,
   threads: number,
-  onProgress: TopKOptions["onProgress"],
+  progress: PlannedProgress | undefined,
 ): Promise<TileRun> {
+  const onProgress = progress?.onProgress;
   const P = r.products;
   const { x, inner } = input;
   const orderSide = input.mode === "order-side";
@@ -173,6 +175,11 @@ export async function cosineTopKTiles(
     } else if (input.norms) nrm[i] = input.norms[p]!;
   }
   ptr[P] = at0;
+  const tiles = Math.ceil(P / TILE); // the kernel's tileCount()
+  const gramUnits = orderSide ? Math.ceil(inner / GRAM_CHUNK) : 0;
+  const meter =
+    progress &&
+    new WorkMeter(tileUnitCosts(ptr, el, tiles, orderSide ? a : undefined), progress.estimatedMultiplyAdds);
   if (orderSide && a) {
     new Uint32Array(buf, aPtr, inner + 1).set(a.rowPtr);
     const ai = new Uint32Array(buf, aIdx, nnzA);
@@ -209,14 +216,14 @@ export async function cosineTopKTiles(
   if (orderSide) {
     const t0 = performance.now();
     // Chunks, not one call: V8 optimises a wasm function for its next call, not in the middle of one.
-    for (let o = 0; o < inner; o += 64) {
-      gramMultiplyAdds += 2 * main.buildGram(aPtr, aIdx, aVal, norms, o, Math.min(inner, o + 64));
+    for (let o = 0; o < inner; o += GRAM_CHUNK) {
+      gramMultiplyAdds += 2 * main.buildGram(aPtr, aIdx, aVal, norms, o, Math.min(inner, o + GRAM_CHUNK));
+      if (meter) onProgress?.(0, tiles, meter.work(o / GRAM_CHUNK + 1));
     }
     main.gramNorms(norms);
     if (main.packGram(gram32)) exactGram32 = true;
     gramSeconds = (performance.now() - t0) / 1000;
   }
-  const tiles = main.tileCount();
   if (exactGram32) {
     // Float32 G from now on (the workers set up with the same arguments).
     for (const s of slots) s.gram32 = gram32;
@@ -239,7 +246,8 @@ export async function cosineTopKTiles(
     for (let done = 0; done < tiles; done += step) {
       const to = tiles - done;
       multiplyAdds += main.tileRange(Math.max(0, to - step), to);
-      onProgress?.(Math.min(tiles, done + step), tiles);
+      const finished = Math.min(tiles, done + step);
+      if (meter) onProgress?.(finished, tiles, meter.work(gramUnits + finished));
     }
     threadSeconds.push((performance.now() - t0) / 1000);
     mergeRows(total, lists(slots[0]!), perm);
@@ -251,7 +259,7 @@ export async function cosineTopKTiles(
       tileArgs: slots.map(tileArgs),
       units: tiles,
       chunk: 1,
-      onProgress,
+      onProgress: meter && ((done) => onProgress?.(done, tiles, meter.work(gramUnits + done))),
     });
     for (const w of works) {
       multiplyAdds += w.work;
@@ -260,6 +268,45 @@ export async function cosineTopKTiles(
     for (const s of slots) mergeRows(total, lists(s), perm);
   }
   return { ...total, multiplyAdds, gramMultiplyAdds, gramSeconds, threadSeconds };
+}
+
+/** Orders of G = A Aᵀ built per call of `buildGram`. */
+const GRAM_CHUNK = 64;
+
+/**
+ * Estimated cost of each unit of a tile run in the order it is handed out, on the planner's scale
+ * (plan.ts `estimatePlans`): with A, first the chunks of G (|A_o| · orders each), then the tiles,
+ * last first. Tile t pays TILE multiply-adds per inner entry of every row in tiles ≤ t, and with A
+ * the diagonal correction |X_p|² of its own rows.
+ */
+// O(orders + P)
+function tileUnitCosts(
+  ptr: Uint32Array,
+  eligible: Uint8Array,
+  tiles: number,
+  a: CsrMatrix | undefined,
+): Float64Array {
+  const P = ptr.length - 1;
+  const gramUnits = a ? Math.ceil(a.rows / GRAM_CHUNK) : 0;
+  const cost = new Float64Array(gramUnits + tiles);
+  if (a) {
+    const pad = (a.rows + 1) & ~1;
+    for (let o = 0; o < a.rows; o++) {
+      const g = Math.floor(o / GRAM_CHUNK);
+      cost[g] = cost[g]! + (Number(a.rowPtr[o + 1]) - Number(a.rowPtr[o])) * pad;
+    }
+  }
+  let rowsBefore = 0; // inner entries of the eligible rows in tiles ≤ t
+  for (let t = 0; t < tiles; t++) {
+    let own = 0;
+    for (let i = t * TILE; i < Math.min(P, (t + 1) * TILE); i++) {
+      const n = ptr[i + 1]! - ptr[i]!;
+      if (eligible[i]) rowsBefore += n;
+      if (a) own += n * n;
+    }
+    cost[gramUnits + tiles - 1 - t] = TILE * rowsBefore + own;
+  }
+  return cost;
 }
 
 /** Products by the cost of their row (inner entries), ascending, then by id; not eligible first. */

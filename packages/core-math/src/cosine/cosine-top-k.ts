@@ -1,6 +1,7 @@
 import { CoreMathError } from "../errors.js";
 import { checkIncidenceOnce, transposeOnce } from "../plan/orders-once.js";
-import { choosePlan, type PlanInput } from "../plan/plan.js";
+import { choosePlan, type PlanInput, scatterWork } from "../plan/plan.js";
+import { scatterRowCosts, WorkMeter } from "../progress/estimated-work.js";
 import { cooccurrence, rowNorms } from "../sparse/cooccurrence.js";
 import { productSupport } from "../sparse/incidence.js";
 import { createTopKLists } from "../top-k/top-k-lists.js";
@@ -39,15 +40,18 @@ export function cosineTopKSync(
   const lists = createTopKLists(r.products, r.k);
   const scratch = createCosineScratch(c);
   const P = r.products;
-  const step = Math.max(1, Math.ceil(P / 100));
+  const estimate = scatterWork({ products: P, eligible: r.eligible, k: r.k, c }).work;
+  const meter = new WorkMeter(scatterRowCosts(c.rowPtr, c.colIdx, r.eligible), estimate);
+  // Steps of ~1% of the estimated work (not of the rows): one costly row still moves the bar.
+  const steps = meter.steps(100);
   let multiplyAdds = 0;
-  for (let p = 0; p < P; p += step) {
-    const to = Math.min(P, p + step);
+  for (let s = 1; s < steps.length; s++) {
+    const to = steps[s]!;
     multiplyAdds += cosineRowsJs(
       c,
       r.norms,
       r.eligible,
-      p,
+      steps[s - 1]!,
       to,
       lists,
       r.minScore,
@@ -56,7 +60,7 @@ export function cosineTopKSync(
       r.touchedRatio,
       r.minPairSupport,
     );
-    options.onProgress?.(to, P);
+    options.onProgress?.(to, P, meter.work(to));
   }
   const seconds = (performance.now() - t0) / 1000;
   const plan: CosinePlanReport = {
@@ -66,8 +70,8 @@ export function cosineTopKSync(
     threads: 1,
     reason: 'kernel "js" (the TypeScript reference) runs the scatter plan',
     estimates: [],
-    blocks: [block("scatter", P, multiplyAdds, multiplyAdds, seconds)],
-    estimatedMultiplyAdds: multiplyAdds,
+    blocks: [block("scatter", P, estimate, multiplyAdds, seconds)],
+    estimatedMultiplyAdds: estimate,
     multiplyAdds,
     seconds,
     threadSeconds: [seconds],
@@ -187,6 +191,8 @@ async function runPlan(
   const choice = choosePlan(input, options.plan, options.threads);
   const { estimate, threads } = choice;
   const strategy = estimate.strategy;
+  const onProgress = options.onProgress;
+  const progress = onProgress && { onProgress, estimatedMultiplyAdds: estimate.multiplyAdds };
   let c: CsrMatrix | undefined;
   let cooccurrenceSeconds: number | undefined;
   if (strategy !== "order-side") {
@@ -199,7 +205,7 @@ async function runPlan(
   let threadSeconds: number[];
   if (strategy === "scatter") {
     const rc = "norms" in r ? (r as ResolvedCosine) : withC(c!, r, resolveScan(options));
-    const run = await cosineTopKWasm(c!, rc, threads, options.onProgress);
+    const run = await cosineTopKWasm(c!, rc, threads, progress);
     lists = run;
     threadSeconds = run.threadSeconds;
   } else {
@@ -214,7 +220,7 @@ async function runPlan(
           },
       r,
       threads,
-      options.onProgress,
+      progress,
     );
     lists = tiles;
     threadSeconds = tiles.threadSeconds;

@@ -1,6 +1,7 @@
 import { CoreMathError } from "../errors.js";
+import { evenSteps, type PlannedProgress, scatterRowCosts, WorkMeter } from "../progress/estimated-work.js";
 import { createTopKLists, mergeTopKLists } from "../top-k/top-k-lists.js";
-import type { CsrMatrix, TopKLists, TopKOptions, TopKResult } from "../types.js";
+import type { CsrMatrix, TopKLists, TopKResult } from "../types.js";
 import { KERNEL_WASM_BASE64 } from "../wasm/kernel.wasm.js";
 import { type WasmMemory, type WasmModule, wasm } from "../wasm/webassembly.js";
 import type { ResolvedCosine } from "./options.js";
@@ -329,9 +330,13 @@ export async function cosineTopKWasm(
   c: CsrMatrix,
   r: ResolvedCosine,
   threads: number,
-  onProgress: TopKOptions["onProgress"],
+  progress: PlannedProgress | undefined,
 ): Promise<TopKResult & { threadSeconds: number[] }> {
   const P = r.products;
+  const onProgress = progress?.onProgress;
+  const meter =
+    progress &&
+    new WorkMeter(scatterRowCosts(c.rowPtr, c.colIdx, r.eligible), progress.estimatedMultiplyAdds);
   const layout = layOut(c, r, threads);
   const module = kernelModule();
   if (threads === 1) {
@@ -339,13 +344,15 @@ export async function cosineTopKWasm(
     const kernel = new wasm.Instance(module, { env: { memory: layout.memory } })
       .exports as unknown as KernelExports;
     kernel.setup(...setupArgs(layout, slot, r));
-    const step = Math.max(1, Math.ceil(P / 100));
+    // Steps of ~1% of the estimated work (not of the rows): one costly row still moves the bar. Steps
+    // even without progress: V8 optimises a wasm function for its next call, not in the middle of one.
+    const steps = meter ? meter.steps(100) : evenSteps(P, 100);
     let work = 0;
     const t0 = performance.now();
-    for (let p = 0; p < P; p += step) {
-      const to = Math.min(P, p + step);
-      work += kernel.cosineRows(p, to);
-      onProgress?.(to, P);
+    for (let s = 1; s < steps.length; s++) {
+      const to = steps[s]!;
+      work += kernel.cosineRows(steps[s - 1]!, to);
+      if (meter) onProgress?.(to, P, meter.work(to));
     }
     return { ...copyOut(listsAt(layout, slot, r), work), threadSeconds: [(performance.now() - t0) / 1000] };
   }
@@ -358,7 +365,7 @@ export async function cosineTopKWasm(
     setupArgs: layout.threads.map((slot) => setupArgs(layout, slot, r)),
     units: P,
     chunk,
-    onProgress,
+    onProgress: meter && ((done) => onProgress?.(done, P, meter.work(done))),
   });
   const total = createTopKLists(P, r.k);
   for (const slot of layout.threads) mergeTopKLists(total, listsAt(layout, slot, r));

@@ -15,7 +15,8 @@ export interface PoolJob {
   units: number;
   /** Units taken at once from the shared counter. */
   chunk: number;
-  onProgress?: ((done: number, total: number) => void) | undefined;
+  /** Called every 250 ms and at the end with the units finished (taken in order, so nearly a prefix). */
+  onProgress?: ((unitsDone: number) => void) | undefined;
 }
 
 /**
@@ -30,7 +31,7 @@ export async function runPool(job: PoolJob): Promise<Array<{ work: number; secon
   const { units, onProgress } = job;
   const workers: Worker[] = [];
   const timer = onProgress
-    ? setInterval(() => onProgress(Math.min(units, Atomics.load(ctl, 1)), units), 250)
+    ? setInterval(() => onProgress(Math.min(units, Atomics.load(ctl, 1))), 250)
     : undefined;
   try {
     const out = await Promise.all(
@@ -69,7 +70,7 @@ export async function runPool(job: PoolJob): Promise<Array<{ work: number; secon
           }),
       ),
     );
-    onProgress?.(units, units);
+    onProgress?.(units);
     return out;
   } finally {
     if (timer) clearInterval(timer);

@@ -1,6 +1,7 @@
 import { CoreMathError } from "../errors.js";
+import { WorkMeter } from "../progress/estimated-work.js";
 import { checkK } from "../top-k/top-k-lists.js";
-import type { TopKResult } from "../types.js";
+import type { TopKProgress, TopKResult } from "../types.js";
 import { isMeasureName, MEASURES, type MeasureName } from "./measure.js";
 import type { PairCounts } from "./pair-counts.js";
 
@@ -14,8 +15,8 @@ export interface MeasureTopKOptions {
   minSupport?: number;
   /** Pairs bought together in fewer orders are ignored (default 1: no filter). */
   minPairSupport?: number;
-  /** Called now and then with the products done so far. */
-  onProgress?: (done: number, total: number) => void;
+  /** Called now and then, and at the end: products done of all, and the estimated work (see `TopKWork`). */
+  onProgress?: TopKProgress;
 }
 
 const COSINE = 0;
@@ -81,6 +82,27 @@ function expectedCount(counts: PairCounts, p: number, lq: number): number {
     if (s > 1) e += counts.sizeCount[j]! * -Math.expm1((s - 1) * lq);
   }
   return e;
+}
+
+/**
+ * The work of each row as the kernel below counts it, before the pair filters: one score per pair
+ * of a row with a list, an "expected" score adding the row's order sizes. The estimate is exact
+ * when no pair is filtered (minSupport and minPairSupport 1), an upper bound otherwise.
+ */
+// O(P)
+function measureWork(counts: PairCounts, expected: boolean, minSupport: number): WorkMeter {
+  const P = counts.products;
+  const { rowPtr } = counts.pairs;
+  const cost = new Float64Array(P);
+  let total = 0;
+  for (let p = 0; p < P; p++) {
+    const nP = counts.productOrders[p]!;
+    if (nP < minSupport || nP === 0) continue;
+    const sizes = expected ? counts.sizePtr[p + 1]! - counts.sizePtr[p]! : 0;
+    cost[p] = (Number(rowPtr[p + 1]) - Number(rowPtr[p])) * (1 + sizes);
+    total += cost[p]!;
+  }
+  return new WorkMeter(cost, total);
 }
 
 function code(measure: MeasureName): number {
@@ -172,10 +194,13 @@ export function measureTopK(
   const scores = new Float64Array(P * k);
   const support = new Float64Array(P * k);
   let multiplyAdds = 0;
-  const every = Math.max(1, Math.floor(P / 100));
+  const onProgress = options.onProgress;
+  const meter = onProgress && measureWork(counts, m === EXPECTED, minSupport);
+  const steps = meter ? meter.steps(100) : [];
+  let nextStep = 1;
 
   for (let p = 0; p < P; p++) {
-    if (options.onProgress && p % every === 0) options.onProgress(p, P);
+    if (meter && p === steps[nextStep]) onProgress?.(p, P, meter.work(steps[nextStep++]!));
     const nP = np[p]!;
     if (nP < minSupport || nP === 0) continue;
     const base = p * k;
@@ -217,6 +242,6 @@ export function measureTopK(
     }
     length[p] = len;
   }
-  options.onProgress?.(P, P);
+  if (meter) onProgress?.(P, P, meter.work(P));
   return { products: P, k, length, ids, scores, support, multiplyAdds };
 }

@@ -79,7 +79,7 @@ export function checkIncidence(a: CsrMatrix, products: number): void {
 
 /** Σ_j nnz(C_j)² / 2, exact from C, else from A: exact or from a systematic sample of products. */
 // O(P) with C; O(Σ_o |o|² / stride) with A
-function scatterWork(input: PlanInput): { work: number; nnzC: number } {
+export function scatterWork(input: PlanInput): { work: number; nnzC: number } {
   const { c, a, at } = input;
   if (c) {
     let w = 0;

@@ -65,6 +65,7 @@ export function isJsonNumber(buf: Uint8Array, start: number, end: number): boole
   return i === end;
 }
 
+// Hand-written, not @streamparser/json: 8x its speed as spans, 2.2x with every value decoded (M's recs.rich.json), measured by pnpm bench tokenizers.
 export class JsonTokenizer {
   /** 1-based line and byte column of the last token's first byte. */
   line = 1;

@@ -13,6 +13,7 @@ export const UNTERMINATED = -2;
  * quote). Fields are located, not copied: field f is `buf[fieldS[f]..fieldE[f])`, or the same range
  * of `scratch` when `fieldScratch[f]` is 1 (a quoted field whose `""` had to be unescaped).
  */
+// Hand-written, not csv-parse: 17-21x its speed as spans, 4-8x with every field decoded (gen-sales M, instacart), measured by pnpm bench tokenizers.
 export class CsvTokenizer {
   fieldS = new Int32Array(16);
   fieldE = new Int32Array(16);

@@ -9,6 +9,7 @@ import {
   SIMILARITIES,
   type SimilarityName,
   type TopKResult,
+  type TopKWork,
 } from "@cobuy/core-math";
 import type { ProductCatalog } from "../catalog/product-catalog.js";
 import { PipelineError } from "../errors.js";
@@ -30,7 +31,14 @@ export type StageEvent =
 /** Progress inside a long stage. */
 export type ProgressEvent =
   | { readonly stage: "ingest"; readonly bytesRead: number; readonly rows: number }
-  | { readonly stage: "topk"; readonly done: number; readonly total: number }
+  | {
+      readonly stage: "topk";
+      /** Products done of all (tiles of 16 products for the order-side and dense plans). */
+      readonly done: number;
+      readonly total: number;
+      /** The estimated multiply-adds behind them (core-math's `TopKWork`): drive bars and ETAs by it. */
+      readonly work: TopKWork;
+    }
   | { readonly stage: "auto"; readonly detail: string };
 
 /** Options of the build core (`recommendFromIndex`, `recommendFromCooccurrence`): the math. */

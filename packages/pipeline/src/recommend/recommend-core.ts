@@ -10,6 +10,7 @@ import {
   measureTopK,
   planFromOrders,
   type TopKResult,
+  type TopKWork,
 } from "@cobuy/core-math";
 import { NO_CATEGORY, type ProductCatalog } from "../catalog/product-catalog.js";
 import { PipelineError } from "../errors.js";
@@ -84,7 +85,8 @@ export async function recommendCore<I extends ProductCatalog>(
   const k = resolveK(options.k);
   const onProgress = options.onProgress;
   const topkProgress = onProgress && {
-    onProgress: (done: number, total: number) => onProgress({ stage: "topk", done, total }),
+    onProgress: (done: number, total: number, work: TopKWork) =>
+      onProgress({ stage: "topk", done, total, work }),
   };
 
   let similarity: SimilarityChoice;

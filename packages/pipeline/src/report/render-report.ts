@@ -18,8 +18,11 @@ export interface ReportRun {
   params: Record<string, unknown>;
   /** The classic cosine's plan, when it ran: strategy and threads. */
   plan?: { strategy: string; threads: number; reason?: string };
-  /** Seconds per stage, in the order they ran. */
-  stages?: readonly { name: string; seconds: number }[];
+  /**
+   * Seconds per stage, in the order they ran; `running`: the stage was still running when the
+   * report was written (the one writing it), its seconds so far, shown as such.
+   */
+  stages?: readonly { name: string; seconds: number; running?: boolean }[];
 }
 
 /** What a report can show; every part is optional. */

@@ -186,7 +186,7 @@ export const REPORT_SCRIPT = `
       var st = h("div", { class: "facts", id: "run-stages" }, cols);
       h("h3", {}, st, "Stage times");
       var total = run.stages.reduce(function (a, x) { return a + x.seconds; }, 0);
-      table(st, "table-stages", ["stage", "seconds"], run.stages.map(function (x) { return [x.name, x.seconds]; }).concat([["total", total]]));
+      table(st, "table-stages", ["stage", "seconds"], run.stages.map(function (x) { return [x.running ? x.name + " (so far)" : x.name, x.seconds]; }).concat([["total", total]]));
     }
   }
   if (ev) {
