@@ -23,6 +23,9 @@ export interface StoredRunLists {
   validation: Json | null;
 }
 
+/** `[recommended_id, score]` as `json_build_array` writes it. */
+type ListTuple = [string, number | string];
+
 /** One switch of the active pointer. */
 export interface RunActivation {
   runId: string;
@@ -34,8 +37,8 @@ export interface RunActivation {
 
 /**
  * Every product's list of a loaded run (active or not) in rank order, with its counts and
- * validation, in one ordered statement (a merge of the two primary keys: no sort, no query per
- * product). Throws `COBUY_PG_RUN_NOT_FOUND` for a run that is not loaded or was pruned. The shape
+ * validation, in one ordered statement (one row per product with its list as JSON, never a query
+ * per product). Throws `COBUY_PG_RUN_NOT_FOUND` for a run that is not loaded or was pruned. The shape
  * is `RunLists` of `@cobuy/pipeline/diff` plus `counts` and `validation`.
  * @example
  * const runLists = await readRunLists(db, "2025-01-31_12-00-00");
@@ -50,30 +53,36 @@ export async function readRunLists(input: DbInput, runId: string): Promise<Store
       .executeTakeFirst();
     if (run === undefined) throw new RunNotFoundError(runId);
     if (run.status !== "loaded") throw new RunNotFoundError(runId, "was pruned; load it again first");
+    // One row per product, its list as one JSON array of [id, score] in rank order (null when
+    // empty) read through the primary key: one row per product instead of one per recommendation
+    // (on PGlite about half the time of the plain join).
     const rows = await db.kysely
       .selectFrom("products as p")
-      .leftJoin("recommendations as r", (join) =>
-        join.onRef("r.run_key", "=", "p.run_key").onRef("r.product_id", "=", "p.product_id"),
-      )
-      .select(["p.product_id", "r.recommended_id", "r.score"])
+      .select([
+        "p.product_id",
+        (eb) =>
+          eb
+            .selectFrom("recommendations as r")
+            .select(
+              sql<
+                ListTuple[] | string | null
+              >`json_agg(json_build_array(r.recommended_id, r.score) ORDER BY r.rank)`.as("items"),
+            )
+            .whereRef("r.run_key", "=", "p.run_key")
+            .whereRef("r.product_id", "=", "p.product_id")
+            .as("items"),
+      ])
       .where("p.run_key", "=", run.key)
       .orderBy("p.product_id")
-      .orderBy("r.rank")
       .execute();
     const lists: Record<string, StoredListItem[]> = Object.create(null);
-    let products = 0;
-    let list: StoredListItem[] = [];
-    let current: string | undefined;
-    // O(rows): rows arrive grouped by product, in rank order.
+    // O(recommendations).
     for (const row of rows) {
-      if (row.product_id !== current) {
-        current = row.product_id;
-        list = [];
-        lists[current] = list;
-        products++;
-      }
-      if (row.recommended_id !== null) list.push({ id: row.recommended_id, score: Number(row.score) });
+      // A foreign Kysely/pg setup may leave json unparsed.
+      const items = (typeof row.items === "string" ? JSON.parse(row.items) : row.items) as ListTuple[] | null;
+      lists[row.product_id] = (items ?? []).map(([id, score]) => ({ id, score: Number(score) }));
     }
+    const products = rows.length;
     // A prune committed between the two statements leaves the run's partitions empty to us.
     if (products !== run.product_count)
       throw new RunNotFoundError(runId, "was pruned while being read; load it again first");
