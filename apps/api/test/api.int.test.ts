@@ -293,6 +293,7 @@ for (const kind of PG_BACKEND_KINDS) {
           "/v1/products",
           "/v1/products/{id}/similar",
           "/v1/runs/active",
+          "/v1/runs/active/diff",
           "/v1/similar",
         ].sort(),
       );

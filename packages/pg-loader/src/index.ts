@@ -47,4 +47,12 @@ export {
   searchProducts,
   similarProducts,
 } from "./query/queries.js";
+export {
+  previousActiveRunId,
+  type RunActivation,
+  readRunLists,
+  runActivations,
+  type StoredListItem,
+  type StoredRunLists,
+} from "./query/run-history.js";
 export { localRunSource, type RunSource, readSmallFile } from "./source/run-source.js";

@@ -49,16 +49,16 @@ export function runEtag(runId: string): string {
 }
 
 /**
- * Sets ETag and Cache-Control for a response of run `runId`; returns true (and sends 304) when
- * the client's `If-None-Match` already names this run.
+ * Sets ETag (default: the run's) and Cache-Control for a response of run `runId`; returns true
+ * (and sends 304) when the client's `If-None-Match` already names it.
  */
 export function notModified(
   ctx: ApiContext,
   runId: string,
   ifNoneMatch: string | undefined,
   reply: FastifyReply,
+  etag = runEtag(runId),
 ): boolean {
-  const etag = runEtag(runId);
   reply.header("etag", etag).header("cache-control", ctx.cacheControl);
   if (etagMatches(ifNoneMatch, etag)) {
     reply.code(304).send();

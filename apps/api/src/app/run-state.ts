@@ -1,3 +1,4 @@
+import type { RunDiff } from "@cobuy/contracts";
 import type {
   ProductRecord,
   ProductWithRecs,
@@ -22,6 +23,8 @@ export interface RunStateOptions {
 export class RunState {
   readonly products: LruCache<string, ProductWithRecs | null>;
   readonly popular: LruCache<string, ProductRecord[]>;
+  /** Diffs of the active run against another, by that run, k and list length. */
+  readonly diffs: LruCache<string, RunDiff>;
   #runId: string | null = null;
   #checkedAt = Number.NEGATIVE_INFINITY;
   #pending: Promise<string | null> | null = null;
@@ -32,6 +35,8 @@ export class RunState {
   ) {
     this.products = new LruCache(options.cacheEntries);
     this.popular = new LruCache(Math.max(1, Math.ceil(options.cacheEntries / 100)));
+    // A diff holds no lists, only summaries: a few per run cover every dashboard's query.
+    this.diffs = new LruCache(Math.min(options.cacheEntries, 32));
   }
 
   /** The last known active run id without touching the database. */
@@ -69,6 +74,7 @@ export class RunState {
     this.#runId = runId;
     this.products.clear();
     this.popular.clear();
+    this.diffs.clear();
     this.options.onRunChange?.(from, runId);
   }
 }

@@ -76,6 +76,8 @@ export const errorBody = {
             "COBUY_API_PRODUCT_NOT_FOUND",
             "COBUY_API_ROUTE_NOT_FOUND",
             "COBUY_API_NO_ACTIVE_RUN",
+            "COBUY_API_NO_PREVIOUS_RUN",
+            "COBUY_API_RUN_NOT_FOUND",
             "COBUY_API_DATABASE_UNAVAILABLE",
             "COBUY_API_SHUTTING_DOWN",
             "COBUY_API_PAYLOAD_TOO_LARGE",
@@ -248,6 +250,132 @@ export const readySchema = {
       type: "object",
       properties: { status: { type: "string" }, runId: { type: "string" }, database: { type: "string" } },
     },
+    503: errorBody,
+  },
+} as const;
+
+/** Highest accepted `k` of a diff: the longest list a run holds (contracts' range of `k`). */
+export const MAX_DIFF_K = 1000;
+/** Most "most changed" products one diff returns. */
+export const MAX_DIFF_CHANGED = 1000;
+
+const distribution = {
+  type: "object",
+  required: ["mean", "min", "p10", "p50", "p90", "max"],
+  properties: {
+    mean: { type: "number" },
+    min: { type: "number" },
+    p10: { type: "number" },
+    p50: { type: "number" },
+    p90: { type: "number" },
+    max: { type: "number" },
+  },
+} as const;
+
+const diffSide = {
+  type: "object",
+  required: ["runId", "products"],
+  properties: {
+    runId: { type: "string" },
+    products: { type: "integer", description: "Products of the run (with or without a list)." },
+    orders: { type: "integer", description: "counts.orders of the run, when it recorded one." },
+  },
+} as const;
+
+export const runDiffSchema = {
+  summary:
+    "How the active run's lists differ from the run active before it (or ?against): the RunDiff document (cobuy.run-diff.v1)",
+  tags: ["runs"],
+  querystring: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      against: {
+        ...productId,
+        description: "Compare with this loaded run instead of the one active before the active run.",
+      },
+      k: {
+        type: "integer",
+        minimum: 1,
+        maximum: MAX_DIFF_K,
+        description: "List depth compared (default: the longest list of either run).",
+      },
+      limit: {
+        type: "integer",
+        minimum: 0,
+        maximum: MAX_DIFF_CHANGED,
+        default: 20,
+        description: "How many most-changed products to return.",
+      },
+    },
+  },
+  response: {
+    200: {
+      type: "object",
+      required: [
+        "format",
+        "before",
+        "after",
+        "k",
+        "rboP",
+        "products",
+        "overlap",
+        "rbo",
+        "top1Churn",
+        "scoreDrift",
+        "mostChanged",
+        "metrics",
+      ],
+      properties: {
+        format: { type: "string", enum: ["cobuy.run-diff.v1"] },
+        before: diffSide,
+        after: diffSide,
+        k: { type: "integer" },
+        rboP: { type: "number" },
+        products: {
+          type: "object",
+          required: ["common", "added", "dropped", "ratio", "addedExamples", "droppedExamples"],
+          properties: {
+            common: { type: "integer" },
+            added: { type: "integer" },
+            dropped: { type: "integer" },
+            ratio: { type: "number", description: "after.products / before.products" },
+            addedExamples: { type: "array", items: { type: "string" } },
+            droppedExamples: { type: "array", items: { type: "string" } },
+          },
+        },
+        ordersRatio: { type: "number", description: "after.orders / before.orders, when both are known." },
+        overlap: { ...distribution, description: "overlap@k per common product." },
+        rbo: { ...distribution, description: "Rank-biased overlap per common product." },
+        top1Churn: { type: "number", description: "Share of common products whose first item changed." },
+        scoreDrift: { ...distribution, description: "Mean |Δscore| of the items two lists share." },
+        mostChanged: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["id", "overlap", "rbo", "top1Before", "top1After"],
+            properties: {
+              id: { type: "string" },
+              overlap: { type: "number" },
+              rbo: { type: "number" },
+              top1Before: { type: ["string", "null"] },
+              top1After: { type: ["string", "null"] },
+            },
+          },
+        },
+        metrics: {
+          type: "object",
+          description: "Figures both runs have (classic.share from validation.json).",
+          additionalProperties: {
+            type: "object",
+            required: ["before", "after", "delta"],
+            properties: { before: { type: "number" }, after: { type: "number" }, delta: { type: "number" } },
+          },
+        },
+      },
+    },
+    400: errorBody,
+    404: errorBody,
     503: errorBody,
   },
 } as const;

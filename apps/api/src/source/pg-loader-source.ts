@@ -6,9 +6,12 @@ import {
   type ProductInfo,
   ping,
   popularInCategory,
+  previousActiveRunId,
+  readRunLists,
   searchProducts,
   similarProducts,
 } from "@cobuy/pg-loader";
+import { runMetrics } from "@cobuy/pipeline/diff";
 import type {
   ProductRecord,
   RecommendationSource,
@@ -88,6 +91,31 @@ export function pgLoaderSource(db: CobuyDb): RecommendationSource {
 
     async ping() {
       await ping(db);
+    },
+
+    async previousRunId() {
+      try {
+        return await previousActiveRunId(db);
+      } catch (err) {
+        if (notMigrated(err)) return null;
+        throw err;
+      }
+    },
+
+    async runLists(runId) {
+      try {
+        const stored = await readRunLists(db, runId);
+        return {
+          runId: stored.runId,
+          lists: stored.lists,
+          ...(stored.orders !== undefined ? { orders: stored.orders } : {}),
+          // The database keeps validation.json, not evaluation.json: the classic metric only.
+          metrics: runMetrics(stored.validation),
+        };
+      } catch (err) {
+        if (hasCode(err, "COBUY_PG_RUN_NOT_FOUND")) return null;
+        throw err;
+      }
     },
   };
 }

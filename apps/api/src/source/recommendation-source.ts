@@ -1,3 +1,5 @@
+import type { RunLists } from "@cobuy/pipeline/diff";
+
 /**
  * The small read interface the API needs. The app depends on this, not on a database: the
  * pg-loader adapter (`pgLoaderSource`) implements it over PostgreSQL or PGlite.
@@ -90,4 +92,8 @@ export interface RecommendationSource {
   searchProducts(prefix: string, page: { limit: number; offset: number }): Promise<ProductPage>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** The run active before the active one whose lists are still loaded; null when there is none. */
+  previousRunId(): Promise<string | null>;
+  /** Every list of a loaded run (active or not) as `diffRuns` reads it; null when it is not loaded. */
+  runLists(runId: string): Promise<RunLists | null>;
 }

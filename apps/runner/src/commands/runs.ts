@@ -6,11 +6,21 @@
 import { diffRuns, type RunLists } from "@cobuy/pipeline/diff";
 import { listRuns, pruneRuns, readManifest } from "@cobuy/s3-export";
 import { defineCommand } from "../command.js";
+import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
+import { DB_OPTIONS, type DbFlagValues, dbTargetFromEnv } from "../flags/db.js";
 import { STORE_OPTIONS } from "../flags/store.js";
 import { intOption } from "../flags/values.js";
+import { openDbTarget } from "../steps/database.js";
 import { openStoreFromFlags } from "../steps/object-store.js";
-import { defaultDiffPair, isFolder, readRunLists, runSourceFor } from "../steps/run-diff-input.js";
+import {
+  defaultDbDiffPair,
+  defaultDiffPair,
+  isFolder,
+  readDbRunLists,
+  readRunLists,
+  runSourceFor,
+} from "../steps/run-diff-input.js";
 import { fmtBytes, fmtCount } from "../ui/format.js";
 import { printRunDiff } from "../ui/run-diff.js";
 
@@ -23,6 +33,7 @@ export const runsCommand = defineCommand({
     "cobuy runs list [--store URL]\n" +
     "       cobuy runs show [RUN|latest] [--store URL]\n" +
     "       cobuy runs diff [A] [B] [--store URL]\n" +
+    "       cobuy runs diff --db [A] [B] [--schema NAME]\n" +
     "       cobuy runs prune --keep N [--dry-run] [--store URL]",
   description:
     "A store holds one folder per run (<runId>/: documents + manifest.json) and latest.json naming\n" +
@@ -31,12 +42,20 @@ export const runsCommand = defineCommand({
     "a manifest (--json: as JSON); `diff` compares run A's lists with run B's (products added and\n" +
     "dropped, overlap@k and rank-biased overlap, top-1 churn, score drift, metric deltas; --json: the\n" +
     "RunDiff document). A and B are run ids in the store or run folders (`cobuy build --out DIR`);\n" +
-    "default B is latest and A the newest earlier complete, non-refused run. `prune` keeps the newest\n" +
+    "default B is latest and A the newest earlier complete, non-refused run. With --db A and B are\n" +
+    "runs loaded in the database (DATABASE_URL, else PGHOST/PGDATABASE, else PGlite in\n" +
+    "$COBUY_HOME/pglite); default B is the active run and A the run active before it that is still\n" +
+    "loaded (a rollback counts: after `cobuy db activate` A is the run it replaced). `prune` keeps the newest\n" +
     "N complete runs and never deletes the run latest.json names.",
   options: {
     ...STORE_OPTIONS,
     keep: { type: "string", valueName: "N", description: "prune: complete runs to keep, newest first" },
     "dry-run": { type: "boolean", description: "prune: show what would be deleted, delete nothing" },
+    db: {
+      type: "boolean",
+      description: "diff: compare runs loaded in the database instead of a store's (see cobuy db)",
+    },
+    ...DB_OPTIONS,
   },
   positionals: true,
   examples: [
@@ -44,6 +63,7 @@ export const runsCommand = defineCommand({
     "cobuy runs show latest --store s3://my-bucket/cobuy --json",
     "cobuy runs diff",
     "cobuy runs diff ./out/yesterday ./out/today --json",
+    "DATABASE_URL=postgres://me@db.internal/shop cobuy runs diff --db --json",
     "AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000 cobuy runs prune --keep 5 --store s3://cobuy/runs",
   ],
   async run(ctx, { values, positionals }) {
@@ -56,6 +76,17 @@ export const runsCommand = defineCommand({
       throw new UsageError(`unexpected argument "${rest[maxArgs]}" for "cobuy runs ${sub}"`);
     if (sub !== "prune" && (values.keep !== undefined || values["dry-run"])) {
       throw new UsageError("--keep and --dry-run only apply to `cobuy runs prune`");
+    }
+    const dbFlags = (["schema", "pool-size", "statement-timeout"] as const).filter(
+      (f) => values[f] !== undefined,
+    );
+    if (values.db && sub !== "diff") throw new UsageError("--db only applies to `cobuy runs diff`");
+    if (!values.db && dbFlags.length > 0)
+      throw new UsageError(`--${dbFlags[0]} only applies to \`cobuy runs diff --db\``);
+    if (values.db) {
+      if (values.store !== undefined || values["s3-endpoint"] !== undefined)
+        throw new UsageError("--db compares runs in the database: leave out --store and --s3-endpoint");
+      return diffInDatabase(ctx, values, rest);
     }
     const opened = openStoreFromFlags(ctx, values, { forRead: true });
     const { store, label } = opened;
@@ -144,3 +175,28 @@ export const runsCommand = defineCommand({
     }
   },
 });
+
+/** `cobuy runs diff --db [A] [B]`: two runs loaded in the database, by default active vs previous. */
+async function diffInDatabase(
+  ctx: Context,
+  values: DbFlagValues,
+  named: string[],
+): Promise<Record<string, unknown>> {
+  const target = dbTargetFromEnv(ctx, values, { poolSize: 2 });
+  const db = await openDbTarget(target);
+  try {
+    const [a, b] = named;
+    const ids =
+      a !== undefined && b !== undefined
+        ? { before: a, after: b }
+        : await defaultDbDiffPair(db, target.label, a !== undefined ? { before: a } : {});
+    const before = await readDbRunLists(db, ids.before);
+    const after = await readDbRunLists(db, ids.after);
+    const diff = diffRuns(before, after);
+    printRunDiff(ctx, diff);
+    // The same document as the store form: a dashboard reads one shape whatever the source.
+    return { ...diff };
+  } finally {
+    await db.close();
+  }
+}

@@ -1,10 +1,19 @@
 /**
- * The two sides of `cobuy runs diff`: a run folder on disk (as `cobuy build --out DIR` writes it) or a
- * run in a store, read as the lists, order count and headline metrics `diffRuns` compares.
+ * The two sides of `cobuy runs diff`: a run folder on disk (as `cobuy build --out DIR` writes it), a
+ * run in a store or a run loaded in the database, read as the lists, order count and headline
+ * metrics `diffRuns` compares.
  */
 import { stat } from "node:fs/promises";
-import { localRunSource, type RunSource, readSmallFile } from "@cobuy/pg-loader";
-import { type RunLists, runListsFromRich } from "@cobuy/pipeline/diff";
+import {
+  activeRunId,
+  type CobuyDb,
+  localRunSource,
+  previousActiveRunId,
+  type RunSource,
+  readSmallFile,
+  readRunLists as readStoredRunLists,
+} from "@cobuy/pg-loader";
+import { type RunLists, runListsFromRich, runMetrics } from "@cobuy/pipeline/diff";
 import { listRuns, type ObjectStore, readLatest, resolveRunId } from "@cobuy/s3-export";
 import { RunnerIoError, UsageError } from "../errors.js";
 import { storeRunSource } from "./run-source.js";
@@ -45,6 +54,44 @@ export async function defaultDiffPair(
       `${store.description} holds no complete, non-refused run before ${after} to compare with`,
     );
   return { before: earlier.runId, after };
+}
+
+/**
+ * The default pair of a database: the active run, and the run active before it that is still
+ * loaded (`before` is given when the caller named it).
+ * @example
+ * const { before, after } = await defaultDbDiffPair(db, "postgres://me@db/cobuy");
+ */
+export async function defaultDbDiffPair(
+  db: CobuyDb,
+  label: string,
+  named: { before?: string } = {},
+): Promise<{ before: string; after: string }> {
+  const after = await activeRunId(db);
+  if (after === null)
+    throw new UsageError(`no run is active in ${label}: name two loaded runs (cobuy runs diff --db A B)`);
+  const before = named.before ?? (await previousActiveRunId(db));
+  if (before === null)
+    throw new UsageError(
+      `${label} holds no loaded run that was active before ${after}: name the run to compare with (cobuy db runs lists them)`,
+    );
+  return { before, after };
+}
+
+/**
+ * Reads one side of a diff from the database: the run's lists, its order count and the classic
+ * metric of its validation (the database keeps no evaluation.json).
+ * @example
+ * const lists = await readDbRunLists(db, "2025-01-31_12-00-00");
+ */
+export async function readDbRunLists(db: CobuyDb, runId: string): Promise<RunLists> {
+  const stored = await readStoredRunLists(db, runId);
+  return {
+    runId: stored.runId,
+    lists: stored.lists,
+    ...(stored.orders !== undefined ? { orders: stored.orders } : {}),
+    metrics: runMetrics(stored.validation),
+  };
 }
 
 /**

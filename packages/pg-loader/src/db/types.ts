@@ -53,6 +53,13 @@ export interface ActiveRunTable {
   activated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** `activations`: one row per switch of the active pointer, oldest first (`seq`). */
+export interface ActivationsTable {
+  seq: Generated<string>;
+  run_id: string;
+  activated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 /** View `active_recommendations`: the active run's recommendations with the recommended product's category. */
 export interface ActiveRecommendationsView {
   run_id: string;
@@ -79,6 +86,7 @@ export interface Database {
   recommendations: RecommendationsTable;
   products: ProductsTable;
   active_run: ActiveRunTable;
+  activations: ActivationsTable;
   active_recommendations: ActiveRecommendationsView;
   active_products: ActiveProductsView;
 }

@@ -35,9 +35,17 @@ export async function activateRun(
   });
 }
 
-/** Points active_run at run `key` (inside the caller's transaction, which holds the schema lock). */
+/**
+ * Points active_run at run `key` and records the switch in `activations` (inside the caller's
+ * transaction, which holds the schema lock).
+ */
 export async function setActive(options: { session: Session; key: number }): Promise<void> {
   const { session, key } = options;
+  await session.kysely
+    .insertInto("activations")
+    .columns(["run_id"])
+    .expression((eb) => eb.selectFrom("runs").select("runs.id").where("runs.key", "=", key))
+    .execute();
   await session.kysely
     .insertInto("active_run")
     .values({ run_key: key, activated_at: sql<string>`now()` })

@@ -68,5 +68,27 @@ export function cobuyMigrations(schema: string): Record<string, Migration> {
           WHERE p.run_key = (SELECT run_key FROM ${t("active_run")})`.execute(db);
       },
     },
+    "0002_activations": {
+      async up(db: Kysely<unknown>) {
+        // Every switch of the active pointer, so "the run active before this one" survives
+        // rollbacks (activating an older run) and runs loaded without activation. By run id, not
+        // key: a pruned run reloaded without a manifest gets a new key but stays the same run.
+        await sql`CREATE TABLE ${t("activations")} (
+          seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          run_id text COLLATE "C" NOT NULL,
+          activated_at timestamptz NOT NULL DEFAULT now()
+        )`.execute(db);
+        // Schemas loaded before this migration kept no history: every run then was activated by
+        // its load (the default), so load order stands in for it, and the active run comes last.
+        await sql`INSERT INTO ${t("activations")} (run_id, activated_at)
+          SELECT r.id, r.loaded_at FROM ${t("runs")} r
+          WHERE r.key IS DISTINCT FROM (SELECT run_key FROM ${t("active_run")})
+          ORDER BY r.loaded_at, r.id`.execute(db);
+        await sql`INSERT INTO ${t("activations")} (run_id, activated_at)
+          SELECT r.id, a.activated_at FROM ${t("active_run")} a JOIN ${t("runs")} r ON r.key = a.run_key`.execute(
+          db,
+        );
+      },
+    },
   };
 }

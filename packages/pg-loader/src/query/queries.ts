@@ -255,7 +255,8 @@ function toProduct(r: ProductRow): ProductInfo {
   return { id: r.product_id, category: r.category, support: r.support, recCount: r.rec_count };
 }
 
-function iso(v: Date | string): string {
+/** A timestamptz as ISO-8601, whichever form the driver returned (internal). */
+export function iso(v: Date | string): string {
   return (v instanceof Date ? v : new Date(v)).toISOString();
 }
 
@@ -265,7 +266,8 @@ function checkCount(name: string, v: number, max: number, min = 1): number {
   return v;
 }
 
-async function query<T>(input: DbInput, fn: Parameters<typeof withDb<T>>[1]): Promise<T> {
+/** Runs a read with an open handle, mapping driver errors to pg-loader's (internal: not in index.ts). */
+export async function query<T>(input: DbInput, fn: Parameters<typeof withDb<T>>[1]): Promise<T> {
   return withDb(input, async (db) => {
     try {
       return await fn(db);
