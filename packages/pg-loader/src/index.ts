@@ -45,6 +45,8 @@ export {
   type SimilarProduct,
   type SimilarProducts,
   searchProducts,
+  searchProductsByName,
   similarProducts,
 } from "./query/queries.js";
+export { SEARCH_KEY_CHARS, searchKey } from "./query/search-key.js";
 export { localRunSource, type RunSource, readSmallFile } from "./source/run-source.js";
