@@ -120,7 +120,18 @@ for (const kind of PG_BACKEND_KINDS) {
       expect(await names("100%")).toEqual([NAMES.P05]); // LIKE wildcards are literal
       expect(await names("e_m")).toEqual([NAMES.P06]);
       expect(await names("water lemon")).toEqual([NAMES.P07]); // the tab is a space to search
-      expect(await names("P2")).toEqual(["P20", "P21", "P22", "P23", "P24", "P25", "P26", "P27", "P28", "P29"]);
+      expect(await names("P2")).toEqual([
+        "P20",
+        "P21",
+        "P22",
+        "P23",
+        "P24",
+        "P25",
+        "P26",
+        "P27",
+        "P28",
+        "P29",
+      ]);
       expect(await names("")).toEqual([]);
       expect(await names("no such thing")).toEqual([]);
     });

@@ -144,11 +144,7 @@ export async function copyProducts(options: {
   document: RichRecsParser;
 }): Promise<number> {
   const { document } = options;
-  await options.session.copyIn(
-    options.table,
-    PRODUCT_COPY_COLUMNS,
-    productCopyLines(document),
-  );
+  await options.session.copyIn(options.table, PRODUCT_COPY_COLUMNS, productCopyLines(document));
   let products = document.recStats.size;
   for (const pid of document.docProducts.keys()) if (!document.recStats.has(pid)) products++;
   return products;

@@ -400,7 +400,8 @@ export class RecsDocumentWalker implements TokenHandler {
         ctx = SKIP;
         break;
       case PRODUCT:
-        if (key === "category" || key === "support" || key === "name") this.#fail(`"${key}" must be a scalar`);
+        if (key === "category" || key === "support" || key === "name")
+          this.#fail(`"${key}" must be a scalar`);
         if (key === "extra") {
           if (isArray) this.#fail('"extra" must be an object of column → value');
           ctx = CAPTURE;

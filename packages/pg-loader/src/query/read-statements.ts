@@ -79,10 +79,7 @@ export function readStatements(schema: string): ReadStatements {
   s = {
     similar: statement("similar", similar("LEFT JOIN")),
     similarInCategory: statement("similar_cat", similar("JOIN")),
-    product: statement(
-      "product",
-      `SELECT ${productColumns} FROM ${t("products")} p ${productWhere}`,
-    ),
+    product: statement("product", `SELECT ${productColumns} FROM ${t("products")} p ${productWhere}`),
     popular: statement(
       "popular",
       `SELECT ${productColumns} FROM ${t("products")} p ` +
