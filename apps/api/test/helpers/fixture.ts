@@ -71,6 +71,8 @@ export interface Backend {
     products?: number;
     catalog?: boolean;
   }): Promise<RunDocs>;
+  /** Loads (and so activates) a run folder. */
+  loadFolder(dir: string): Promise<void>;
   activate(runId: string): Promise<void>;
   /** PostgreSQL only: the server terminates every connection of the test database. */
   terminateConnections(): Promise<void>;
@@ -97,6 +99,9 @@ export async function openBackend(kind: PgBackend["kind"]): Promise<Backend> {
       if (result.runId !== runId) throw new Error(`loaded ${result.runId}, expected ${runId}`);
       return docs;
     },
+    async loadFolder(dir) {
+      await loadRun(db, dir);
+    },
     async activate(runId) {
       await activateRun(db, runId);
     },
@@ -122,7 +127,7 @@ const NAME_WORDS = ["Organic", "Whole", "Milk", "Crème", "Oat", "Dark", "Chocol
  * names of two words of NAME_WORDS in mixed case (so searches match several products), and one
  * id no sale has.
  */
-async function writeSampleCatalog(path: string, index: SalesIndex): Promise<void> {
+async function writeSampleCatalog(path: string, index: SalesIndex): Promise<string> {
   const rows = ["product_id,name,url"];
   index.productIds.forEach((id, p) => {
     if (p % 5 === 4) return;
@@ -133,6 +138,7 @@ async function writeSampleCatalog(path: string, index: SalesIndex): Promise<void
   });
   rows.push("not-sold,Never Sold,https://shop.example/p/none");
   await writeFile(path, `${rows.join("\n")}\n`);
+  return path;
 }
 
 /**
@@ -158,18 +164,44 @@ export async function makeRunFolder(
     categories: opts.categories ?? 5,
     seed: opts.seed,
   });
-  // minSupport 2: products bought once get no list, so every run has "lonely" products.
-  const { index, topk, validation, productSupport } = await buildRecommendations(csv, {
-    k: opts.k ?? 8,
+  try {
+    return await buildRunFolder(dir, {
+      sales: csv,
+      runId: opts.runId,
+      k: opts.k,
+      catalog: opts.catalog ? (index) => writeSampleCatalog(`${dir}.catalog.csv`, index) : undefined,
+    });
+  } finally {
+    await rm(csv, { force: true });
+  }
+}
+
+/**
+ * Builds a run folder from a sales CSV the way `cobuy build --catalog FILE` does (minSupport 2:
+ * products bought once get no list, so every run has "lonely" products). `catalog` is a catalog
+ * CSV, or a function writing one for the sales (the file is removed afterwards).
+ */
+export async function buildRunFolder(
+  dir: string,
+  opts: {
+    sales: string;
+    runId: string;
+    k?: number | undefined;
+    catalog?: string | ((index: SalesIndex) => Promise<string>) | undefined;
+  },
+): Promise<RunDocs> {
+  const k = opts.k ?? 8;
+  const { index, topk, validation, productSupport } = await buildRecommendations(opts.sales, {
+    k,
     minSupport: 2,
     threads: 1,
   });
   let catalog = null;
-  if (opts.catalog) {
-    const catalogCsv = `${dir}.catalog.csv`;
-    await writeSampleCatalog(catalogCsv, index);
-    catalog = await readCatalog(catalogCsv);
-    await rm(catalogCsv, { force: true });
+  if (typeof opts.catalog === "string") catalog = await readCatalog(opts.catalog);
+  else if (opts.catalog) {
+    const written = await opts.catalog(index);
+    catalog = await readCatalog(written);
+    await rm(written, { force: true });
   }
   const createdAt = new Date(`${opts.runId.slice(0, 10)}T${opts.runId.slice(11, 19).replaceAll("-", ":")}Z`);
   await writeDocuments(dir, {
@@ -179,9 +211,8 @@ export async function makeRunFolder(
     ...(catalog ? { catalog, productSupport } : {}),
     runId: opts.runId,
     createdAt,
-    params: { k: opts.k ?? 8 },
+    params: { k },
   });
-  await rm(csv, { force: true });
   const richPath = join(dir, "recs.rich.json");
   const rich = JSON.parse(await readFile(richPath, "utf8")) as RunDocs["rich"];
   if (!rich.products) {
