@@ -2,14 +2,13 @@
 // every product and recommendation (the id when the catalog lacks the product), and searched by
 // name case- and accent-insensitively through an index on PostgreSQL and PGlite alike.
 import { rm } from "node:fs/promises";
-import { describeOnBackend, PG_BACKEND_KINDS, type PgBackend, startPgBackend } from "@cobuy/test-utils";
+import { describeOnBackend, PG_BACKEND_KINDS } from "@cobuy/test-utils";
 import { sql } from "kysely";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   activateRun,
   type CobuyDb,
   loadRun,
-  openDatabase,
   popularInCategory,
   productInfo,
   SEARCH_KEY_CHARS,
@@ -19,7 +18,7 @@ import {
   similarProducts,
 } from "../src/index.js";
 import { readStatements } from "../src/query/read-statements.js";
-import { type FixtureRun, makeRun, richJson, tempRoot, writeRunDir } from "./fixtures.js";
+import { type FixtureRun, makeRun, openTestDatabase, richJson, tempRoot, writeRunDir } from "./fixtures.js";
 
 const NAMES: Record<string, string> = {
   P00: "Organic Whole Milk",
@@ -51,27 +50,18 @@ const NAMED = withCatalog(makeRun("2025-04-02_00-00-00", { seed: 1 }));
 for (const kind of PG_BACKEND_KINDS) {
   describeOnBackend(kind, `catalog names on ${kind}`, () => {
     let stop: () => Promise<void>;
-    let backend: PgBackend;
     let db: CobuyDb;
     let root: string;
     const dirs: Record<string, string> = {};
 
     beforeAll(async () => {
-      const started = await startPgBackend(kind);
-      backend = started.backend;
-      stop = started.stop;
-      db = await openDatabase(
-        backend.kind === "postgres"
-          ? { connectionString: backend.connectionString, poolSize: 2 }
-          : { kind: "pglite", dataDir: backend.dataDir },
-      );
+      ({ db, stop } = await openTestDatabase(kind, 2));
       root = await tempRoot();
       for (const r of [PLAIN, NAMED]) dirs[r.runId] = await writeRunDir(root, r);
       await loadRun(db, dirs[PLAIN.runId]!);
       await loadRun(db, dirs[NAMED.runId]!);
     });
     afterAll(async () => {
-      await db?.close();
       await stop?.();
       if (root) await rm(root, { recursive: true, force: true });
     });
