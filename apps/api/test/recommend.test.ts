@@ -5,13 +5,22 @@ import { backfill, combineCart, dominantCategory, etagMatches, pickSimilar } fro
 import { isDatabaseUnavailable } from "../src/errors.js";
 import type { ProductWithRecs } from "../src/source/recommendation-source.js";
 
+const nameOf = (id: string) => `Product ${id}`;
+
 const entry = (
   id: string,
   category: string | null,
   items: [string, number, number, string | null][],
 ): ProductWithRecs => ({
-  product: { id, category, support: 10 },
-  items: items.map(([rid, score, support, cat]) => ({ id: rid, score, support, category: cat })),
+  product: { id, category, support: 10, name: nameOf(id), extra: null },
+  items: items.map(([rid, score, support, cat]) => ({
+    id: rid,
+    score,
+    support,
+    category: cat,
+    name: nameOf(rid),
+    extra: null,
+  })),
 });
 
 describe("pickSimilar", () => {
@@ -45,10 +54,10 @@ describe("combineCart", () => {
       ["a", 0.3, 1, "x"],
     ]);
     const out = combineCart([a, b], 10, undefined);
-    expect(out.map((i) => [i.id, i.score, i.support])).toEqual([
-      ["C", 0.8, 4],
-      ["Z", 0.3, 1],
-      ["a", 0.3, 1],
+    expect(out.map((i) => [i.id, i.name, i.score, i.support])).toEqual([
+      ["C", "Product C", 0.8, 4],
+      ["Z", "Product Z", 0.3, 1],
+      ["a", "Product a", 0.3, 1],
     ]);
     expect(combineCart([a, b], 10, "x").map((i) => i.id)).toEqual(["Z", "a"]);
     expect(combineCart([a, b], 1, undefined).map((i) => i.id)).toEqual(["C"]);
@@ -57,30 +66,45 @@ describe("combineCart", () => {
     const a = entry("A", "x", [["C", 0.4, 1, "y"]]);
     const b = entry("B", "x", [["C", 0.4, 3, "y"]]);
     combineCart([a, b], 10, undefined);
-    expect(a.items[0]).toEqual({ id: "C", score: 0.4, support: 1, category: "y" });
+    expect(a.items[0]).toEqual({
+      id: "C",
+      score: 0.4,
+      support: 1,
+      category: "y",
+      name: "Product C",
+      extra: null,
+    });
   });
 });
 
 describe("backfill", () => {
   const popular = [
-    { id: "P1", category: "a", support: 50 },
-    { id: "P2", category: "a", support: 40 },
-    { id: "P5", category: "a", support: 30 },
-    { id: "P6", category: "a", support: 20 },
+    { id: "P1", category: "a", support: 50, name: "One", extra: null },
+    { id: "P2", category: "a", support: 40, name: "Two", extra: null },
+    { id: "P5", category: "a", support: 30, name: "Five", extra: { url: "/5" } },
+    { id: "P6", category: "a", support: 20, name: "P6", extra: null },
   ];
+  const item = (id: string, score: number, support: number) => ({
+    id,
+    score,
+    support,
+    category: "a",
+    name: id,
+    extra: null,
+  });
   it("fills to k with popular products, skipping the product and listed ids, marked as backfill", () => {
-    const items = [{ id: "P2", score: 0.9, support: 3, category: "a" }];
+    const items = [item("P2", 0.9, 3)];
     backfill(items, popular, new Set(["P1"]), 3);
     expect(items).toEqual([
-      { id: "P2", score: 0.9, support: 3, category: "a" },
-      { id: "P5", score: 0, support: 0, category: "a", reason: "backfill" },
-      { id: "P6", score: 0, support: 0, category: "a", reason: "backfill" },
+      item("P2", 0.9, 3),
+      { ...item("P5", 0, 0), name: "Five", extra: { url: "/5" }, reason: "backfill" },
+      { ...item("P6", 0, 0), reason: "backfill" },
     ]);
   });
   it("stops when the category runs out and leaves full lists alone", () => {
     expect(backfill([], popular, new Set(), 10)).toHaveLength(4);
-    const full = [{ id: "X", score: 1, support: 1, category: "a" }];
-    expect(backfill(full, popular, new Set(), 1)).toEqual([{ id: "X", score: 1, support: 1, category: "a" }]);
+    const full = [item("X", 1, 1)];
+    expect(backfill(full, popular, new Set(), 1)).toEqual([item("X", 1, 1)]);
   });
 });
 

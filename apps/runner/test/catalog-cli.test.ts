@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, isolatedEnv, lastJson, runCobuy } from "./helpers/cli.js";
 
@@ -93,6 +94,38 @@ describe("cobuy build --catalog", () => {
   });
 });
 
+describe("cobuy build --catalog products.parquet", () => {
+  it("reads a Parquet catalog like the CSV, and names its bad row by row group, row and column", async () => {
+    const write = (name: string, ids: (string | null)[]) => {
+      const path = join(work, name);
+      const columnData = [
+        { name: "product_id", data: ids, type: "STRING", nullable: ids.includes(null) || undefined },
+        { name: "name", data: ["Apple, Gala", "Conference Pear", "Nobody Buys This"], type: "STRING" },
+        { name: "url", data: ids.map((id) => `https://shop.example/${id}`), type: "STRING" },
+      ] as ColumnSource[];
+      writeFileSync(path, new Uint8Array(parquetWriteBuffer({ columnData, rowGroupSize: 2 })));
+      return path;
+    };
+    const out = join(work, "built-parquet");
+    const good = write("products.parquet", ["apple", "pear", "ghost"]);
+    const r = await cobuy(["build", "--input", sales, "--catalog", good, "--out", out, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(richProducts(out)).toEqual(richProducts(join(work, "built")));
+    const bad = write("bad-products.parquet", ["apple", "pear", null]);
+    const failed = await cobuy([
+      "build",
+      "--input",
+      sales,
+      "--catalog",
+      bad,
+      "--out",
+      join(work, "never-pq"),
+    ]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/bad-products\.parquet: row group 1, row 3, column "product_id": .*null/);
+  });
+});
+
 describe("cobuy pipeline --catalog", () => {
   it("publishes the names and reports the catalog counts", async () => {
     const r = await cobuy(["pipeline", "--input", sales, "--catalog", catalog, "--no-load", "--json"]);
@@ -117,11 +150,17 @@ describe("cobuy pipeline --catalog", () => {
     });
     const similar = await cobuy(["db", "similar", "apple", "--json"]);
     expect(similar.code, similar.stderr).toBe(0);
-    const { items } = lastJson(similar.stdout) as { items: { id: string; category: string }[] };
-    expect(items.map((i) => [i.id, i.category]).sort()).toEqual([
-      ["milk", "dairy"],
-      ["pear", "fruit"],
+    const { items } = lastJson(similar.stdout) as {
+      items: { id: string; category: string; name: string; extra: unknown }[];
+    };
+    // From the database: catalog names and extra columns; the id is the name without a row.
+    expect(items.map((i) => [i.id, i.category, i.name, i.extra]).sort()).toEqual([
+      ["milk", "dairy", "milk", null],
+      ["pear", "fruit", "Conference Pear", { url: "https://shop.example/pear" }],
     ]);
+    const human = await cobuy(["db", "similar", "apple"]);
+    expect(human.stdout).toMatch(/apple Apple, Gala/);
+    expect(human.stdout).toMatch(/pear\s+Conference Pear/);
   });
 
   it("refuses a bad catalog before a run is staged or published", async () => {

@@ -45,6 +45,7 @@ export {
   type SimilarProduct,
   type SimilarProducts,
   searchProducts,
+  searchProductsByName,
   similarProducts,
 } from "./query/queries.js";
 export {
@@ -55,4 +56,5 @@ export {
   type StoredListItem,
   type StoredRunLists,
 } from "./query/run-history.js";
+export { SEARCH_KEY_CHARS, searchKey } from "./query/search-key.js";
 export { localRunSource, type RunSource, readSmallFile } from "./source/run-source.js";

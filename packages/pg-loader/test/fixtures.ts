@@ -3,6 +3,8 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MANIFEST_FORMAT } from "@cobuy/contracts";
+import { type PgBackend, startPgBackend } from "@cobuy/test-utils";
+import { type CobuyDb, openDatabase } from "../src/index.js";
 
 export interface FixtureRec {
   id: string;
@@ -112,4 +114,25 @@ export async function tempRoot(): Promise<string> {
 
 export async function readText(path: string): Promise<string> {
   return readFile(path, "utf8");
+}
+
+/** A fresh database of `kind` opened by pg-loader (`poolSize` connections on PostgreSQL); `stop` closes and drops it. */
+export async function openTestDatabase(
+  kind: PgBackend["kind"],
+  poolSize: number,
+): Promise<{ db: CobuyDb; stop(): Promise<void> }> {
+  const started = await startPgBackend(kind);
+  const b = started.backend;
+  const db = await openDatabase(
+    b.kind === "postgres"
+      ? { connectionString: b.connectionString, poolSize }
+      : { kind: "pglite", dataDir: b.dataDir },
+  );
+  return {
+    db,
+    async stop() {
+      await db.close();
+      await started.stop();
+    },
+  };
 }

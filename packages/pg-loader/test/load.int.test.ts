@@ -86,7 +86,7 @@ for (const kind of PG_BACKEND_KINDS) {
     it("migrates idempotently and reports no migration the second time", async () => {
       const first = await migrate(db);
       expect(first.error).toBeUndefined();
-      expect(first.results.map((r) => r.migrationName)).toEqual(["0001_initial", "0002_activations"]);
+      expect(first.results.map((r) => r.migrationName)).toEqual(["0001_initial", "0002_activations", "0003_product_names"]);
       const second = await migrate(db);
       expect(second).toEqual({ results: [] });
       expect(await activeRun(db)).toBeNull();
@@ -137,6 +137,8 @@ for (const kind of PG_BACKEND_KINDS) {
         category: "C0",
         support: RUN_A.products!.P03!.support,
         recCount: 5,
+        name: "P03",
+        extra: null,
       });
       expect(sim?.items).toEqual(
         want.map((w, i) => ({
@@ -145,6 +147,8 @@ for (const kind of PG_BACKEND_KINDS) {
           score: w.score,
           support: w.support,
           category: RUN_A.products![w.id]!.category,
+          name: w.id,
+          extra: null,
         })),
       );
       for (const item of sim!.items) {
@@ -162,6 +166,8 @@ for (const kind of PG_BACKEND_KINDS) {
         category: "C1",
         support: RUN_A.products!.P10!.support,
         recCount: 5,
+        name: "P10",
+        extra: null,
       });
       expect((await searchProducts(db, "P1", { limit: 3, offset: 1 })).map((p) => p.id)).toEqual([
         "P11",
@@ -249,6 +255,8 @@ for (const kind of PG_BACKEND_KINDS) {
         category: null,
         support: Math.max(...RUN_C.recs.P00!.map((x) => x.support)),
         recCount: 5,
+        name: "P00",
+        extra: null,
       });
       expect(await listCategories(db)).toEqual([]);
       await activateRun(db, RUN_A.runId);

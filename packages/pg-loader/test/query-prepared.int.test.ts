@@ -31,7 +31,7 @@ interface Run {
 function makeRun(runId: string, seed: number, n: number, k: number): Run {
   const id = (i: number) => `Q${String(i).padStart(3, "0")}`;
   const recs: Record<string, { id: string; score: number; support: number }[]> = {};
-  const products: Record<string, { category: string | null; support: number | null }> = {};
+  const products: Record<string, { category: string | null; support: number | null; name?: string }> = {};
   for (let i = 0; i < n; i++) {
     const list: { id: string; score: number; support: number }[] = [];
     const len = i % 7 === 3 ? 0 : k; // a few products with an empty list
@@ -47,6 +47,13 @@ function makeRun(runId: string, seed: number, n: number, k: number): Run {
     recs[id(i)] = list;
     // Category null for every 11th product; ties in support to exercise the id tie-break.
     products[id(i)] = { category: i % 11 === 0 ? null : `K${(i + seed) % 4}`, support: 5 + ((i * 3) % 9) };
+    // Catalog rows for two products in three: a name, and extra columns for some.
+    if (i % 3 !== 0) {
+      Object.assign(products[id(i)]!, {
+        name: `Item ${i} of run ${seed}`,
+        ...(i % 2 === 0 ? { extra: { url: `https://shop.example/${i}`, image: "" } } : {}),
+      });
+    }
   }
   const count = Object.values(recs).reduce((a, l) => a + l.length, 0);
   const doc = JSON.stringify({
@@ -79,11 +86,15 @@ async function viaViews(db: CobuyDb, productId: string, k: number, category?: st
       "p.category",
       "p.support",
       "p.rec_count",
+      "p.name",
+      "p.extra",
       "r.rank",
       "r.recommended_id",
       "r.score",
       "r.support as pair_support",
       "r.recommended_category",
+      "r.recommended_name",
+      "r.recommended_extra",
     ])
     .where("p.product_id", "=", productId)
     .orderBy("r.rank")
@@ -98,6 +109,8 @@ async function viaViews(db: CobuyDb, productId: string, k: number, category?: st
       category: first.category,
       support: first.support,
       recCount: first.rec_count,
+      name: first.name,
+      extra: first.extra,
     },
     items: rows
       .filter((r) => r.recommended_id !== null)
@@ -107,6 +120,8 @@ async function viaViews(db: CobuyDb, productId: string, k: number, category?: st
         score: Number(r.score),
         support: r.pair_support,
         category: r.recommended_category ?? null,
+        name: r.recommended_name,
+        extra: r.recommended_extra,
       })),
   };
 }
@@ -114,7 +129,7 @@ async function viaViews(db: CobuyDb, productId: string, k: number, category?: st
 async function popularViaViews(db: CobuyDb, category: string, limit: number) {
   const rows = await db.kysely
     .selectFrom("active_products")
-    .select(["product_id", "category", "support", "rec_count"])
+    .select(["product_id", "category", "support", "rec_count", "name", "extra"])
     .where("category", "=", category)
     .orderBy(sql`support DESC NULLS LAST`)
     .orderBy("product_id")
@@ -125,6 +140,8 @@ async function popularViaViews(db: CobuyDb, category: string, limit: number) {
     category: r.category,
     support: r.support,
     recCount: r.rec_count,
+    name: r.name,
+    extra: r.extra,
   }));
 }
 

@@ -50,7 +50,9 @@ export type PipelineErrorCode =
   /** A Parquet product id or category with a control character or over the length limit (as `CSV_BAD_ID`). */
   | "COBUY_PIPELINE_PARQUET_BAD_ID"
   /** A Parquet file with no rows, or whose rows were all skipped. */
-  | "COBUY_PIPELINE_PARQUET_EMPTY";
+  | "COBUY_PIPELINE_PARQUET_EMPTY"
+  /** A catalog name or extra value a database cannot store (a NUL character). */
+  | "COBUY_PIPELINE_CATALOG_BAD_VALUE";
 
 /**
  * Where in the input an error sits. CSV: 1-based line and column, byte offset from the start

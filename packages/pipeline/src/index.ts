@@ -25,6 +25,7 @@ export {
   readCatalog,
   type ShopCatalog,
 } from "./catalog/read-catalog.js";
+export { readCatalogParquet } from "./catalog/read-catalog-parquet.js";
 export * from "./diff/index.js";
 export { type DocumentsInput, type WrittenDocument, writeDocuments } from "./documents/write-documents.js";
 export { type InputPosition, isPipelineError, PipelineError, type PipelineErrorCode } from "./errors.js";

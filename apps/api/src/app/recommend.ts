@@ -36,7 +36,7 @@ export function combineCart(
         seen.score += item.score;
         seen.support += item.support;
       } else {
-        sums.set(item.id, { id: item.id, score: item.score, support: item.support, category: item.category });
+        sums.set(item.id, { ...item });
       }
     }
   }
@@ -60,7 +60,15 @@ export function backfill(
   for (const p of popular) {
     if (items.length >= k) break;
     if (exclude.has(p.id) || listed.has(p.id)) continue;
-    items.push({ id: p.id, score: 0, support: 0, category: p.category, reason: "backfill" });
+    items.push({
+      id: p.id,
+      score: 0,
+      support: 0,
+      category: p.category,
+      name: p.name,
+      extra: p.extra,
+      reason: "backfill",
+    });
     listed.add(p.id);
   }
   return items;

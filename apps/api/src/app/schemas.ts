@@ -46,11 +46,27 @@ const backfill = {
     "When fewer than k recommendations exist, fill with the most popular products of the category (items marked reason=backfill).",
 } as const;
 
+/** Longest accepted name search text (characters). */
+export const MAX_SEARCH_LENGTH = 200;
+
+const productName = {
+  type: "string",
+  description: "The product's name from the run's catalog (`--catalog`); its id when the catalog lacks it.",
+} as const;
+
+const productExtra = {
+  type: ["object", "null"],
+  additionalProperties: true,
+  description: "The catalog's other columns (url, image…) by column name; null without a catalog row.",
+} as const;
+
 const similarItem = {
   type: "object",
-  required: ["id", "score", "support", "category"],
+  required: ["id", "name", "extra", "score", "support", "category"],
   properties: {
     id: { type: "string" },
+    name: productName,
+    extra: productExtra,
     score: {
       type: "number",
       description: "Cosine similarity (summed over the cart for POST); 0 for backfill.",
@@ -107,11 +123,13 @@ export const similarSchema = {
   response: {
     200: {
       type: "object",
-      required: ["productId", "runId", "category", "items"],
+      required: ["productId", "runId", "category", "name", "extra", "items"],
       properties: {
         productId: { type: "string" },
         runId: { type: "string" },
         category: { type: ["string", "null"], description: "The product's own category." },
+        name: productName,
+        extra: productExtra,
         items: { type: "array", items: similarItem },
       },
     },
@@ -154,22 +172,31 @@ export const cartSchema = {
 
 const productRecord = {
   type: "object",
-  required: ["id", "category", "support"],
+  required: ["id", "name", "extra", "category", "support"],
   properties: {
     id: { type: "string" },
+    name: productName,
+    extra: productExtra,
     category: { type: ["string", "null"] },
     support: { type: ["integer", "null"], description: "Orders holding the product (null when unknown)." },
   },
 } as const;
 
 export const searchSchema = {
-  summary: "Products whose id starts with the query, by id, paginated",
+  summary:
+    "Products by name (`q`: names starting with it first, then names containing it, case- and accent-insensitive) or by id prefix (`query`, by id), paginated",
   tags: ["products"],
   querystring: {
     type: "object",
     additionalProperties: false,
     properties: {
       query: { type: "string", maxLength: MAX_ID_LENGTH, default: "", description: "Id prefix." },
+      q: {
+        type: "string",
+        maxLength: MAX_SEARCH_LENGTH,
+        description:
+          "Name search (not with `query`). Runs built without a catalog match by id, which is then the name.",
+      },
       limit: { type: "integer", minimum: 1, maximum: MAX_PAGE, default: 20 },
       offset: { type: "integer", minimum: 0, maximum: 1_000_000, default: 0 },
     },
@@ -177,9 +204,10 @@ export const searchSchema = {
   response: {
     200: {
       type: "object",
-      required: ["query", "runId", "items", "limit", "offset", "nextOffset"],
+      required: ["query", "by", "runId", "items", "limit", "offset", "nextOffset"],
       properties: {
-        query: { type: "string" },
+        query: { type: "string", description: "The text searched (`q` or `query`)." },
+        by: { type: "string", enum: ["name", "id"], description: "What the text was matched against." },
         runId: { type: "string" },
         items: { type: "array", items: productRecord },
         limit: { type: "integer" },

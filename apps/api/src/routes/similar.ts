@@ -54,7 +54,8 @@ export function similarRoutes(app: FastifyInstance, ctx: ApiContext): void {
           backfill(items, await popular(ctx, runId, fillCategory), new Set([id]), k);
         }
       }
-      return { productId: id, runId, category: entry.product.category, items };
+      const { name, extra } = entry.product;
+      return { productId: id, runId, category: entry.product.category, name, extra, items };
     },
   );
 

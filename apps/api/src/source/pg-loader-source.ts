@@ -9,6 +9,7 @@ import {
   previousActiveRunId,
   readRunLists,
   searchProducts,
+  searchProductsByName,
   similarProducts,
 } from "@cobuy/pg-loader";
 import { runMetrics } from "@cobuy/pipeline/diff";
@@ -75,6 +76,8 @@ export function pgLoaderSource(db: CobuyDb): RecommendationSource {
             score: i.score,
             support: Number(i.support),
             category: i.category,
+            name: i.name,
+            extra: object(i.extra),
           })),
         },
       };
@@ -86,6 +89,11 @@ export function pgLoaderSource(db: CobuyDb): RecommendationSource {
 
     async searchProducts(prefix, page) {
       const rows = await searchProducts(db, prefix, { limit: page.limit + 1, offset: page.offset });
+      return { items: rows.slice(0, page.limit).map(product), hasMore: rows.length > page.limit };
+    },
+
+    async searchProductsByName(text, page) {
+      const rows = await searchProductsByName(db, text, { limit: page.limit + 1, offset: page.offset });
       return { items: rows.slice(0, page.limit).map(product), hasMore: rows.length > page.limit };
     },
 
@@ -127,7 +135,13 @@ function notMigrated(err: unknown): boolean {
 
 // int4 arrives as a number; parse anyway in case a column widens to int8 (pg returns strings).
 function product(p: ProductInfo): ProductRecord {
-  return { id: p.id, category: p.category, support: p.support === null ? null : Number(p.support) };
+  return {
+    id: p.id,
+    category: p.category,
+    support: p.support === null ? null : Number(p.support),
+    name: p.name,
+    extra: object(p.extra),
+  };
 }
 
 function object(v: unknown): Record<string, unknown> | null {

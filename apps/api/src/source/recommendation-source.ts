@@ -34,11 +34,19 @@ export interface RunSummary {
   productStats: "document" | "derived" | null;
 }
 
-/** A product of a run. `support` is its popularity (orders holding it), null when the run lacks it. */
+/** A shop catalog's other columns of a product (url, image…), by column name. */
+export type CatalogExtra = Record<string, unknown>;
+
+/**
+ * A product of a run. `support` is its popularity (orders holding it), null when the run lacks it;
+ * `name` its catalog name (`--catalog`), else its id; `extra` null without a catalog row.
+ */
 export interface ProductRecord {
   id: string;
   category: string | null;
   support: number | null;
+  name: string;
+  extra: CatalogExtra | null;
 }
 
 /** One recommendation: the recommended product, its cosine score, co-occurrence support, category. */
@@ -47,6 +55,9 @@ export interface SimilarItem {
   score: number;
   support: number;
   category: string | null;
+  /** The recommended product's catalog name, else its id. */
+  name: string;
+  extra: CatalogExtra | null;
 }
 
 /** A product and its stored recommendation list, best first. */
@@ -90,6 +101,11 @@ export interface RecommendationSource {
   popularInCategory(category: string, limit: number): Promise<ProductRecord[]>;
   /** Products of the active run whose id starts with `prefix`, by id (byte order). */
   searchProducts(prefix: string, page: { limit: number; offset: number }): Promise<ProductPage>;
+  /**
+   * Products of the active run found by name, case- and accent-insensitively: names starting with
+   * `text` first, then names containing it.
+   */
+  searchProductsByName(text: string, page: { limit: number; offset: number }): Promise<ProductPage>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** The run active before the active one whose lists are still loaded; null when there is none. */

@@ -7,7 +7,13 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { activateRun, type CobuyDb, loadRun, openDatabase } from "@cobuy/pg-loader";
-import { buildRecommendations, type SalesIndex, writeDocuments, writeSampleCsv } from "@cobuy/pipeline";
+import {
+  buildRecommendations,
+  readCatalog,
+  type SalesIndex,
+  writeDocuments,
+  writeSampleCsv,
+} from "@cobuy/pipeline";
 import { type PgBackend, startPgBackend } from "@cobuy/test-utils";
 
 export interface RichRec {
@@ -22,7 +28,10 @@ export interface RunDocs {
   rich: {
     counts: Record<string, number>;
     recs: Record<string, RichRec[]>;
-    products?: Record<string, { category: string | null; support: number | null }>;
+    products?: Record<
+      string,
+      { category: string | null; support: number | null; name?: string; extra?: Record<string, string> }
+    >;
   };
   validation: {
     overall: { products: number; sameCategory: number; share: number };
@@ -55,7 +64,15 @@ export interface Backend {
   /** PostgreSQL only: the test database's URL. */
   connectionString: string | undefined;
   /** Builds a run from sample data with `seed` and loads (and so activates) it. */
-  loadRun(opts: { seed: number; runId: string; orders?: number; products?: number }): Promise<RunDocs>;
+  loadRun(opts: {
+    seed: number;
+    runId: string;
+    orders?: number;
+    products?: number;
+    catalog?: boolean;
+  }): Promise<RunDocs>;
+  /** Loads (and so activates) a run folder. */
+  loadFolder(dir: string): Promise<void>;
   activate(runId: string): Promise<void>;
   /** PostgreSQL only: the server terminates every connection of the test database. */
   terminateConnections(): Promise<void>;
@@ -75,12 +92,15 @@ export async function openBackend(kind: PgBackend["kind"]): Promise<Backend> {
     kind: b.kind,
     db,
     connectionString: b.kind === "postgres" ? b.connectionString : undefined,
-    async loadRun({ seed, runId, orders = 700, products = 300 }) {
+    async loadRun({ seed, runId, orders = 700, products = 300, catalog = false }) {
       const dir = join(work, runId);
-      const docs = await makeRunFolder(dir, { seed, runId, orders, products });
+      const docs = await makeRunFolder(dir, { seed, runId, orders, products, catalog });
       const result = await loadRun(db, dir);
       if (result.runId !== runId) throw new Error(`loaded ${result.runId}, expected ${runId}`);
       return docs;
+    },
+    async loadFolder(dir) {
+      await loadRun(db, dir);
     },
     async activate(runId) {
       await activateRun(db, runId);
@@ -100,10 +120,42 @@ export async function openBackend(kind: PgBackend["kind"]): Promise<Backend> {
   };
 }
 
-/** Writes a run folder (recs.json, recs.rich.json, validation.json) from sample data. */
+const NAME_WORDS = ["Organic", "Whole", "Milk", "Crème", "Oat", "Dark", "Chocolate", "Green", "Tea", "Bread"];
+
+/**
+ * A catalog CSV (`product_id,name,url`) naming every product of `index` but every fifth, with
+ * names of two words of NAME_WORDS in mixed case (so searches match several products), and one
+ * id no sale has.
+ */
+async function writeSampleCatalog(path: string, index: SalesIndex): Promise<string> {
+  const rows = ["product_id,name,url"];
+  index.productIds.forEach((id, p) => {
+    if (p % 5 === 4) return;
+    const a = NAME_WORDS[p % NAME_WORDS.length]!;
+    const b = NAME_WORDS[(p * 3 + 1) % NAME_WORDS.length]!;
+    const name = `${p % 2 === 0 ? a : a.toUpperCase()} ${b.toLowerCase()} ${p}`;
+    rows.push(`${id},"${name}",https://shop.example/p/${encodeURIComponent(id)}`);
+  });
+  rows.push("not-sold,Never Sold,https://shop.example/p/none");
+  await writeFile(path, `${rows.join("\n")}\n`);
+  return path;
+}
+
+/**
+ * Writes a run folder (recs.json, recs.rich.json, validation.json) from sample data; with
+ * `catalog`, through `readCatalog` of a sample catalog CSV, so products carry names.
+ */
 export async function makeRunFolder(
   dir: string,
-  opts: { seed: number; runId: string; orders: number; products: number; categories?: number; k?: number },
+  opts: {
+    seed: number;
+    runId: string;
+    orders: number;
+    products: number;
+    categories?: number;
+    k?: number;
+    catalog?: boolean;
+  },
 ): Promise<RunDocs> {
   const csv = `${dir}.sales.csv`;
   await writeSampleCsv(csv, {
@@ -112,22 +164,55 @@ export async function makeRunFolder(
     categories: opts.categories ?? 5,
     seed: opts.seed,
   });
-  // minSupport 2: products bought once get no list, so every run has "lonely" products.
-  const { index, topk, validation } = await buildRecommendations(csv, {
-    k: opts.k ?? 8,
+  try {
+    return await buildRunFolder(dir, {
+      sales: csv,
+      runId: opts.runId,
+      k: opts.k,
+      catalog: opts.catalog ? (index) => writeSampleCatalog(`${dir}.catalog.csv`, index) : undefined,
+    });
+  } finally {
+    await rm(csv, { force: true });
+  }
+}
+
+/**
+ * Builds a run folder from a sales CSV the way `cobuy build --catalog FILE` does (minSupport 2:
+ * products bought once get no list, so every run has "lonely" products). `catalog` is a catalog
+ * CSV, or a function writing one for the sales (the file is removed afterwards).
+ */
+export async function buildRunFolder(
+  dir: string,
+  opts: {
+    sales: string;
+    runId: string;
+    k?: number | undefined;
+    catalog?: string | ((index: SalesIndex) => Promise<string>) | undefined;
+  },
+): Promise<RunDocs> {
+  const k = opts.k ?? 8;
+  const { index, topk, validation, productSupport } = await buildRecommendations(opts.sales, {
+    k,
     minSupport: 2,
     threads: 1,
   });
+  let catalog = null;
+  if (typeof opts.catalog === "string") catalog = await readCatalog(opts.catalog);
+  else if (opts.catalog) {
+    const written = await opts.catalog(index);
+    catalog = await readCatalog(written);
+    await rm(written, { force: true });
+  }
   const createdAt = new Date(`${opts.runId.slice(0, 10)}T${opts.runId.slice(11, 19).replaceAll("-", ":")}Z`);
   await writeDocuments(dir, {
     index,
     topk,
     validation,
+    ...(catalog ? { catalog, productSupport } : {}),
     runId: opts.runId,
     createdAt,
-    params: { k: opts.k ?? 8 },
+    params: { k },
   });
-  await rm(csv, { force: true });
   const richPath = join(dir, "recs.rich.json");
   const rich = JSON.parse(await readFile(richPath, "utf8")) as RunDocs["rich"];
   if (!rich.products) {

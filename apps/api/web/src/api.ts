@@ -1,7 +1,13 @@
 // Typed fetches of the API the page uses (same origin).
 
+/** A catalog's other columns (url, image…), null without a catalog row. */
+export type CatalogExtra = Record<string, unknown> | null;
+
 export interface SimilarItem {
   id: string;
+  /** The catalog name, else the id. */
+  name: string;
+  extra: CatalogExtra;
   score: number;
   support: number;
   category: string | null;
@@ -11,15 +17,20 @@ export interface SimilarResponse {
   productId: string;
   runId: string;
   category: string | null;
+  name: string;
+  extra: CatalogExtra;
   items: SimilarItem[];
 }
 export interface ProductRecord {
   id: string;
+  name: string;
+  extra: CatalogExtra;
   category: string | null;
   support: number;
 }
 export interface SearchResponse {
   query: string;
+  by: "name" | "id";
   runId: string;
   items: ProductRecord[];
   limit: number;
@@ -67,9 +78,10 @@ async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
 
 export const api = {
   activeRun: () => getJson<RunSummary>("/v1/runs/active"),
-  search: (query: string, offset: number, signal?: AbortSignal) =>
+  /** By name; an empty text lists the products by id. */
+  search: (text: string, offset: number, signal?: AbortSignal) =>
     getJson<SearchResponse>(
-      `/v1/products?query=${encodeURIComponent(query)}&limit=20&offset=${offset}`,
+      `/v1/products?${text === "" ? "query=" : `q=${encodeURIComponent(text)}`}&limit=20&offset=${offset}`,
       signal,
     ),
   similar: (id: string, k: number, backfill: boolean, signal?: AbortSignal) =>

@@ -84,7 +84,8 @@ async function search(query: string, offset = 0): Promise<void> {
     results.append(...page.items.map(resultItem));
     nextOffset = page.nextOffset;
     more.hidden = nextOffset === null;
-    searchStatus.textContent = results.childElementCount === 0 ? `No product id starts with “${query}”.` : "";
+    searchStatus.textContent =
+      results.childElementCount === 0 ? `No product name or id matches “${query}”.` : "";
   } catch (err) {
     if (ctrl.signal.aborted) return;
     searchStatus.textContent = `Search failed: ${message(err)}`;
@@ -93,6 +94,11 @@ async function search(query: string, offset = 0): Promise<void> {
 
 const plural = (n: number, one: string, many: string) => `${fmt.format(n)} ${n === 1 ? one : many}`;
 const chip = (category: string | null) => (category === null ? "" : h("span", { class: "chip" }, category));
+/** The product's name, and its id small beside it (just the id when it has no catalog name). */
+const label = (p: { id: string; name: string }): (Node | string)[] =>
+  p.name === p.id
+    ? [h("span", { class: "pid" }, p.id)]
+    : [h("span", { class: "pname" }, p.name), " ", h("span", { class: "pid small muted" }, p.id)];
 
 function resultItem(p: ProductRecord): HTMLLIElement {
   // Order counts are real only when the run carries product statistics.
@@ -100,9 +106,20 @@ function resultItem(p: ProductRecord): HTMLLIElement {
   const button = h(
     "button",
     { type: "button", class: "result", "data-product-id": p.id },
-    h("span", { class: "pid" }, p.id),
+    h(
+      "span",
+      { class: "label", title: p.name },
+      h("span", { class: p.name === p.id ? "pid" : "pname" }, p.name),
+    ),
     chip(p.category),
-    h("span", { class: "muted small" }, orders ? plural(p.support ?? 0, "order", "orders") : ""),
+    // A long name is cut with an ellipsis: the id stays visible on the line below.
+    h(
+      "span",
+      { class: "muted small" },
+      p.name === p.id ? "" : h("span", { class: "pid" }, p.id),
+      p.name !== p.id && orders ? " · " : "",
+      orders ? plural(p.support ?? 0, "order", "orders") : "",
+    ),
   );
   button.addEventListener("click", () => {
     location.hash = `#/p/${encodeURIComponent(p.id)}`;
@@ -163,7 +180,7 @@ function barFill(percent: number): HTMLSpanElement {
 function renderSimilar(res: SimilarResponse): void {
   similarTitle.replaceChildren(
     "Similar to ",
-    h("span", { class: "pid" }, res.productId),
+    ...label({ id: res.productId, name: res.name }),
     " ",
     chip(res.category),
   );
@@ -174,13 +191,18 @@ function renderSimilar(res: SimilarResponse): void {
   similarList.replaceChildren(
     ...res.items.map((item) => {
       const filler = item.reason === "backfill";
-      const link = h("a", { href: `#/p/${encodeURIComponent(item.id)}`, class: "pid" }, item.id);
+      const link = h(
+        "a",
+        { href: `#/p/${encodeURIComponent(item.id)}`, class: item.name === item.id ? "pid" : "pname" },
+        item.name,
+      );
       const bar = h("span", { class: "bar" }, barFill((item.score / top) * 100));
       return h(
         "li",
         {
           class: filler ? "item filler" : "item",
           "data-id": item.id,
+          "data-name": item.name,
           "data-score": String(item.score),
           "data-category": item.category ?? "",
           ...(filler ? { "data-reason": "backfill" } : {}),
@@ -189,6 +211,7 @@ function renderSimilar(res: SimilarResponse): void {
           "div",
           { class: "row1" },
           link,
+          item.name === item.id ? "" : h("span", { class: "pid small muted" }, item.id),
           h(
             "span",
             { class: "muted small support" },

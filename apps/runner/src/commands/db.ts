@@ -118,13 +118,14 @@ export const dbCommand = defineCommand({
         return { ...where, product, found: false, items: [] };
       }
       ctx.print(
-        `run ${r.runId} · ${product} (category ${r.product.category ?? "?"}, support ${r.product.support ?? "?"})`,
+        `run ${r.runId} · ${product}${r.product.name === product ? "" : ` ${r.product.name}`} (category ${r.product.category ?? "?"}, support ${r.product.support ?? "?"})`,
       );
       ctx.table({
-        columns: ["rank", "product", "score", "support", "category"],
+        columns: ["rank", "product", "name", "score", "support", "category"],
         rows: r.items.map((i) => [
           String(i.rank),
           i.id,
+          i.name,
           i.score.toFixed(4),
           String(i.support),
           i.category ?? "",

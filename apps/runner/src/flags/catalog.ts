@@ -10,7 +10,7 @@ export const CATALOG_OPTIONS = {
     type: "string",
     valueName: "FILE",
     description:
-      "product catalog CSV (id or product_id, name, any extra columns such as url or image): names in recs.rich.json",
+      "product catalog, CSV or Parquet (id or product_id, name, any extra columns such as url or image): names in recs.rich.json, the database and the API",
   },
 } as const satisfies OptionSpecs;
 

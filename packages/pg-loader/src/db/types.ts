@@ -44,6 +44,12 @@ export interface ProductsTable {
   support: number | null;
   /** Number of recommendations the product has in this run. */
   rec_count: number;
+  /** Its catalog name; null without a catalog row (read as the id). */
+  name: string | null;
+  /** The catalog's other columns; null without a catalog row. */
+  extra: ColumnType<Json | null, string | null, string | null>;
+  /** searchKey(name ?? product_id): what name search matches (null only for runs of old loads). */
+  search_key: string | null;
 }
 
 /** `active_run`: a single row pointing at the run the front end reads. */
@@ -69,6 +75,9 @@ export interface ActiveRecommendationsView {
   score: number;
   support: number;
   recommended_category: string | null;
+  /** The recommended product's catalog name, else its id. */
+  recommended_name: string;
+  recommended_extra: Json | null;
 }
 
 /** View `active_products`: the active run's products. */
@@ -78,6 +87,9 @@ export interface ActiveProductsView {
   category: string | null;
   support: number | null;
   rec_count: number;
+  /** Its catalog name, else its id. */
+  name: string;
+  extra: Json | null;
 }
 
 /** The Kysely database type of a cobuy schema. */

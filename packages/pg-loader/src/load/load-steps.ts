@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { quoteIdent, type Session } from "../db/backend.js";
 import type { Json } from "../db/types.js";
 import { ChecksumError, FormatError, LoadError, PgLoaderError, SourceError } from "../errors.js";
-import { productCopyLines } from "../parse/copy-encoder.js";
+import { PRODUCT_COPY_COLUMNS, productCopyLines } from "../parse/copy-encoder.js";
 import { RichRecsParser } from "../parse/rich-recs-parser.js";
 import type { ManifestFile } from "../source/manifest.js";
 import { type RunSource, readSmallFile } from "../source/run-source.js";
@@ -144,11 +144,7 @@ export async function copyProducts(options: {
   document: RichRecsParser;
 }): Promise<number> {
   const { document } = options;
-  await options.session.copyIn(
-    options.table,
-    ["product_id", "category", "support", "rec_count"],
-    productCopyLines(document),
-  );
+  await options.session.copyIn(options.table, PRODUCT_COPY_COLUMNS, productCopyLines(document));
   let products = document.recStats.size;
   for (const pid of document.docProducts.keys()) if (!document.recStats.has(pid)) products++;
   return products;

@@ -42,7 +42,7 @@ export async function migrate(input: DbInput): Promise<MigrateReport> {
 /**
  * Names of the migrations this version of the package knows, oldest first.
  * @example
- * migrationNames(); // ["0001_initial", "0002_activations"]
+ * migrationNames(); // ["0001_initial", "0002_activations", "0003_product_names"]
  */
 export function migrationNames(): string[] {
   return Object.keys(cobuyMigrations("cobuy")).sort();

@@ -90,5 +90,34 @@ export function cobuyMigrations(schema: string): Record<string, Migration> {
         );
       },
     },
+    // Catalog names (`--catalog`): NULL name means "no catalog row", read as the id. search_key is
+    // the loader's searchKey(name ?? id) in a "C" column: its btree serves prefix ranges with bound
+    // parameters on PostgreSQL and PGlite alike (pg_trgm is not in PGlite).
+    "0003_product_names": {
+      async up(db: Kysely<unknown>) {
+        await sql`ALTER TABLE ${t("products")}
+          ADD COLUMN name text,
+          ADD COLUMN extra jsonb,
+          ADD COLUMN search_key text COLLATE "C"`.execute(db);
+        // Runs loaded before this migration: searchable by id.
+        await sql`UPDATE ${t("products")} SET search_key = lower(product_id)`.execute(db);
+        await sql`CREATE INDEX ${ix("products_search_key_idx")} ON ${t("products")}
+          (run_key, search_key, product_id)`.execute(db);
+        await sql`CREATE OR REPLACE VIEW ${t("active_recommendations")} AS
+          SELECT r.id AS run_id, rec.product_id, rec.rank, rec.recommended_id, rec.score, rec.support,
+                 p.category AS recommended_category,
+                 COALESCE(p.name, rec.recommended_id) AS recommended_name, p.extra AS recommended_extra
+          FROM ${t("recommendations")} rec
+          JOIN ${t("runs")} r ON r.key = rec.run_key
+          LEFT JOIN ${t("products")} p ON p.run_key = rec.run_key AND p.product_id = rec.recommended_id
+          WHERE rec.run_key = (SELECT run_key FROM ${t("active_run")})`.execute(db);
+        await sql`CREATE OR REPLACE VIEW ${t("active_products")} AS
+          SELECT r.id AS run_id, p.product_id, p.category, p.support, p.rec_count,
+                 COALESCE(p.name, p.product_id) AS name, p.extra
+          FROM ${t("products")} p
+          JOIN ${t("runs")} r ON r.key = p.run_key
+          WHERE p.run_key = (SELECT run_key FROM ${t("active_run")})`.execute(db);
+      },
+    },
   };
 }

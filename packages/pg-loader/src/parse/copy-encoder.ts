@@ -1,3 +1,4 @@
+import { searchKey } from "../query/search-key.js";
 import type { DocProduct, RecItem, RecList, RecStat, RecsSink } from "./recs-document-walker.js";
 
 const COPY_SPECIAL = /[\\\t\n\r]/;
@@ -89,20 +90,41 @@ export interface ProductSources {
   docProducts: ReadonlyMap<string, DocProduct>;
 }
 
+/** Columns of the products table that {@link productCopyLines} writes, in order. */
+export const PRODUCT_COPY_COLUMNS = [
+  "product_id",
+  "category",
+  "support",
+  "rec_count",
+  "name",
+  "extra",
+  "search_key",
+] as const;
+
 /**
- * COPY text lines `product_id \t category \t support \t rec_count \n` for every product: those with
- * a list first (document order; support from `products`, else the largest pair support), then
- * those only in `products`. Strings of about 1 MB.
+ * COPY text lines `product_id \t category \t support \t rec_count \t name \t extra \t search_key \n`
+ * for every product: those with a list first (document order; support from `products`, else the
+ * largest pair support), then those only in `products`. `name` and `extra` are NULL without a
+ * catalog row (readers show the id); `search_key` is the name's (else the id's) {@link searchKey}.
+ * Strings of about 1 MB.
  * @example
  * for (const chunk of productCopyLines(doc)) copy.write(chunk);
  */
 export function* productCopyLines(doc: ProductSources): Generator<string> {
   let out = "";
-  const line = (pid: string, category: string | null, support: number | null, recCount: number) =>
-    `${copyEscape(pid)}\t${category === null ? "\\N" : copyEscape(category)}\t${support === null ? "\\N" : support}\t${recCount}\n`;
+  const line = (pid: string, product: DocProduct | undefined, support: number | null, recCount: number) => {
+    const category = product?.category ?? null;
+    const name = product?.name;
+    const extra = product?.extra;
+    return (
+      `${copyEscape(pid)}\t${category === null ? "\\N" : copyEscape(category)}\t${support === null ? "\\N" : support}\t${recCount}` +
+      `\t${name === undefined ? "\\N" : copyEscape(name)}\t${extra === undefined ? "\\N" : copyEscape(JSON.stringify(extra))}` +
+      `\t${copyEscape(searchKey(name ?? pid))}\n`
+    );
+  };
   for (const [pid, stat] of doc.recStats) {
     const product = doc.docProducts.get(pid);
-    out += line(pid, product?.category ?? null, product ? product.support : stat.maxSupport, stat.recCount);
+    out += line(pid, product, product ? product.support : stat.maxSupport, stat.recCount);
     if (out.length >= PRODUCT_CHUNK_CHARS) {
       yield out;
       out = "";
@@ -110,7 +132,11 @@ export function* productCopyLines(doc: ProductSources): Generator<string> {
   }
   for (const [pid, product] of doc.docProducts) {
     if (doc.recStats.has(pid)) continue;
-    out += line(pid, product.category, product.support, 0);
+    out += line(pid, product, product.support, 0);
+    if (out.length >= PRODUCT_CHUNK_CHARS) {
+      yield out;
+      out = "";
+    }
   }
   if (out) yield out;
 }

@@ -30,6 +30,10 @@ export interface RecStat {
 export interface DocProduct {
   category: string | null;
   support: number | null;
+  /** The catalog name; undefined without a catalog row (the id is the name then). */
+  name?: string;
+  /** The catalog's other columns; undefined without a catalog row. */
+  extra?: { [column: string]: Json };
 }
 
 /** The list being walked: its product and the rank of its latest item (1-based). */
@@ -128,6 +132,8 @@ export class RecsDocumentWalker implements TokenHandler {
   #supportValue = 0;
   #prodCategory: string | null | undefined;
   #prodSupport: number | null | undefined;
+  #prodName: string | undefined;
+  #prodExtra: { [column: string]: Json } | undefined;
 
   constructor(file: string, options: { sink: RecsSink; expectedRunId?: string }) {
     this.#file = file;
@@ -385,6 +391,8 @@ export class RecsDocumentWalker implements TokenHandler {
         if (isArray) this.#fail(`products["${String(key)}"] must be an object {category, support}`);
         this.#prodCategory = undefined;
         this.#prodSupport = undefined;
+        this.#prodName = undefined;
+        this.#prodExtra = undefined;
         ctx = PRODUCT;
         break;
       case REC_ITEM:
@@ -392,8 +400,15 @@ export class RecsDocumentWalker implements TokenHandler {
         ctx = SKIP;
         break;
       case PRODUCT:
-        if (key === "category" || key === "support") this.#fail(`"${key}" must be a scalar`);
-        ctx = SKIP;
+        if (key === "category" || key === "support" || key === "name")
+          this.#fail(`"${key}" must be a scalar`);
+        if (key === "extra") {
+          if (isArray) this.#fail('"extra" must be an object of column → value');
+          ctx = CAPTURE;
+          this.#captures.push({});
+        } else {
+          ctx = SKIP;
+        }
         break;
       case CAPTURE: {
         const v: Json = isArray ? [] : {};
@@ -426,7 +441,8 @@ export class RecsDocumentWalker implements TokenHandler {
         break;
       case CAPTURE: {
         const v = this.#captures.pop()!;
-        if (this.#parentCtx() === TOP) {
+        if (this.#parentCtx() === PRODUCT) this.#prodExtra = v as { [column: string]: Json };
+        else if (this.#parentCtx() === TOP) {
           if (this.#key === "params") this.header.params = v;
           else this.header.counts = v;
         }
@@ -465,6 +481,12 @@ export class RecsDocumentWalker implements TokenHandler {
       } else if (key === "support") {
         if (value !== null && typeof value !== "number") this.#fail('"support" must be an integer or null');
         this.#prodSupport = value === null ? null : this.#int4(text ?? String(value), "support");
+      } else if (key === "name") {
+        if (value !== null && typeof value !== "string") this.#fail('"name" must be a string or null');
+        if (value?.includes("\u0000")) this.#fail('"name" contains a NUL character');
+        this.#prodName = value ?? undefined;
+      } else if (key === "extra") {
+        if (value !== null) this.#fail('"extra" must be an object of column → value');
       }
     } else if (ctx === CAPTURE) {
       this.#put(value);
@@ -531,7 +553,15 @@ export class RecsDocumentWalker implements TokenHandler {
     const pid = this.#key as string;
     if (this.docProducts.has(pid)) this.#fail(`product "${pid}" appears twice in products`);
     if (pid === "" || pid.includes("\u0000")) this.#fail("empty product id (or NUL) in products");
-    this.docProducts.set(pid, { category: this.#prodCategory ?? null, support: this.#prodSupport ?? null });
+    const product: DocProduct = { category: this.#prodCategory ?? null, support: this.#prodSupport ?? null };
+    if (this.#prodName !== undefined) product.name = this.#prodName;
+    if (this.#prodExtra !== undefined) {
+      // jsonb cannot hold U+0000: refuse it here, at the product, not in the middle of the COPY.
+      if (JSON.stringify(this.#prodExtra).includes("\\u0000"))
+        this.#fail(`products["${pid}"].extra contains a NUL character`);
+      product.extra = this.#prodExtra;
+    }
+    this.docProducts.set(pid, product);
   }
 
   #int4(text: string, what: string): number {

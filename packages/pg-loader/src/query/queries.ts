@@ -4,6 +4,7 @@ import { type DbInput, withDb } from "../db/open-database.js";
 import type { Json } from "../db/types.js";
 import { ConfigError } from "../errors.js";
 import { readStatements, runRead } from "./read-statements.js";
+import { searchKey } from "./search-key.js";
 
 /** A loaded (or pruned) run. */
 export interface RunInfo {
@@ -29,6 +30,10 @@ export interface ProductInfo {
   /** Orders containing the product (derived runs: its largest pair support; null when unknown). */
   support: number | null;
   recCount: number;
+  /** Its catalog name (`--catalog`), else its id. */
+  name: string;
+  /** The catalog's other columns (url, image…); null without a catalog row. */
+  extra: Json | null;
 }
 
 /** One recommendation. */
@@ -40,6 +45,9 @@ export interface SimilarProduct {
   /** Orders holding both products (C[p][q]). */
   support: number;
   category: string | null;
+  /** The recommended product's catalog name, else its id. */
+  name: string;
+  extra: Json | null;
 }
 
 /** A product and its recommendations in the active run. */
@@ -76,18 +84,15 @@ export async function similarProducts(
       | null;
     return {
       runId: row.run_id,
-      product: {
-        id: row.product_id,
-        category: row.category,
-        support: row.support,
-        recCount: row.rec_count,
-      },
-      items: (items ?? []).map(([rank, id, score, support, category]) => ({
+      product: toProduct(row),
+      items: (items ?? []).map(([rank, id, score, support, category, name, extra]) => ({
         id,
         rank,
         score: Number(score),
         support,
         category: category ?? null,
+        name: name ?? id,
+        extra: extra ?? null,
       })),
     };
   });
@@ -117,17 +122,60 @@ export async function searchProducts(
 ): Promise<ProductInfo[]> {
   const limit = checkCount("limit", options.limit ?? 20, 1000);
   const offset = checkCount("offset", options.offset ?? 0, Number.MAX_SAFE_INTEGER, 0);
-  const pattern = `${prefix.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  const pattern = `${likeEscape(prefix)}%`;
   return query(input, async (db) => {
     const rows = await db.kysely
       .selectFrom("active_products")
-      .select(["product_id", "category", "support", "rec_count"])
+      .select(["product_id", "category", "support", "rec_count", "name", "extra"])
       .where("product_id", "like", pattern)
       .orderBy("product_id")
       .limit(limit)
       .offset(offset)
       .execute();
     return rows.map(toProduct);
+  });
+}
+
+/**
+ * Products of the active run found by name, case- and accent-insensitively (see {@link searchKey}):
+ * those whose name starts with `text` first (an index range), then those whose name contains it (a
+ * scan of the run's products), each group by name then id; `offset` pages through both. Runs
+ * loaded without a catalog match by id (the id is the name). An empty `text` finds nothing.
+ * @example
+ * const page = await searchProductsByName(db, "milk", { limit: 20 });
+ * page.map((p) => `${p.name} (${p.id})`); // ["Milk Chocolate Almonds (…)", …, "Organic Whole Milk (…)"]
+ */
+export async function searchProductsByName(
+  input: DbInput,
+  text: string,
+  options: { limit?: number; offset?: number } = {},
+): Promise<ProductInfo[]> {
+  const limit = checkCount("limit", options.limit ?? 20, 1000);
+  const offset = checkCount("offset", options.offset ?? 0, Number.MAX_SAFE_INTEGER, 0);
+  const key = searchKey(text);
+  if (key === "") return [];
+  return query(input, async (db) => {
+    const statements = readStatements(db.schema);
+    const [run] = await runRead<{ id: string }>(db, statements.activeRunId, []);
+    if (run === undefined) return [];
+    const range = [run.id, key, `${key}\u{10FFFF}`];
+    const found = await runRead<ProductRow>(db, statements.namePrefix, [...range, limit, offset]);
+    if (found.length === limit) return found.map(toProduct);
+    // Fewer than a page of prefix matches: the page goes on with names containing the text.
+    let prefixMatches = offset + found.length;
+    if (found.length === 0 && offset > 0) {
+      const [count] = await runRead<{ n: number }>(db, statements.namePrefixCount, range);
+      prefixMatches = Number(count?.n ?? 0);
+    }
+    const pattern = `%${likeEscape(key)}%`;
+    const more = await runRead<ProductRow>(db, statements.nameContains, [
+      run.id,
+      pattern,
+      key,
+      limit - found.length,
+      Math.max(0, offset - prefixMatches),
+    ]);
+    return [...found, ...more].map(toProduct);
   });
 }
 
@@ -241,10 +289,12 @@ interface ProductRow {
   category: string | null;
   support: number | null;
   rec_count: number;
+  name: string | null;
+  extra: Json | string | null;
 }
 
-/** `[rank, recommended_id, score, support, category]` as `json_build_array` writes it. */
-type SimilarItemTuple = [number, string, number | string, number, string | null];
+/** `[rank, recommended_id, score, support, category, name, extra]` as `json_build_array` writes it. */
+type SimilarItemTuple = [number, string, number | string, number, string | null, string | null, Json | null];
 
 interface SimilarRow extends ProductRow {
   run_id: string;
@@ -252,7 +302,21 @@ interface SimilarRow extends ProductRow {
 }
 
 function toProduct(r: ProductRow): ProductInfo {
-  return { id: r.product_id, category: r.category, support: r.support, recCount: r.rec_count };
+  // A foreign Kysely/pg setup may leave jsonb unparsed.
+  const extra = typeof r.extra === "string" ? (JSON.parse(r.extra) as Json) : r.extra;
+  return {
+    id: r.product_id,
+    category: r.category,
+    support: r.support,
+    recCount: r.rec_count,
+    name: r.name ?? r.product_id,
+    extra: extra ?? null,
+  };
+}
+
+/** `text` as a literal inside a LIKE pattern (backslash is LIKE's default escape). */
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (m) => `\\${m}`);
 }
 
 /** A timestamptz as ISO-8601, whichever form the driver returned (internal). */

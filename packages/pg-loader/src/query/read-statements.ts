@@ -20,7 +20,8 @@ export interface ReadStatement {
 export interface ReadStatements {
   /**
    * `$1` product id, `$2` limit: one row, the product with `items`, a JSON array of its first `$2`
-   * recommendations `[rank, id, score, support, category]` by rank (null when it has none).
+   * recommendations `[rank, id, score, support, category, name, extra]` by rank (null when it has
+   * none; name is the catalog name, else the id).
    */
   similar: ReadStatement;
   /** `$1` product id, `$2` limit, `$3` category: as `similar`, only items of that category. */
@@ -31,6 +32,20 @@ export interface ReadStatements {
   popular: ReadStatement;
   /** The active run's id (no row: none active). */
   activeRunId: ReadStatement;
+  /**
+   * `$1` run id, `$2` search key prefix, `$3` the prefix followed by U+10FFFF (the range's end),
+   * `$4` limit, `$5` offset: that run's products whose search key starts with `$2`, by key then id
+   * — an index range scan.
+   */
+  namePrefix: ReadStatement;
+  /** `$1`–`$3` as `namePrefix`: how many products it matches (`n`). */
+  namePrefixCount: ReadStatement;
+  /**
+   * `$1` run id, `$2` LIKE pattern `%key%`, `$3` search key, `$4` limit, `$5` offset: that run's
+   * products whose key contains but does not start with the key, by key then id (a scan of the
+   * run's products: the fallback after the prefix matches).
+   */
+  nameContains: ReadStatement;
 }
 
 const cache = new Map<string, ReadStatements>();
@@ -46,13 +61,17 @@ export function readStatements(schema: string): ReadStatements {
   const t = (table: string) => `${quoteIdent(schema)}.${quoteIdent(table)}`;
   const active = `(SELECT run_key FROM ${t("active_run")})`;
   const productWhere = `WHERE p.run_key = ${active} AND p.product_id = $1`;
-  // One row per product: the list comes as one JSON array of [rank, id, score, support, category]
+  const runOf = `(SELECT key FROM ${t("runs")} WHERE id = $1)`;
+  const namePrefixWhere = `p.run_key = ${runOf} AND p.search_key >= $2 AND p.search_key < $3 AND starts_with(p.search_key, $2)`;
+  const productColumns =
+    "p.product_id, p.category, p.support, p.rec_count, COALESCE(p.name, p.product_id) AS name, p.extra";
+  // One row per product: the list comes as one JSON array of [rank, id, score, support, category, name, extra]
   // (null when empty), cut to $2 items in rank order — a tenth of the rows and of the client's
   // parsing work of a join returning one row per recommendation.
   const similar = (categoryJoin: string) =>
-    "SELECT r.id AS run_id, p.product_id, p.category, p.support, p.rec_count, " +
-    "(SELECT json_agg(json_build_array(x.rank, x.recommended_id, x.score, x.support, x.category) ORDER BY x.rank) " +
-    `FROM (SELECT rec.rank, rec.recommended_id, rec.score, rec.support, q.category FROM ${t("recommendations")} rec ` +
+    `SELECT r.id AS run_id, ${productColumns}, ` +
+    "(SELECT json_agg(json_build_array(x.rank, x.recommended_id, x.score, x.support, x.category, x.name, x.extra) ORDER BY x.rank) " +
+    `FROM (SELECT rec.rank, rec.recommended_id, rec.score, rec.support, q.category, q.name, q.extra FROM ${t("recommendations")} rec ` +
     `${categoryJoin} ${t("products")} q ON q.run_key = rec.run_key AND q.product_id = rec.recommended_id` +
     `${categoryJoin === "JOIN" ? " AND q.category = $3" : ""} ` +
     "WHERE rec.run_key = p.run_key AND rec.product_id = p.product_id ORDER BY rec.rank LIMIT $2) x) AS items " +
@@ -60,19 +79,34 @@ export function readStatements(schema: string): ReadStatements {
   s = {
     similar: statement("similar", similar("LEFT JOIN")),
     similarInCategory: statement("similar_cat", similar("JOIN")),
-    product: statement(
-      "product",
-      `SELECT p.product_id, p.category, p.support, p.rec_count FROM ${t("products")} p ${productWhere}`,
-    ),
+    product: statement("product", `SELECT ${productColumns} FROM ${t("products")} p ${productWhere}`),
     popular: statement(
       "popular",
-      `SELECT p.product_id, p.category, p.support, p.rec_count FROM ${t("products")} p ` +
+      `SELECT ${productColumns} FROM ${t("products")} p ` +
         `WHERE p.run_key = ${active} AND p.category = $1 ` +
         "ORDER BY p.support DESC NULLS LAST, p.product_id LIMIT $2",
     ),
     activeRunId: statement(
       "active_run",
       `SELECT r.id FROM ${t("active_run")} a JOIN ${t("runs")} r ON r.key = a.run_key`,
+    ),
+    // A range on (run_key, search_key) with bound parameters: the btree serves it in a generic
+    // plan too, where `LIKE $2 || '%'` would not. starts_with drops the (U+10FFFF-led) keys the
+    // range's end lets through. The run comes as an id, so the three search statements read one run.
+    namePrefix: statement(
+      "name_prefix",
+      `SELECT ${productColumns} FROM ${t("products")} p WHERE ${namePrefixWhere} ` +
+        "ORDER BY p.search_key, p.product_id LIMIT $4 OFFSET $5",
+    ),
+    namePrefixCount: statement(
+      "name_prefix_count",
+      `SELECT count(*)::int AS n FROM ${t("products")} p WHERE ${namePrefixWhere}`,
+    ),
+    nameContains: statement(
+      "name_contains",
+      `SELECT ${productColumns} FROM ${t("products")} p ` +
+        `WHERE p.run_key = ${runOf} AND p.search_key LIKE $2 ` +
+        "AND NOT starts_with(p.search_key, $3) ORDER BY p.search_key, p.product_id LIMIT $4 OFFSET $5",
     ),
   };
   cache.set(schema, s);

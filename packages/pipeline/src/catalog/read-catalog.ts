@@ -3,28 +3,18 @@ import { idProblem } from "@cobuy/contracts";
 import { PipelineError, type PipelineErrorCode, where } from "../errors.js";
 import { CsvTokenizer, INCOMPLETE, locate, UNTERMINATED } from "../ingest/csv-tokenizer.js";
 import { unreadable } from "../ingest/open-input.js";
+import { PARQUET_MAGIC } from "../ingest/read-sales-parquet.js";
 import { firstInvalidUtf8 } from "../ingest/utf8.js";
+import { CatalogBuilder, ID_COLUMNS, type ShopCatalog } from "./catalog-builder.js";
+import { readCatalogParquet } from "./read-catalog-parquet.js";
 
-/** One catalog row: the display name and every extra column (url, image…) by header name. */
-export interface CatalogEntry {
-  readonly name: string;
-  readonly extra: Readonly<Record<string, string>>;
-}
-
-/** A shop's product catalog: names (and extra columns) by product id. */
-export interface ShopCatalog {
-  readonly source: string;
-  /** Header names of the extra columns, in file order. */
-  readonly extraColumns: readonly string[];
-  readonly entries: ReadonlyMap<string, CatalogEntry>;
-}
-
-/** Header names accepted for the id column, first match wins. */
-const ID_COLUMNS = ["id", "product_id"];
+export type { CatalogEntry, ShopCatalog } from "./catalog-builder.js";
 
 /**
- * Reads a catalog CSV (`id` or `product_id`, `name`, then any extra columns). Bad input throws a
- * {@link PipelineError} whose message starts `file:line:column:`.
+ * Reads a catalog CSV (`id` or `product_id`, `name`, then any extra columns), or a Parquet file
+ * (a path ending in `.parquet`, or starting with the `PAR1` magic bytes: `readCatalogParquet`).
+ * Bad input throws a {@link PipelineError} whose message starts `file:line:column:` (Parquet:
+ * `file: row group G, row R, column "C":`).
  *
  * @example
  * ```ts
@@ -33,12 +23,14 @@ const ID_COLUMNS = ["id", "product_id"];
  * ```
  */
 export async function readCatalog(path: string): Promise<ShopCatalog> {
+  if (/\.parquet$/i.test(path)) return readCatalogParquet(path);
   let buf: Buffer;
   try {
     buf = await readFile(path);
   } catch (e) {
     throw unreadable(path, e);
   }
+  if (buf.subarray(0, 4).equals(PARQUET_MAGIC)) return readCatalogParquet(path);
   return parseCatalog(buf, path);
 }
 
@@ -92,8 +84,11 @@ export function parseCatalog(buf: Buffer, file: string): ShopCatalog {
       );
     }
   }
-  const extraColumns = header.filter((_, f) => f !== idColumn && f !== nameColumn);
-  const entries = new Map<string, CatalogEntry>();
+  const extraFields = header.flatMap((_, f) => (f !== idColumn && f !== nameColumn ? [f] : []));
+  const builder = new CatalogBuilder(
+    file,
+    extraFields.map((f) => header[f]!),
+  );
   while (pos < buf.length) {
     const start = pos;
     pos = next(pos);
@@ -116,13 +111,19 @@ export function parseCatalog(buf: Buffer, file: string): ShopCatalog {
       fail("COBUY_PIPELINE_CSV_BAD_ID", `the product id ${problem.reason}`, start, tok.fieldAt[idColumn]!);
     const id = tok.fieldText(buf, idColumn);
     const extra: Record<string, string> = {};
-    for (let f = 0; f < header.length; f++) {
-      if (f !== idColumn && f !== nameColumn) extra[header[f]!] = tok.fieldText(buf, f);
+    for (const f of extraFields) extra[header[f]!] = tok.fieldText(buf, f);
+    const nul = builder.add(id, tok.fieldText(buf, nameColumn), extra);
+    if (nul !== undefined) {
+      const f = nul === 0 ? nameColumn : extraFields[nul - 1]!;
+      fail(
+        "COBUY_PIPELINE_CATALOG_BAD_VALUE",
+        `column "${header[f]}" contains a NUL character, which a database cannot store`,
+        start,
+        tok.fieldAt[f]!,
+      );
     }
-    const name = tok.fieldText(buf, nameColumn);
-    entries.set(id, { name: name === "" ? id : name, extra });
   }
-  return { source: file, extraColumns, entries };
+  return builder.finish();
 }
 
 /** Names for a run's products, and how the catalog matched them. */

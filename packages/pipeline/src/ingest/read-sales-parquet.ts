@@ -35,7 +35,7 @@ const DEFAULT_COLUMNS = { order: "order_id", product: "product_id", category: "c
 const SKIP_HINT = "fix the row, or skip such rows with --skip-bad-rows (skipBadRows: true)";
 type Role = keyof typeof DEFAULT_COLUMNS;
 /** How a column's values arrive: UTF-8 bytes, or integers written as decimal ids. */
-type ValueKind = "bytes" | "int";
+export type ValueKind = "bytes" | "int";
 
 const INT_CONVERTED = new Set([
   "INT_8",
@@ -71,6 +71,20 @@ const INT_CONVERTED = new Set([
 export async function readSalesParquet(path: string, options: ReadSalesOptions = {}): Promise<SalesIndex> {
   const name = options.name ?? path;
   const names = { ...DEFAULT_COLUMNS, ...stripUndefined(options.columns ?? {}) };
+  return withParquetFile(path, name, (file, metadata) =>
+    new ParquetSalesReader(name, names, options, metadata).read(file),
+  );
+}
+
+/**
+ * Opens `path` as a Parquet file (magic bytes checked, footer read) and runs `read` on it; the file
+ * is closed afterwards. Errors name the file as `name`.
+ */
+export async function withParquetFile<T>(
+  path: string,
+  name: string,
+  read: (file: FileBuffer, metadata: FileMetaData) => Promise<T>,
+): Promise<T> {
   let fh: FileHandle;
   let size: number;
   try {
@@ -90,15 +104,14 @@ export async function readSalesParquet(path: string, options: ReadSalesOptions =
     } catch (e) {
       throw invalid(name, `cannot read the Parquet footer (${message(e)})`, e);
     }
-    const reader = new ParquetSalesReader(name, names, options, metadata);
-    return await reader.read(file);
+    return await read(file, metadata);
   } finally {
     await fh.close().catch(() => {});
   }
 }
 
 /** A file read by byte ranges (the random access Parquet needs), counting the bytes read. */
-class FileBuffer implements AsyncBuffer {
+export class FileBuffer implements AsyncBuffer {
   bytesRead = 0;
   constructor(
     private readonly fh: FileHandle,
@@ -138,7 +151,8 @@ async function checkMagic(file: FileBuffer, name: string): Promise<void> {
   }
 }
 
-function invalid(
+/** `COBUY_PIPELINE_PARQUET_INVALID` at `name` (and the row group / row / column when given). */
+export function invalid(
   name: string,
   why: string,
   cause?: unknown,
@@ -151,7 +165,7 @@ function invalid(
   });
 }
 
-function message(e: unknown): string {
+export function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
@@ -402,7 +416,7 @@ class ParquetSalesReader {
 }
 
 /** Whether a column can hold ids (strings or integers), else a typed error naming it. */
-function valueKind(el: SchemaElement, file: string, role: Role): ValueKind {
+export function valueKind(el: SchemaElement, file: string, role: string): ValueKind {
   const ctype = el.converted_type;
   const ltype = el.logical_type?.type;
   let kind: ValueKind | null = null;
