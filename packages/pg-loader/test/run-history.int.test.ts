@@ -111,11 +111,18 @@ for (const kind of PG_BACKEND_KINDS) {
     it("rebuilds a history in load order for a schema migrated before it was kept", async () => {
       // The schema as the first migration left it: no history table, runs loaded one by one.
       await sql`DROP TABLE ${sql.id(db.schema, "activations")}`.execute(db.kysely);
-      await sql`DELETE FROM ${sql.id(db.schema, "cobuy_migration")} WHERE name = '0002_activations'`.execute(
+      // Later migrations go too (their columns, and the views that read them): a schema that old
+      // had none of them, and migrations run in order.
+      await sql`ALTER TABLE ${sql.id(db.schema, "products")}
+        DROP COLUMN name CASCADE, DROP COLUMN extra CASCADE, DROP COLUMN search_key CASCADE`.execute(db.kysely);
+      await sql`DELETE FROM ${sql.id(db.schema, "cobuy_migration")} WHERE name <> '0001_initial'`.execute(
         db.kysely,
       );
       await expect(previousActiveRunId(db)).rejects.toMatchObject({ code: "COBUY_PG_NOT_MIGRATED" });
-      expect((await migrate(db)).results.map((r) => r.migrationName)).toEqual(["0002_activations"]);
+      expect((await migrate(db)).results.map((r) => r.migrationName)).toEqual([
+        "0002_activations",
+        "0003_product_names",
+      ]);
       // Loaded A, B, C in that order; C is active: A is the newest loaded run before it.
       expect((await runActivations(db)).map((a) => a.runId)).toEqual([RUN_C.runId, RUN_B.runId, RUN_A.runId]);
       expect(await previousActiveRunId(db)).toBe(RUN_A.runId);
