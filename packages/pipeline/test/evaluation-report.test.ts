@@ -331,7 +331,7 @@ describeWithBrowser("report.html in Chromium", () => {
         validation: r.validation,
         productSupport: r.productSupport,
         runId,
-        params: { input: "shop.csv", k: 4, similarity: r.similarity },
+        params: { input: "shop.csv", k: 4, similarity: r.similarity } as Record<string, unknown>,
       });
       return runListsFromRich(JSON.parse(await readFile(join(dir, "recs.rich.json"), "utf8")));
     };
@@ -382,7 +382,7 @@ describeWithBrowser("report.html in Chromium", () => {
     const overlapCells = page.locator("#table-changes-distribution tbody tr").first().locator("td.num");
     expect(Number(await overlapCells.first().getAttribute("data-value"))).toBe(diff.overlap.mean);
     // Long ids and tables stay inside the page: nothing scrolls sideways at 1200 px.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1200);
+    expect(await page.locator("html").evaluate((root) => root.scrollWidth)).toBeLessThanOrEqual(1200);
 
     const screenshot = join(scratch, "changes-report.png");
     await page.screenshot({ path: screenshot, fullPage: true });

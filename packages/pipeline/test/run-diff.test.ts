@@ -193,18 +193,17 @@ describe("checkGuard", () => {
     };
     const v = checkGuard(diffRuns(before, after));
     expect(v.passed).toBe(false);
-    // Lists keep 2 of 3 items: overlap 0.667 is below the default 0.7 too.
+    // Lists keep 2 of 3 items: overlap 0.667 is above the default 0.65.
     expect(v.failures.map((f) => f.check).sort()).toEqual([
       "max-churn",
       "min-orders-ratio",
-      "min-overlap",
       "min-products-ratio",
     ]);
     const churn = v.failures.find((f) => f.check === "max-churn")!;
     expect(churn.value).toBe(1);
     expect(churn.message).toBe(`top-1 churn 1 is above --max-churn ${DEFAULT_GUARD_LIMITS.maxChurn}`);
     // Worst first, by how far past its limit relative to the limit: churn 1 vs 0.45 beats orders
-    // 0.4, products 0.5 and overlap 0.667 vs limits of at most 0.85.
+    // 0.4 and products 0.5 vs limits of at most 0.85.
     expect(v.failures[0]!.check).toBe("max-churn");
     const excess = (f: (typeof v.failures)[number]) =>
       f.check === "max-churn" ? (f.value - f.limit) / f.limit : (f.limit - f.value) / f.limit;
