@@ -162,7 +162,10 @@ describe("sparse engine vs dense ml-matrix reference", () => {
     expect(() => cosineTopKSync(c, [1], {})).toThrow(/support has 1 entries/);
     expect(() => cosineTopKSync(c, [1, 1], { minScore: Number.NaN })).toThrow(/minScore/);
     expect(() => cosineTopKSync(c, [1, 1], { minPairSupport: Number.NaN })).toThrow(
-      expect.objectContaining({ code: "COBUY_MATH_BAD_OPTION", message: expect.stringMatching(/minPairSupport/) }),
+      expect.objectContaining({
+        code: "COBUY_MATH_BAD_OPTION",
+        message: expect.stringMatching(/minPairSupport/),
+      }),
     );
   });
 });

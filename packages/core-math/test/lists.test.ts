@@ -87,7 +87,11 @@ describe("classic lists with a minimum pair support", () => {
     const a = buildIncidence(lines.lineOrder, lines.lineProduct, lines.orders, lines.products, "count");
     const shared = new ClassicLists(cooccurrence(a), productSupport(a), { threads: 1 });
     for (const s of [1, 2, 3]) {
-      const alone = await classicTopK(cooccurrence(a), productSupport(a), { k: 8, minPairSupport: s, threads: 1 });
+      const alone = await classicTopK(cooccurrence(a), productSupport(a), {
+        k: 8,
+        minPairSupport: s,
+        threads: 1,
+      });
       bitwiseEqual(await shared.topK(8, s), alone);
     }
     expect(shared.kernelRuns).toBe(1);

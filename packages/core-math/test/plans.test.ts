@@ -101,7 +101,14 @@ describe("every plan agrees with the dense oracle", () => {
     const minScore = seed % 7 === 0 ? 0.4 : 0;
     // The minimum pair support filters inside every plan's kernel.
     const minPairSupport = seed % 4 === 2 ? 2 : seed % 8 === 3 ? 3 : 1;
-    const expected = denseTopK(denseC(denseA(lines, binary)), support, k, minScore, minSupport, minPairSupport);
+    const expected = denseTopK(
+      denseC(denseA(lines, binary)),
+      support,
+      k,
+      minScore,
+      minSupport,
+      minPairSupport,
+    );
     for (const plan of PLANS) {
       // 1 thread always; the worker pool with 2 threads on odd seeds, 3 on even ones.
       for (const threads of [1, seed % 2 ? 2 : 3]) {

@@ -42,7 +42,9 @@ function shop(orders: number, seed: number, repeatLines = false): EvaluationData
   const baskets: number[][] = [];
   for (let o = 0; o < orders; o++) {
     const c = Math.floor(r() * 6);
-    baskets.push(Array.from({ length: 2 + Math.floor(r() * 5) }, () => (r() < 0.8 ? c * 10 : 0) + Math.floor(r() * 10)));
+    baskets.push(
+      Array.from({ length: 2 + Math.floor(r() * 5) }, () => (r() < 0.8 ? c * 10 : 0) + Math.floor(r() * 10)),
+    );
   }
   const a = ordersMatrix(baskets, P);
   // A repeated line (count 2) makes C differ from the binary pair counts.
@@ -90,7 +92,8 @@ describe("evaluate --similarity auto reuses work across candidates", () => {
     reset();
     const data = shop(600, 4, true);
     const lists = new CandidateLists(data.a, { k: 4, minScore: 0, classic: classicKernel({ threads: 1 }) });
-    for (const similarity of coreMath.SIMILARITIES) for (const s of [1, 2, 3]) await lists.lists(similarity, s);
+    for (const similarity of coreMath.SIMILARITIES)
+      for (const s of [1, 2, 3]) await lists.lists(similarity, s);
     expect(lists.countPasses).toBe(1);
     expect(lists.pairsReused).toBe(false);
     expect(watched.countPairs).toHaveLength(1);
@@ -101,7 +104,8 @@ describe("evaluate --similarity auto reuses work across candidates", () => {
     const p = data.a.colIdx[0]!;
     const q = data.a.colIdx[1]!;
     const at = (m: coreMath.CsrMatrix) => {
-      for (let i = Number(m.rowPtr[p]); i < Number(m.rowPtr[p + 1]); i++) if (m.colIdx[i] === q) return m.values[i];
+      for (let i = Number(m.rowPtr[p]); i < Number(m.rowPtr[p + 1]); i++)
+        if (m.colIdx[i] === q) return m.values[i];
       return 0;
     };
     expect(at(c)).toBe(at(pairs)! + 1);

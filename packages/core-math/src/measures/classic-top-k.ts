@@ -83,7 +83,7 @@ export class ClassicLists {
   /** Top-k with C[p][q] ≥ `minPairSupport` (scores stay the classic cosine), exact at any k. */
   async topK(k: number | undefined, minPairSupport = 1): Promise<TopKResult> {
     const kk = checkK(k);
-    const s = minPairSupport > 1 ? minPairSupport : 1;
+    const s = Math.max(minPairSupport, 1);
     const same = this.kept.get(s);
     if (same !== undefined && same.k >= kk) {
       return same.k === kk ? same : filterByPairSupport(same, kk, kk, Number.NEGATIVE_INFINITY).lists;

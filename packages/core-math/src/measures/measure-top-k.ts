@@ -215,7 +215,8 @@ export function measureTopK(
       if (m === COSINE) s = c / Math.sqrt(nP * nQ);
       else if (m === JACCARD) s = c / (nP + nQ - c);
       else if (m === LIFT) s = (c * n) / (nP * nQ);
-      else if (m === LLR) s = llrOfLogs(xlN, xlIn[p]!, xlOut[p]!, xlIn[q]!, xlOut[q]!, c, nP - c, nQ - c, n - nP - nQ + c);
+      else if (m === LLR)
+        s = llrOfLogs(xlN, xlIn[p]!, xlOut[p]!, xlIn[q]!, xlOut[q]!, c, nP - c, nQ - c, n - nP - nQ + c);
       else {
         if (memoRow[nQ] !== p) {
           memoRow[nQ] = p;
