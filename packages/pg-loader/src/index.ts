@@ -47,4 +47,5 @@ export {
   searchProducts,
   similarProducts,
 } from "./query/queries.js";
+export { type LoadedRunLists, readRunLists } from "./query/run-lists.js";
 export { localRunSource, type RunSource, readSmallFile } from "./source/run-source.js";

@@ -57,6 +57,8 @@ export interface RunToPublish {
   readonly gzip: boolean;
   readonly sse?: ServerSideEncryption;
   readonly classicKey?: string;
+  /** The guard refused the run (steps/guard.ts `refusalRecord`): publish it, leave latest.json alone. */
+  readonly refusal?: Record<string, unknown>;
 }
 
 /** A published run and where it is, for the user. */
@@ -92,9 +94,10 @@ export async function publishToStore(
       gzip: run.gzip,
       ...(run.sse !== undefined ? { sse: run.sse } : {}),
       ...(run.classicKey !== undefined ? { classicKey: run.classicKey } : {}),
+      ...(run.refusal !== undefined ? { refusal: run.refusal } : {}),
     }),
   );
-  ctx.log.info(`published run ${run.runId}`, {
+  ctx.log.info(`published run ${run.runId}${published.refused ? " as refused" : ""}`, {
     store: published.store,
     latest: published.latestKey,
     latestRunId: published.latestRunId,
