@@ -84,13 +84,21 @@ export interface ErrorReport {
 /** Turns anything thrown into a one-line report (code by duck typing: several package copies may be loaded). */
 export function describeError(err: unknown): ErrorReport {
   if (err !== null && typeof err === "object") {
-    const e = err as { code?: unknown; message?: unknown; exitCode?: unknown; name?: unknown; details?: unknown };
+    const e = err as {
+      code?: unknown;
+      message?: unknown;
+      exitCode?: unknown;
+      name?: unknown;
+      details?: unknown;
+    };
     const message = oneLine(typeof e.message === "string" && e.message ? e.message : String(err));
     const code =
       typeof e.code === "string" ? e.code : typeof e.name === "string" ? e.name : CLI_ERROR_CODES.internal;
     if (typeof e.exitCode === "number") {
       const details =
-        typeof e.details === "object" && e.details !== null ? (e.details as Record<string, unknown>) : undefined;
+        typeof e.details === "object" && e.details !== null
+          ? (e.details as Record<string, unknown>)
+          : undefined;
       return { code, message, exitCode: e.exitCode, ...(details !== undefined ? { details } : {}) };
     }
     if (code.startsWith("ERR_PARSE_ARGS_")) return { code: CLI_ERROR_CODES.usage, message, exitCode: 2 };

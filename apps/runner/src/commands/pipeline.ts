@@ -31,9 +31,9 @@ import { BUILD_EVALUATION_SPLIT, headlineMetrics } from "../steps/evaluation.js"
 import {
   buildRunLists,
   type GuardOutcome,
+  guardLine,
   guardRefusedError,
   guardRun,
-  guardLine,
   guardSummary,
   latestRunLists,
   refusalRecord,

@@ -5,6 +5,15 @@
  * latest or active; {@link GuardRefusedError} then says in one line what failed and how to override.
  */
 import type { RunDiff } from "@cobuy/contracts";
+import {
+  activateRun,
+  activeRunId,
+  type CobuyDb,
+  migrate,
+  type RunSource,
+  readRunLists as readLoadedRunLists,
+  searchProducts,
+} from "@cobuy/pg-loader";
 import type { BuildResult, ProductCatalog } from "@cobuy/pipeline";
 import {
   checkGuard,
@@ -19,7 +28,9 @@ import {
 import { type ObjectStore, readLatest } from "@cobuy/s3-export";
 import type { Context } from "../context.js";
 import { GuardRefusedError } from "../errors.js";
+import type { DbTarget } from "../flags/db.js";
 import type { GuardFlags } from "../flags/guard.js";
+import { type LoadedRun, loadWithProgress, openDbTarget } from "./database.js";
 import { readRunLists } from "./run-diff-input.js";
 import { storeRunSource } from "./run-source.js";
 
@@ -72,6 +83,66 @@ export async function latestRunLists(store: ObjectStore): Promise<RunLists | und
 }
 
 /**
+ * `cobuy load` under the guard. With no active run, or `activate: false`, an ordinary load. Else the
+ * run is loaded without activating it, its lists and the active run's are read back from the
+ * database and compared, and only a run the guard lets through is made active: a refused run stays
+ * loaded (inspectable, activated later by `cobuy load … --force`) while the active run keeps serving.
+ * @example
+ * const { loaded, guard } = await loadGuarded(ctx, target, source, parseGuardFlags(values));
+ * if (guard?.refused) throw guardRefusedError(guard, { runId: loaded.result.runId });
+ */
+export async function loadGuarded(
+  ctx: Context,
+  target: DbTarget,
+  source: RunSource,
+  flags: GuardFlags & { readonly activate: boolean },
+): Promise<{ loaded: LoadedRun; guard?: GuardOutcome }> {
+  const servingId = flags.activate ? await withDb(target, migratedActiveRunId) : null;
+  if (servingId === null)
+    return { loaded: await loadWithProgress(ctx, target, source, { activate: flags.activate }) };
+  const loaded = await loadWithProgress(ctx, target, source, { activate: false });
+  const { runId } = loaded.result;
+  if (runId === servingId) return { loaded };
+  return withDb(target, async (db) => {
+    const [before, after] = [await loadedRunLists(db, servingId), await loadedRunLists(db, runId)];
+    const guard = await guardRun(ctx, before, after, flags);
+    if (guard.refused) return { loaded, guard };
+    await activateRun(db, runId);
+    const example = (await searchProducts(db, "", { limit: 1 }))[0]?.id;
+    const result = { ...loaded.result, active: true, previousActiveRunId: servingId };
+    return { loaded: { ...loaded, result, ...(example !== undefined ? { example } : {}) }, guard };
+  });
+}
+
+/** The active run's id, after migrating (a fresh database has none). */
+async function migratedActiveRunId(db: CobuyDb): Promise<string | null> {
+  const { error } = await migrate(db);
+  if (error) throw error;
+  return activeRunId(db);
+}
+
+/** A loaded run's lists, order count and classic metric, from the database. */
+async function loadedRunLists(db: CobuyDb, runId: string): Promise<RunLists> {
+  const run = await readLoadedRunLists(db, runId);
+  const orders = (run.counts as { orders?: unknown } | null)?.orders;
+  return {
+    runId,
+    lists: run.lists,
+    ...(typeof orders === "number" ? { orders } : {}),
+    metrics: runMetrics(run.validation),
+  };
+}
+
+async function withDb<T>(target: DbTarget, fn: (db: CobuyDb) => Promise<T>): Promise<T> {
+  const db = await openDbTarget(target);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
  * Stage "guard": compares `next` with `serving` and checks the limits.
  * @example
  * const outcome = await guardRun(ctx, serving, buildRunLists(result, runId), parseGuardFlags(values));
@@ -96,7 +167,8 @@ export function guardRun(
     const facts = { against: serving.runId, churn: diff.top1Churn, overlap: diff.overlap.mean };
     if (outcome.forced)
       ctx.log.warn(`guard: ${failureText(verdict.failures)}; activating anyway (--force)`, facts);
-    else if (!outcome.refused) ctx.log.info(`guard: run ${next.runId} passes against ${serving.runId}`, facts);
+    else if (!outcome.refused)
+      ctx.log.info(`guard: run ${next.runId} passes against ${serving.runId}`, facts);
     return outcome;
   });
 }
