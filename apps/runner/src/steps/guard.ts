@@ -236,13 +236,12 @@ function round(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
 
-const STEP = 0.1;
-
-/** The nearest multiple of 0.1 on the passing side of the measured value (checks are strict). */
+/** The nearest tenth on the passing side of the measured value (the checks are strict). */
 function passingLimit(f: GuardFailure): string {
   const upper = f.check === "max-churn";
-  let limit = upper ? Math.ceil(f.value / STEP - 1e-9) * STEP : Math.floor(f.value / STEP + 1e-9) * STEP;
-  // Rounding must never suggest a limit the same value fails again.
-  if (upper ? f.value > limit : f.value < limit) limit += upper ? STEP : -STEP;
-  return String(Math.max(0, Math.round(limit * 10) / 10));
+  let tenths = upper ? Math.ceil(f.value * 10 - 1e-9) : Math.floor(f.value * 10 + 1e-9);
+  // Compared as the user will type it: the printed limit itself must let the value through.
+  const passes = (t: number) => (upper ? f.value <= t / 10 : f.value >= t / 10);
+  while (!passes(tenths)) tenths += upper ? 1 : -1;
+  return String(Math.max(0, tenths) / 10);
 }
