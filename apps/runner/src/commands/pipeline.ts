@@ -31,12 +31,9 @@ import { BUILD_EVALUATION_SPLIT, headlineMetrics } from "../steps/evaluation.js"
 import {
   buildRunLists,
   type GuardOutcome,
+  guardAgainstLatest,
   guardLine,
-  guardRefusedError,
-  guardRun,
   guardSummary,
-  latestRunLists,
-  refusalRecord,
 } from "../steps/guard.js";
 import { openStoreFromFlags } from "../steps/object-store.js";
 import { type PublishedRun, publishToStore, uniqueRunId, withStagingFolder } from "../steps/publish.js";
@@ -119,11 +116,12 @@ export const pipeline = defineCommand({
         const input = buildInputLabel(source);
         const result = await buildFrom(ctx, source, params, { keepOrderIds: evaluate !== undefined });
         const recorded = paramsRecord(input, params, result);
-        const serving = await latestRunLists(store.store);
-        const guard =
-          serving === undefined
-            ? undefined
-            : await guardRun(ctx, serving, buildRunLists(result, runId), guarding);
+        const guard = await guardAgainstLatest(
+          ctx,
+          store.store,
+          () => buildRunLists(result, runId),
+          guarding,
+        );
         // What changed since the serving run: the report's "changes since the previous run".
         const changes: RunDiff | undefined = guard?.diff;
         const { documents, evaluation } = await writeRunDocuments(ctx, staging, {
@@ -142,17 +140,8 @@ export const pipeline = defineCommand({
           params: recorded,
           counts: manifestCounts(result),
           ...publishing,
-          ...(guard?.refused ? { refusal: refusalRecord(guard) } : {}),
+          ...(guard ? { guard } : {}),
         });
-        if (guard?.refused) {
-          ctx.print(`run:       ${published.location} (published as refused)`);
-          ctx.print(`latest:    ${published.latest} (still ${serving?.runId})`);
-          throw guardRefusedError(guard, {
-            runId,
-            runDir: published.location,
-            latestRunId: published.published.latestRunId ?? null,
-          });
-        }
         const loaded =
           values.load === false
             ? undefined

@@ -11,14 +11,7 @@ import { CLI_ERROR_CODES, CobuyCliError, UsageError } from "../errors.js";
 import { GUARD_OPTIONS, parseGuardFlags } from "../flags/guard.js";
 import { PUBLISH_OPTIONS, parsePublishFlags, STORE_OPTIONS } from "../flags/store.js";
 import { readBuildOutput } from "../steps/build-output.js";
-import {
-  guardLine,
-  guardRefusedError,
-  guardRun,
-  guardSummary,
-  latestRunLists,
-  refusalRecord,
-} from "../steps/guard.js";
+import { guardAgainstLatest, guardLine, guardSummary } from "../steps/guard.js";
 import { openStoreFromFlags } from "../steps/object-store.js";
 import { publishToStore } from "../steps/publish.js";
 import { readRunLists } from "../steps/run-diff-input.js";
@@ -66,11 +59,12 @@ export const publishCommand = defineCommand({
           `${store.label} already holds run ${build.runId} (runs are immutable: run cobuy build again for a new run id)`,
         );
       }
-      const serving = await latestRunLists(store.store);
-      const guard =
-        serving === undefined
-          ? undefined
-          : await guardRun(ctx, serving, await readRunLists(localRunSource(dir)), guarding);
+      const guard = await guardAgainstLatest(
+        ctx,
+        store.store,
+        () => readRunLists(localRunSource(dir)),
+        guarding,
+      );
       const { published, location, latest } = await publishToStore(ctx, store, {
         runId: build.runId,
         createdAt: build.createdAt,
@@ -78,17 +72,8 @@ export const publishCommand = defineCommand({
         params: build.params,
         counts: build.counts,
         ...publishing,
-        ...(guard?.refused ? { refusal: refusalRecord(guard) } : {}),
+        ...(guard ? { guard } : {}),
       });
-      if (guard?.refused) {
-        ctx.print(`published: ${location} (as refused)`);
-        ctx.print(`latest:    ${latest} (still ${serving?.runId})`);
-        throw guardRefusedError(guard, {
-          runId: build.runId,
-          runDir: location,
-          latestRunId: published.latestRunId ?? null,
-        });
-      }
       ctx.print(`run:       ${build.runId} (${fmtCount(build.counts.products ?? 0)} products)`);
       ctx.print(`from:      ${dir}`);
       ctx.print(`published: ${location}`);

@@ -70,13 +70,8 @@ export function buildRunLists(result: BuildResult<ProductCatalog>, runId: string
   return { runId, lists: Object.fromEntries(entries), orders, metrics: runMetrics(result.validation) };
 }
 
-/**
- * The lists of the run the store's latest.json names (undefined when it names none: nothing to
- * guard against).
- * @example
- * const serving = await latestRunLists(opened.store);
- */
-export async function latestRunLists(store: ObjectStore): Promise<RunLists | undefined> {
+/** The lists of the run the store's latest.json names (undefined when it names none). */
+async function latestRunLists(store: ObjectStore): Promise<RunLists | undefined> {
   const latest = await readLatest(store);
   if (latest === undefined) return undefined;
   return readRunLists(await storeRunSource(store, latest.runId));
@@ -140,6 +135,22 @@ async function withDb<T>(target: DbTarget, fn: (db: CobuyDb) => Promise<T>): Pro
   } finally {
     await db.close();
   }
+}
+
+/**
+ * The guard of `pipeline` and `publish`: `next` (read only when needed) against the run the store's
+ * latest.json names; undefined when it names none (nothing serves yet, nothing to compare).
+ * @example
+ * const guard = await guardAgainstLatest(ctx, opened.store, () => buildRunLists(result, runId), flags);
+ */
+export async function guardAgainstLatest(
+  ctx: Context,
+  store: ObjectStore,
+  next: () => RunLists | Promise<RunLists>,
+  flags: GuardFlags,
+): Promise<GuardOutcome | undefined> {
+  const serving = await latestRunLists(store);
+  return serving === undefined ? undefined : guardRun(ctx, serving, await next(), flags);
 }
 
 /**
