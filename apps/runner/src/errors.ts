@@ -15,6 +15,8 @@ export const CLI_ERROR_CODES = {
   notBuildOutput: "COBUY_CLI_NOT_BUILD_OUTPUT",
   /** `cobuy publish`: the store already holds a run with the build's run id (runs are immutable). */
   runExists: "COBUY_CLI_RUN_EXISTS",
+  /** The activation guard refused the new run: it did not become latest / active (override: --force). */
+  guardRefused: "COBUY_CLI_GUARD_REFUSED",
   /** `--input-sql`: the database did not accept the connection. */
   sqlConnect: "COBUY_CLI_SQL_CONNECT",
   /** The event loop emptied while a command was still awaiting (a library dropped a promise). */
@@ -30,11 +32,18 @@ export class CobuyCliError extends Error {
   readonly code: string;
   /** Process exit code the CLI uses for this error. */
   readonly exitCode: number;
-  constructor(code: string, message: string, options?: { cause?: unknown; exitCode?: number }) {
+  /** Fields the `--json` failure object carries beside `error` (what a script needs to act on it). */
+  readonly details?: Record<string, unknown>;
+  constructor(
+    code: string,
+    message: string,
+    options?: { cause?: unknown; exitCode?: number; details?: Record<string, unknown> },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
     this.exitCode = options?.exitCode ?? 1;
+    if (options?.details !== undefined) this.details = options.details;
   }
 }
 
@@ -52,21 +61,46 @@ export class RunnerIoError extends CobuyCliError {
   }
 }
 
+/**
+ * The activation guard refused a run (`pipeline`, `publish`, `load`): it was published as refused
+ * or loaded without becoming active, and the previous run keeps serving. The message is one line:
+ * the failed check, by how much, how to override; `details` holds the verdict and the diff summary.
+ */
+export class GuardRefusedError extends CobuyCliError {
+  constructor(message: string, details: Record<string, unknown>) {
+    super(CLI_ERROR_CODES.guardRefused, message, { details });
+  }
+}
+
 /** What the CLI needs to report any thrown value: a code, a one-line message, an exit code. */
 export interface ErrorReport {
   code: string;
   message: string;
   exitCode: number;
+  /** {@link CobuyCliError.details}, for the `--json` failure object. */
+  details?: Record<string, unknown>;
 }
 
 /** Turns anything thrown into a one-line report (code by duck typing: several package copies may be loaded). */
 export function describeError(err: unknown): ErrorReport {
   if (err !== null && typeof err === "object") {
-    const e = err as { code?: unknown; message?: unknown; exitCode?: unknown; name?: unknown };
+    const e = err as {
+      code?: unknown;
+      message?: unknown;
+      exitCode?: unknown;
+      name?: unknown;
+      details?: unknown;
+    };
     const message = oneLine(typeof e.message === "string" && e.message ? e.message : String(err));
     const code =
       typeof e.code === "string" ? e.code : typeof e.name === "string" ? e.name : CLI_ERROR_CODES.internal;
-    if (typeof e.exitCode === "number") return { code, message, exitCode: e.exitCode };
+    if (typeof e.exitCode === "number") {
+      const details =
+        typeof e.details === "object" && e.details !== null
+          ? (e.details as Record<string, unknown>)
+          : undefined;
+      return { code, message, exitCode: e.exitCode, ...(details !== undefined ? { details } : {}) };
+    }
     if (code.startsWith("ERR_PARSE_ARGS_")) return { code: CLI_ERROR_CODES.usage, message, exitCode: 2 };
     return { code, message, exitCode: 1 };
   }

@@ -148,7 +148,8 @@ function unknownCommand(name: string): string {
 
 /**
  * Reports a failure: `cobuy: <message>` on stderr (a JSON log line when logs are JSON) and, under
- * --json, `{"ok":false,"command",...,"error":{"code","message"}}` on stdout. `COBUY_DEBUG=1` adds the stack.
+ * --json, `{"ok":false,"command",...,"error":{"code","message"}}` on stdout (with the error's
+ * `details` beside them). `COBUY_DEBUG=1` adds the stack.
  */
 function fail(io: Io, command: string, err: unknown, json: boolean, ctx?: Context): number {
   const described = describeError(err);
@@ -163,7 +164,13 @@ function fail(io: Io, command: string, err: unknown, json: boolean, ctx?: Contex
     io.stderr.write(`cobuy: ${r.message}\n`);
   }
   if (json) {
-    const body = { ok: false, command, exitCode: r.exitCode, error: { code: r.code, message: r.message } };
+    const body = {
+      ...r.details,
+      ok: false,
+      command,
+      exitCode: r.exitCode,
+      error: { code: r.code, message: r.message },
+    };
     io.stdout.write(`${JSON.stringify(body)}\n`);
   }
   if (io.env.COBUY_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);

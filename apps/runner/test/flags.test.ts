@@ -1,5 +1,6 @@
 // The option families in-process: one declaration per flag, one reader of numbers, one `--k`.
 import { DEFAULT_K, MAX_K } from "@cobuy/contracts";
+import { DEFAULT_GUARD_LIMITS } from "@cobuy/pipeline/diff";
 import { describe, expect, it } from "vitest";
 import { pickOptions } from "../src/command.js";
 import {
@@ -10,6 +11,7 @@ import {
   SCORING_OPTIONS,
 } from "../src/flags/build.js";
 import { EVAL_OPTIONS } from "../src/flags/evaluation.js";
+import { parseGuardFlags } from "../src/flags/guard.js";
 import { parseBuildInput } from "../src/flags/input.js";
 import { parsePublishFlags } from "../src/flags/store.js";
 import { kOption } from "../src/flags/top-k.js";
@@ -84,6 +86,29 @@ describe("option families", () => {
     });
     expect(() => parsePublishFlags({ sse: "AES256", "sse-kms-key-id": "k" })).toThrow(
       "--sse-kms-key-id needs --sse aws:kms",
+    );
+  });
+});
+
+describe("guard flags", () => {
+  it("default to DEFAULT_GUARD_LIMITS, take each limit, keep shares within 0..1", () => {
+    expect(parseGuardFlags({})).toEqual({ limits: DEFAULT_GUARD_LIMITS, force: false });
+    expect(
+      parseGuardFlags({
+        "max-churn": "0.5",
+        "min-overlap": "0",
+        "min-products-ratio": "1.2",
+        "min-orders-ratio": "0.25",
+        force: true,
+      }),
+    ).toEqual({
+      limits: { maxChurn: 0.5, minOverlap: 0, minProductsRatio: 1.2, minOrdersRatio: 0.25 },
+      force: true,
+    });
+    expect(() => parseGuardFlags({ "max-churn": "1.5" })).toThrow("--max-churn must be at most 1");
+    expect(() => parseGuardFlags({ "min-overlap": "-0.1" })).toThrow("--min-overlap must be at least 0");
+    expect(() => parseGuardFlags({ "min-orders-ratio": "half" })).toThrow(
+      '--min-orders-ratio must be a number (got "half")',
     );
   });
 });

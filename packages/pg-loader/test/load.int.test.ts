@@ -22,6 +22,7 @@ import {
   productInfo,
   pruneRuns,
   type RunSource,
+  readRunLists,
   searchProducts,
   similarProducts,
 } from "../src/index.js";
@@ -276,6 +277,25 @@ for (const kind of PG_BACKEND_KINDS) {
       expect((await pruneRuns(db, { keep: 0 })).kept).toEqual([RUN_A.runId]);
       await expect(pruneRuns(db, { keep: -1 })).rejects.toMatchObject({ code: "COBUY_PG_CONFIG" });
       for (const r of [RUN_B, RUN_C]) await loadRun(db, dirs[r.runId]!, { activate: false });
+    });
+
+    it("reads any loaded run's lists back in rank order, with its counts and validation", async () => {
+      // B is loaded, not active (A is): the lists come from B's partitions, not the active view.
+      const b = await readRunLists(db, RUN_B.runId);
+      const expected = Object.fromEntries(
+        Object.entries(RUN_B.recs).map(([p, l]) => [p, l.map(({ id, score }) => ({ id, score }))]),
+      );
+      expect({ ...b.lists }).toEqual(expected);
+      expect(Object.keys(b.lists)).toHaveLength(40);
+      expect(b.counts).toMatchObject({ orders: 1000, products: 40 });
+      expect((b.validation as { overall: { share: number } }).overall.share).toBeCloseTo(1 / 3);
+      // Run C has no products section: every product of its document still has its list.
+      expect(Object.keys((await readRunLists(db, RUN_C.runId)).lists).sort()).toEqual(
+        Object.keys(RUN_C.recs).sort(),
+      );
+      await expect(readRunLists(db, "1999-01-01_00-00-00")).rejects.toMatchObject({
+        code: "COBUY_PG_RUN_NOT_FOUND",
+      });
     });
 
     describe("faults leave the previous run active and no partial rows", () => {

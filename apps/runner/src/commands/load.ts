@@ -7,8 +7,10 @@ import { localRunSource, type RunSource } from "@cobuy/pg-loader";
 import { defineCommand } from "../command.js";
 import { UsageError } from "../errors.js";
 import { DB_OPTIONS, dbTargetFromEnv } from "../flags/db.js";
+import { GUARD_OPTIONS, parseGuardFlags } from "../flags/guard.js";
 import { STORE_OPTIONS } from "../flags/store.js";
-import { howToQuery, loadSummary, loadWithProgress } from "../steps/database.js";
+import { howToQuery, loadSummary } from "../steps/database.js";
+import { guardLine, guardRefusedError, guardSummary, loadGuarded } from "../steps/guard.js";
 import { openStoreFromFlags } from "../steps/object-store.js";
 import { storeRunSource } from "../steps/run-source.js";
 
@@ -20,7 +22,11 @@ export const loadCommand = defineCommand({
     "Verifies the run's checksums against manifest.json, bulk-loads recs.rich.json (COPY on PostgreSQL)\n" +
     "and switches the active run in one transaction: a failed load leaves the previous run active.\n" +
     "Loading an already loaded run does nothing. Database: DATABASE_URL, else PGHOST/PGDATABASE (+PG*),\n" +
-    "else PGlite in $COBUY_HOME/pglite.",
+    "else PGlite in $COBUY_HOME/pglite.\n" +
+    "Guarded activation: when a run is active, the new run is loaded without activating it and its\n" +
+    "lists are compared with the active run's; when a check fails (--max-churn, --min-overlap,\n" +
+    "--min-products-ratio, --min-orders-ratio) it stays loaded but not active, the active run keeps\n" +
+    "serving, and the command exits 1 saying which check failed and how to override (--force).",
   options: {
     ...STORE_OPTIONS,
     run: {
@@ -33,6 +39,7 @@ export const loadCommand = defineCommand({
       default: true,
       description: "make the run active (--no-activate: load only)",
     },
+    ...GUARD_OPTIONS,
     ...DB_OPTIONS,
   },
   positionals: true,
@@ -50,6 +57,7 @@ export const loadCommand = defineCommand({
     if (dir === undefined && values.store === undefined && values.run === undefined) {
       throw new UsageError("cobuy load needs a run folder or --store URL (see cobuy load --help)");
     }
+    const guarding = parseGuardFlags(values);
     const target = dbTargetFromEnv(ctx, values);
     let source: RunSource;
     let close = () => {};
@@ -61,8 +69,21 @@ export const loadCommand = defineCommand({
       source = await storeRunSource(opened.store, values.run);
     }
     try {
-      const loaded = await loadWithProgress(ctx, target, source, { activate: values.activate });
+      const { loaded, guard } = await loadGuarded(ctx, target, source, {
+        ...guarding,
+        activate: values.activate !== false,
+      });
       const { result, example } = loaded;
+      if (guard?.refused) {
+        ctx.print(`loaded:    run ${result.runId} → ${target.label} (not active: refused by the guard)`);
+        ctx.print(`active:    ${result.previousActiveRunId ?? "(none)"} (unchanged)`);
+        throw guardRefusedError(guard, {
+          runId: result.runId,
+          loaded: true,
+          activeRunId: result.previousActiveRunId,
+          source: source.uri,
+        });
+      }
       ctx.print(
         `${result.status === "loaded" ? "loaded" : "already loaded"}: run ${result.runId} → ${target.label} (schema ${target.schema})`,
       );
@@ -72,8 +93,9 @@ export const loadCommand = defineCommand({
       ctx.print(
         `active:    ${result.active ? result.runId : `${result.previousActiveRunId ?? "(none)"} (this run is loaded, not active)`}`,
       );
+      if (guard) ctx.print(`guard:     ${guardLine(guard)}`);
       for (const line of howToQuery(target, example)) ctx.print(line);
-      return { ...loadSummary(loaded), source: source.uri };
+      return { ...loadSummary(loaded), source: source.uri, guard: guardSummary(guard) };
     } finally {
       close();
     }

@@ -2,16 +2,18 @@
  * `cobuy pipeline`: the whole job with embedded defaults, as stages that take what they need and
  * return what they make:
  *
- *   input → build → documents (+ evaluation.json with --evaluate, + report.html) → publish → (load)
+ *   input → build → guard → documents (+ evaluation.json with --evaluate, + report.html) → publish → (load)
  *
  * The stages are steps of src/steps/; this file parses the flags, calls them in order and prints.
  */
+import type { RunDiff } from "@cobuy/contracts";
 import type { BuildResult, Evaluation, ProductCatalog } from "@cobuy/pipeline";
 import { defineCommand } from "../command.js";
 import type { Context } from "../context.js";
 import { BUILD_OPTIONS, type BuildParams, parseBuildParams } from "../flags/build.js";
 import { CATALOG_OPTIONS, parseCatalogPath } from "../flags/catalog.js";
 import { DB_OPTIONS, dbTargetFromEnv } from "../flags/db.js";
+import { GUARD_OPTIONS, parseGuardFlags } from "../flags/guard.js";
 import {
   type BuildInput,
   buildInputLabel,
@@ -26,6 +28,13 @@ import { type CatalogSummary, catalogSummary, readCatalogFlag } from "../steps/c
 import { howToQuery, type LoadedRun, loadSummary, loadWithProgress } from "../steps/database.js";
 import { writeRunDocuments } from "../steps/documents.js";
 import { BUILD_EVALUATION_SPLIT, headlineMetrics } from "../steps/evaluation.js";
+import {
+  buildRunLists,
+  type GuardOutcome,
+  guardAgainstLatest,
+  guardLine,
+  guardSummary,
+} from "../steps/guard.js";
 import { openStoreFromFlags } from "../steps/object-store.js";
 import { type PublishedRun, publishToStore, uniqueRunId, withStagingFolder } from "../steps/publish.js";
 import { publishedRunSource } from "../steps/run-source.js";
@@ -36,14 +45,18 @@ export const pipeline = defineCommand({
   name: "pipeline",
   summary: "run the whole job: (sample data →) build → documents → publish → load into the database",
   usage:
-    "cobuy pipeline [--input FILE | --input-sql URL --table [SCHEMA.]NAME] [--store URL [--gzip] [--classic-key PATTERN]] [--evaluate] [--no-load] [build options]",
+    "cobuy pipeline [--input FILE | --input-sql URL --table [SCHEMA.]NAME] [--store URL [--gzip] [--classic-key PATTERN]] [--evaluate] [--no-load] [guard options] [build options]",
   description:
     "Without --input, generates the sample data set once into $COBUY_HOME/data/ (default ./.cobuy) and\n" +
     "uses it. Publishes the run (documents and report.html, then manifest.json, then latest.json) under\n" +
     "<store>/<runId>/, by default $COBUY_HOME/runs/, run id = UTC start time YYYY-MM-DD_HH-MM-SS, then\n" +
     "loads it from there into DATABASE_URL or the embedded PGlite, and prints where everything went.\n" +
     "--evaluate also scores the lists on held-out orders (holdout 0.2, seed 1, the build's measure and k,\n" +
-    "every measure beside it) and publishes evaluation.json, whose charts report.html then shows.",
+    "every measure beside it) and publishes evaluation.json, whose charts report.html then shows.\n" +
+    "Guarded activation: before latest.json moves, the run's lists are compared with the latest run's;\n" +
+    "when a check fails (--max-churn, --min-overlap, --min-products-ratio, --min-orders-ratio) the run\n" +
+    "is published as refused (runs list shows it, latest.json keeps naming the previous run), is not\n" +
+    "loaded, and the command exits 1 saying which check failed and how to override (--force).",
   options: {
     input: {
       ...INPUT_OPTIONS.input,
@@ -55,6 +68,7 @@ export const pipeline = defineCommand({
     ...CATALOG_OPTIONS,
     ...STORE_OPTIONS,
     ...PUBLISH_OPTIONS,
+    ...GUARD_OPTIONS,
     evaluate: {
       type: "boolean",
       description:
@@ -73,6 +87,7 @@ export const pipeline = defineCommand({
     "COBUY_HOME=/tmp/cobuy cobuy pipeline --input sales.csv --k 10 --json",
     "cobuy pipeline --input sales.csv --similarity auto --evaluate",
     "cobuy pipeline --input sales.csv --catalog products.csv",
+    "cobuy pipeline --input sales.csv --max-churn 0.5 --min-orders-ratio 0.5",
     "AWS_PROFILE=prod cobuy pipeline --store s3://my-bucket/cobuy --gzip --classic-key recs/key{ts}.json",
   ],
   async run(ctx, { values }) {
@@ -86,6 +101,7 @@ export const pipeline = defineCommand({
       return undefined;
     }
     const publishing = parsePublishFlags(values);
+    const guarding = parseGuardFlags(values);
     const evaluate = values.evaluate === true ? params : undefined;
     const catalog = await readCatalogFlag(ctx, parseCatalogPath(ctx, values));
     const store = openStoreFromFlags(ctx, values);
@@ -100,6 +116,14 @@ export const pipeline = defineCommand({
         const input = buildInputLabel(source);
         const result = await buildFrom(ctx, source, params, { keepOrderIds: evaluate !== undefined });
         const recorded = paramsRecord(input, params, result);
+        const guard = await guardAgainstLatest(
+          ctx,
+          store.store,
+          () => buildRunLists(result, runId),
+          guarding,
+        );
+        // What changed since the serving run: the report's "changes since the previous run".
+        const changes: RunDiff | undefined = guard?.diff;
         const { documents, evaluation } = await writeRunDocuments(ctx, staging, {
           result,
           runId,
@@ -116,6 +140,7 @@ export const pipeline = defineCommand({
           params: recorded,
           counts: manifestCounts(result),
           ...publishing,
+          ...(guard ? { guard } : {}),
         });
         const loaded =
           values.load === false
@@ -131,6 +156,8 @@ export const pipeline = defineCommand({
           params,
           result,
           published,
+          ...(guard ? { guard } : {}),
+          ...(changes ? { changes } : {}),
           ...(evaluation ? { evaluation } : {}),
           ...(loaded ? { loaded } : {}),
           ...(catalog ? { catalog: catalogSummary(catalog, result.index) } : {}),
@@ -150,6 +177,10 @@ interface PipelineOutcome {
   readonly params: BuildParams;
   readonly result: BuildResult<ProductCatalog>;
   readonly published: PublishedRun;
+  /** Undefined when the store had no latest run to compare with. */
+  readonly guard?: GuardOutcome;
+  /** The serving run → this run (the guard's diff). */
+  readonly changes?: RunDiff;
   readonly evaluation?: Evaluation;
   readonly loaded?: LoadedRun;
   readonly catalog?: CatalogSummary;
@@ -192,6 +223,7 @@ function report(ctx: Context, o: PipelineOutcome, seconds: number): Record<strin
   ctx.print(`input:     ${o.input}`);
   ctx.print(`run:       ${location}`);
   ctx.print(`latest:    ${latest}`);
+  if (o.guard) ctx.print(`guard:     ${guardLine(o.guard)}`);
   if (published.classicKey) ctx.print(`classic:   ${published.classicKey} (in ${published.store})`);
   if (o.loaded) {
     const { result, target, example } = o.loaded;
@@ -215,5 +247,6 @@ function report(ctx: Context, o: PipelineOutcome, seconds: number): Record<strin
         }
       : {}),
     ...(o.loaded ? { load: loadSummary(o.loaded) } : {}),
+    guard: guardSummary(o.guard),
   };
 }

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { MANIFEST_NAME, makeUniqueRunId } from "@cobuy/contracts";
 import { joinKey, type PublishRunResult, publishRun, type ServerSideEncryption } from "@cobuy/s3-export";
 import type { Context } from "../context.js";
+import { type GuardOutcome, guardRefusedError, refusalRecord } from "./guard.js";
 import type { OpenedStore } from "./object-store.js";
 
 /**
@@ -57,6 +58,11 @@ export interface RunToPublish {
   readonly gzip: boolean;
   readonly sse?: ServerSideEncryption;
   readonly classicKey?: string;
+  /**
+   * The activation guard's outcome (steps/guard.ts). A refused run is published as refused
+   * (`<runId>/refused.json`, latest.json left alone), then {@link publishToStore} throws.
+   */
+  readonly guard?: GuardOutcome;
 }
 
 /** A published run and where it is, for the user. */
@@ -69,7 +75,8 @@ export interface PublishedRun {
 }
 
 /**
- * Stage "publish": documents, manifest, then latest.json into the store.
+ * Stage "publish": documents, manifest, then latest.json into the store. A run the guard refused is
+ * published with its refusal instead of latest.json, and ends the command (`GuardRefusedError`).
  * @example
  * const { location } = await publishToStore(ctx, opened, { runId, createdAt, files, params, counts, gzip: false });
  */
@@ -92,21 +99,31 @@ export async function publishToStore(
       gzip: run.gzip,
       ...(run.sse !== undefined ? { sse: run.sse } : {}),
       ...(run.classicKey !== undefined ? { classicKey: run.classicKey } : {}),
+      ...(run.guard?.refused ? { refusal: refusalRecord(run.guard) } : {}),
     }),
   );
-  ctx.log.info(`published run ${run.runId}`, {
+  ctx.log.info(`published run ${run.runId}${published.refused ? " as refused" : ""}`, {
     store: published.store,
     latest: published.latestKey,
     latestRunId: published.latestRunId,
     ...(published.classicKey !== undefined ? { classicKey: published.classicKey } : {}),
   });
-  if (opened.folder !== undefined) {
-    return {
-      published,
-      location: path.join(opened.folder, run.runId),
-      latest: path.join(opened.folder, published.latestKey),
-    };
-  }
   const base = published.store.replace(/\/+$/, "");
-  return { published, location: `${base}/${run.runId}/`, latest: `${base}/${published.latestKey}` };
+  const where =
+    opened.folder !== undefined
+      ? {
+          location: path.join(opened.folder, run.runId),
+          latest: path.join(opened.folder, published.latestKey),
+        }
+      : { location: `${base}/${run.runId}/`, latest: `${base}/${published.latestKey}` };
+  if (run.guard?.refused) {
+    ctx.print(`run:       ${where.location} (published as refused)`);
+    ctx.print(`latest:    ${where.latest} (still ${published.latestRunId ?? "none"})`);
+    throw guardRefusedError(run.guard, {
+      runId: run.runId,
+      runDir: where.location,
+      latestRunId: published.latestRunId ?? null,
+    });
+  }
+  return { published, ...where };
 }
