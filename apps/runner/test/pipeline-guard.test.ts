@@ -104,6 +104,9 @@ describe.runIf(present)("guarded activation on a bad day", () => {
     expect(o.load).toMatchObject({ active: true, runId: o.runId });
     const serving = o.runId as string;
     expect(latestRunId()).toBe(serving);
+    const ordinaryReport = readFileSync(join(o.runDir, "report.html"), "utf8");
+    expect(ordinaryReport).toContain("Changes since the previous run");
+    expect(ordinaryReport).toContain(lastJson(first.stdout).runId);
 
     const badDays: [string, string][] = [
       ["half", "min-orders-ratio"],
@@ -119,6 +122,11 @@ describe.runIf(present)("guarded activation on a bad day", () => {
       const record = JSON.parse(readFileSync(join(refused.runDir, "refused.json"), "utf8"));
       expect(record).toMatchObject({ runId: refused.runId, verdict: "refused", against: serving });
       expect(record.message).toBe(refused.error.message);
+      // Its report says what changed since the serving run and why the guard refused it.
+      const report = readFileSync(join(refused.runDir, "report.html"), "utf8");
+      expect(report, name).toContain("Changes since the previous run");
+      expect(report, name).toContain(serving);
+      expect(report, name).toContain(check);
       expect(latestRunId(), name).toBe(serving);
       expect(refused.latestRunId).toBe(serving);
       expect(await activeInDb(), name).toBe(serving);

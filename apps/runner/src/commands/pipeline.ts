@@ -132,6 +132,7 @@ export const pipeline = defineCommand({
           title: `cobuy run ${runId}`,
           ...(evaluate ? { evaluate } : {}),
           ...(catalog ? { catalog } : {}),
+          ...(changes && guard ? { changes, guard: guard.verdict } : {}),
         });
         const published = await publishToStore(ctx, store, {
           runId,
