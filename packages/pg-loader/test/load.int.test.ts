@@ -87,7 +87,11 @@ for (const kind of PG_BACKEND_KINDS) {
     it("migrates idempotently and reports no migration the second time", async () => {
       const first = await migrate(db);
       expect(first.error).toBeUndefined();
-      expect(first.results.map((r) => r.migrationName)).toEqual(["0001_initial", "0002_activations", "0003_product_names"]);
+      expect(first.results.map((r) => r.migrationName)).toEqual([
+        "0001_initial",
+        "0002_activations",
+        "0003_product_names",
+      ]);
       const second = await migrate(db);
       expect(second).toEqual({ results: [] });
       expect(await activeRun(db)).toBeNull();

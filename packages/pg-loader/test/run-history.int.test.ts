@@ -114,7 +114,9 @@ for (const kind of PG_BACKEND_KINDS) {
       // Later migrations go too (their columns, and the views that read them): a schema that old
       // had none of them, and migrations run in order.
       await sql`ALTER TABLE ${sql.id(db.schema, "products")}
-        DROP COLUMN name CASCADE, DROP COLUMN extra CASCADE, DROP COLUMN search_key CASCADE`.execute(db.kysely);
+        DROP COLUMN name CASCADE, DROP COLUMN extra CASCADE, DROP COLUMN search_key CASCADE`.execute(
+        db.kysely,
+      );
       await sql`DELETE FROM ${sql.id(db.schema, "cobuy_migration")} WHERE name <> '0001_initial'`.execute(
         db.kysely,
       );
