@@ -1,5 +1,5 @@
 /** `cobuy build`: one input file → recs.json, recs.rich.json, validation.json in a folder. */
-import { makeRunId } from "@cobuy/contracts";
+import { makeUniqueRunId } from "@cobuy/contracts";
 import { defineCommand } from "../command.js";
 import { BUILD_OPTIONS, parseBuildParams } from "../flags/build.js";
 import { CATALOG_OPTIONS, parseCatalogPath } from "../flags/catalog.js";
@@ -58,7 +58,8 @@ export const build = defineCommand({
     }
     const out = ctx.resolvePath(requireString(values.out, "out"));
     const catalog = await readCatalogFlag(ctx, parseCatalogPath(ctx, values));
-    const runId = makeRunId();
+    // Unique like a published run's: two builds of one second (tests, scripts) are two runs to load or diff.
+    const runId = makeUniqueRunId();
     const result = await buildFrom(ctx, source, params);
     const files = await ctx.stage("write", async () => [
       ...(await writeBuildDocuments(out, {

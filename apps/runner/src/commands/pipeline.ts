@@ -49,7 +49,7 @@ export const pipeline = defineCommand({
   description:
     "Without --input, generates the sample data set once into $COBUY_HOME/data/ (default ./.cobuy) and\n" +
     "uses it. Publishes the run (documents and report.html, then manifest.json, then latest.json) under\n" +
-    "<store>/<runId>/, by default $COBUY_HOME/runs/, run id = UTC start time YYYY-MM-DD_HH-MM-SS, then\n" +
+    "<store>/<runId>/, by default $COBUY_HOME/runs/, run id = UTC start time YYYY-MM-DD_HH-MM-SS_<ms><5 random>, then\n" +
     "loads it from there into DATABASE_URL or the embedded PGlite, and prints where everything went.\n" +
     "--evaluate also scores the lists on held-out orders (holdout 0.2, seed 1, the build's measure and k,\n" +
     "every measure beside it) and publishes evaluation.json, whose charts report.html then shows.\n" +

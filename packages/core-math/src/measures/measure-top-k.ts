@@ -86,21 +86,36 @@ function expectedCount(counts: PairCounts, p: number, lq: number): number {
 
 /**
  * The work of each row as the kernel below counts it, before the pair filters: one score per pair
- * of a row with a list, an "expected" score adding the row's order sizes. The estimate is exact
- * when no pair is filtered (minSupport and minPairSupport 1), an upper bound otherwise.
+ * of a row with a list, plus for "expected" the row's order sizes once per distinct n_q of its
+ * columns (the kernel memoises E per (p, n_q)). The estimate is exact when no pair is filtered
+ * (minSupport and minPairSupport 1), an upper bound otherwise.
  */
-// O(P)
+// O(P + pairs) for "expected" (one pass for the distinct n_q), O(P) otherwise
 function measureWork(counts: PairCounts, expected: boolean, minSupport: number): WorkMeter {
   const P = counts.products;
-  const { rowPtr } = counts.pairs;
+  const { rowPtr, colIdx } = counts.pairs;
+  const np = counts.productOrders;
   const cost = new Float64Array(P);
+  const seenFor = expected ? new Int32Array(counts.orders + 1).fill(-1) : undefined;
   let total = 0;
   for (let p = 0; p < P; p++) {
-    const nP = counts.productOrders[p]!;
+    const nP = np[p]!;
     if (nP < minSupport || nP === 0) continue;
-    const sizes = expected ? counts.sizePtr[p + 1]! - counts.sizePtr[p]! : 0;
-    cost[p] = (Number(rowPtr[p + 1]) - Number(rowPtr[p])) * (1 + sizes);
-    total += cost[p]!;
+    const from = Number(rowPtr[p]);
+    const to = Number(rowPtr[p + 1]);
+    let rowCost = to - from;
+    if (seenFor !== undefined) {
+      const sizes = counts.sizePtr[p + 1]! - counts.sizePtr[p]!;
+      for (let i = from; i < to; i++) {
+        const nQ = np[colIdx[i]!]!;
+        if (seenFor[nQ] !== p) {
+          seenFor[nQ] = p;
+          rowCost += sizes;
+        }
+      }
+    }
+    cost[p] = rowCost;
+    total += rowCost;
   }
   return new WorkMeter(cost, total);
 }
