@@ -31,6 +31,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { alignColumns } from "./table.mjs";
 import { benchTokenizers, tokenizerTable } from "./tokenizers.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -427,20 +428,11 @@ function table(results) {
       ref.skipped ? `skipped: ${ref.skipped}` : `${fmtS(ref)}, ${(ref.peakRssBytes / MB).toFixed(0)} MB`,
       ref.ratio === undefined ? "–" : `${ref.ratio.toFixed(2)}×`,
       base === undefined || base.skipped ? "–" : `${base.ratio.toFixed(2)}× (${fmtS(base)})`,
-      t ? `≥ ${t.ratio}×${t.maxRssMB ? `, ≤ ${t.maxRssMB} MB` : ""}` : "–",
+      t ? `≥ ${+t.ratio.toFixed(2)}×${t.maxRssMB ? `, ≤ ${t.maxRssMB} MB` : ""}` : "–",
       r.pass === undefined ? "" : r.pass === true ? "ok" : r.pass === false ? "MISSED" : r.pass,
     ];
   });
-  const all = [header, ...rows];
-  const w = header.map((_, i) => Math.max(...all.map((row) => String(row[i]).length)));
-  return all
-    .map((row) =>
-      row
-        .map((c, i) => String(c).padEnd(w[i]))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+  return alignColumns([header, ...rows]);
 }
 
 const opts = parse(process.argv.slice(2));

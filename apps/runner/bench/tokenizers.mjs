@@ -19,6 +19,7 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import Tokenizer from "@streamparser/json/tokenizer.js";
 import { parse as csvParse } from "csv-parse";
+import { alignColumns } from "./table.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../../..");
@@ -201,16 +202,7 @@ export function tokenizerTable(rows) {
     (r.bytes / MB / r.seconds).toFixed(0),
     r.hand ? `${r.ratio.toFixed(2)}×` : "–",
   ]);
-  const all = [header, ...body];
-  const w = header.map((_, i) => Math.max(...all.map((row) => String(row[i]).length)));
-  return all
-    .map((row) =>
-      row
-        .map((c, i) => String(c).padEnd(w[i]))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+  return alignColumns([header, ...body]);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
