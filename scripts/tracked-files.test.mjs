@@ -1,9 +1,10 @@
 // Checks over every file git tracks that no package's own tests can see: a merge that
 // left conflict markers in a README (it happened once) fails here, not in a reader's eyes.
+
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import assert from "node:assert/strict";
 
 const root = new URL("..", import.meta.url);
 const tracked = execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8" })

@@ -6,7 +6,14 @@ import { makeRunId, RICH_FORMAT } from "@cobuy/contracts";
 import type { TopKLists } from "@cobuy/core-math";
 import { describe, expect, it } from "vitest";
 import { ChunkedWriter } from "../src/documents/chunked-writer.js";
-import { buildRecommendations, NO_CATEGORY, parseCatalog, writeDocuments } from "../src/index.js";
+import {
+  buildRecommendations,
+  type DocumentsInput,
+  NO_CATEGORY,
+  parseCatalog,
+  writeDocuments,
+  writeReport,
+} from "../src/index.js";
 import { chunked, rejection, tempDir } from "./helpers.js";
 
 const dir = tempDir();
@@ -24,6 +31,39 @@ const CSV = [
   "4,P3,B",
   "5,P4,B",
 ].join("\n");
+
+describe("writeReport from the lists the documents were written from", () => {
+  it("renders the report it renders from the written documents, blended lists and a catalog too", async () => {
+    const catalog = parseCatalog(Buffer.from("product_id,name\nP1,One\nP9,Unsold\n"), "catalog.csv");
+    for (const blend of [undefined, { popular: 0.5 }]) {
+      const r = await buildRecommendations(chunked(CSV), { k: 3, ...(blend ? { blend } : {}) });
+      if (blend) expect(Array.from(r.reasons!)).toContain(1);
+      const input: DocumentsInput = {
+        index: r.index,
+        topk: r.topk,
+        validation: r.validation,
+        productSupport: r.productSupport,
+        reasons: r.reasons,
+        catalog,
+        runId: "2025-01-02_03-04-05",
+        createdAt: new Date("2025-01-02T03:04:05.678Z"),
+        params: { k: 3, blend: blend ?? null },
+      };
+      const out = join(dir, `report-${blend ? "blend" : "plain"}`);
+      await writeDocuments(out, input);
+      const read = readFileSync(
+        await writeReport(out, { title: "t", stages: [{ name: "ingest", seconds: 1 }] }),
+        "utf8",
+      );
+      const given = readFileSync(
+        await writeReport(out, { title: "t", stages: [{ name: "ingest", seconds: 1 }], documents: input }),
+        "utf8",
+      );
+      expect(given).toBe(read);
+      expect(given).toContain("2025-01-02_03-04-05");
+    }
+  });
+});
 
 describe("writeDocuments", () => {
   it("writes recs.json, recs.rich.json and validation.json as design.md defines", async () => {

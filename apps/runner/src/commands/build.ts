@@ -8,7 +8,7 @@ import { INPUT_S3_OPTIONS } from "../flags/store.js";
 import { missingOption, requireString } from "../flags/values.js";
 import { buildFacts, buildFrom, paramsRecord } from "../steps/build.js";
 import { catalogSummary, readCatalogFlag } from "../steps/catalog.js";
-import { reportFacts, writeBuildDocuments, writeRunReport } from "../steps/documents.js";
+import { writeRunDocuments } from "../steps/documents.js";
 import { buildSummary, printSummary } from "../steps/summary.js";
 import { fmtBytes } from "../ui/format.js";
 
@@ -61,15 +61,13 @@ export const build = defineCommand({
     // Unique like a published run's: two builds of one second (tests, scripts) are two runs to load or diff.
     const runId = makeUniqueRunId();
     const result = await buildFrom(ctx, source, params);
-    const files = await ctx.stage("write", async () => [
-      ...(await writeBuildDocuments(out, {
-        result,
-        runId,
-        params: paramsRecord(input, params, result),
-        ...(catalog ? { catalog } : {}),
-      })),
-      await writeRunReport(out, `cobuy build — ${input}`, reportFacts(ctx, result)),
-    ]);
+    const { documents: files } = await writeRunDocuments(ctx, out, {
+      result,
+      runId,
+      params: paramsRecord(input, params, result),
+      title: `cobuy build — ${input}`,
+      ...(catalog ? { catalog } : {}),
+    });
     ctx.log.info(`wrote ${files.map((f) => `${f.name} (${fmtBytes(f.bytes)})`).join(", ")}`, { dir: out });
     const summary = buildSummary(ctx, buildFacts(result), {
       input,

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import type { RunDiff } from "@cobuy/contracts";
 import {
   type BuildResult,
+  type DocumentsInput,
   type Evaluation,
   type GuardVerdict,
   type ProductCatalog,
@@ -33,14 +34,10 @@ export interface BuildDocuments {
   readonly catalog?: ShopCatalog;
 }
 
-/**
- * Writes recs.json, recs.rich.json and validation.json into `dir`.
- * @example
- * const docs = await writeBuildDocuments(out, { result, runId, params: paramsRecord(input, params, result) });
- */
-export function writeBuildDocuments(dir: string, d: BuildDocuments): Promise<WrittenDocument[]> {
+// What recs.json, recs.rich.json and validation.json are written from (the report reads the same).
+function documentsInput(d: BuildDocuments): DocumentsInput {
   const r = d.result;
-  return writeDocuments(dir, {
+  return {
     index: r.index,
     topk: r.topk,
     validation: r.validation,
@@ -50,7 +47,7 @@ export function writeBuildDocuments(dir: string, d: BuildDocuments): Promise<Wri
     ...(d.createdAt !== undefined ? { createdAt: d.createdAt } : {}),
     params: d.params,
     ...(d.catalog !== undefined ? { catalog: d.catalog } : {}),
-  });
+  };
 }
 
 /** What writeRunDocuments needs beyond the documents: the report's title and optional parts. */
@@ -77,19 +74,22 @@ export async function writeRunDocuments(
   dir: string,
   d: BuildDocuments & RunDocumentsOptions,
 ): Promise<{ documents: WrittenDocument[]; evaluation?: Evaluation }> {
+  // One creation time for recs.rich.json and the report that describes it.
+  const input = documentsInput({ ...d, createdAt: d.createdAt ?? new Date() });
   const facts = () => ({
     ...reportFacts(ctx, d.result),
+    documents: input,
     ...(d.changes !== undefined ? { changes: d.changes } : {}),
     ...(d.guard !== undefined ? { guard: d.guard } : {}),
   });
   if (d.evaluate === undefined) {
     const documents = await ctx.stage("write", async () => [
-      ...(await writeBuildDocuments(dir, d)),
+      ...(await writeDocuments(dir, input)),
       await writeRunReport(dir, d.title, facts()),
     ]);
     return { documents };
   }
-  const written = await ctx.stage("write", () => writeBuildDocuments(dir, d));
+  const written = await ctx.stage("write", () => writeDocuments(dir, input));
   const evaluation = await evaluateBuild(ctx, d.result, d.evaluate);
   const evaluationDoc = await writeJson(dir, "evaluation.json", evaluation);
   const report = await ctx.stage("report", () => writeRunReport(dir, d.title, facts()));
@@ -99,13 +99,8 @@ export async function writeRunDocuments(
 /**
  * What a build's report shows beyond its documents: the stages so far (the running ones marked), the nonzeros of C
  * and skipped rows, the classic cosine's plan.
- * @example
- * await writeRunReport(out, "cobuy build — sales.csv", reportFacts(ctx, result));
  */
-export function reportFacts(
-  ctx: Context,
-  result: BuildResult<ProductCatalog>,
-): Omit<WriteReportOptions, "title"> {
+function reportFacts(ctx: Context, result: BuildResult<ProductCatalog>): Omit<WriteReportOptions, "title"> {
   const facts = buildFacts(result);
   return {
     // Every stage that ran, the one writing the report too (its seconds until then).
@@ -122,7 +117,7 @@ export function reportFacts(
  * parameters and scores; validation.json: the metric per category; evaluation.json and sweep.json
  * when there) and returns it as one more written file.
  * @example
- * files.push(await writeRunReport(out, "cobuy build — sales.csv", reportFacts(ctx, result)));
+ * files.push(await writeRunReport(out, "cobuy evaluation — sales.csv"));
  */
 export async function writeRunReport(
   dir: string,

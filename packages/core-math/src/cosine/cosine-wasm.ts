@@ -4,6 +4,7 @@ import { createTopKLists, mergeTopKLists } from "../top-k/top-k-lists.js";
 import type { CsrMatrix, TopKLists, TopKResult } from "../types.js";
 import { KERNEL_WASM_BASE64 } from "../wasm/kernel.wasm.js";
 import { type WasmMemory, type WasmModule, wasm } from "../wasm/webassembly.js";
+import { lookUp } from "./cosine-js.js";
 import type { ResolvedCosine } from "./options.js";
 import { runPool } from "./pool.js";
 
@@ -354,7 +355,9 @@ export async function cosineTopKWasm(
       work += kernel.cosineRows(steps[s - 1]!, to);
       if (meter) onProgress?.(to, P, meter.work(to));
     }
-    return { ...copyOut(listsAt(layout, slot, r), work), threadSeconds: [(performance.now() - t0) / 1000] };
+    const lists = copyOut(listsAt(layout, slot, r), work);
+    fillSupport(c, lists, r);
+    return { ...lists, threadSeconds: [(performance.now() - t0) / 1000] };
   }
 
   // Rows get cheaper as p grows (only q > p is computed): small chunks keep the threads even.
@@ -369,9 +372,23 @@ export async function cosineTopKWasm(
   });
   const total = createTopKLists(P, r.k);
   for (const slot of layout.threads) mergeTopKLists(total, listsAt(layout, slot, r));
+  fillSupport(c, total, r);
   let work = 0;
   for (const w of works) work += w.work;
   return { ...total, multiplyAdds: work, threadSeconds: works.map((w) => w.seconds) };
+}
+
+/**
+ * C[p][q] of every listed pair, where the scatter kernel left it 0: without a pair-support filter
+ * it decides nothing inside the kernel, so it is looked up once per final entry, not per offer.
+ */
+// O(P · k · log nnz(C_p))
+function fillSupport(c: CsrMatrix, lists: TopKLists, r: ResolvedCosine): void {
+  if (r.minPairSupport > 0) return;
+  const { k, length, ids, support } = lists;
+  for (let p = 0; p < lists.products; p++) {
+    for (let i = 0; i < length[p]!; i++) support[p * k + i] = lookUp(c, p, ids[p * k + i]!);
+  }
 }
 
 // O(P · k)

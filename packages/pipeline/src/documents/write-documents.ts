@@ -161,20 +161,28 @@ function quotedInner(q: string): string {
   return q.slice(1, -1);
 }
 
-// O(products · k)
-async function writeRich(w: ChunkedWriter, quoted: readonly string[], input: DocumentsInput): Promise<void> {
-  const { topk, index } = input;
-  const P = quoted.length;
-  // Everything but "recs" and "products", which stream after it.
+/**
+ * Everything of `recs.rich.json` but "recs" and "products" (which stream after it), as
+ * `writeDocuments` writes it from `input`; without `input.createdAt` it is now.
+ */
+export function richHead(input: DocumentsInput): Omit<RichRecsDocument, "recs" | "products"> {
+  const { index } = input;
   const head: Omit<RichRecsDocument, "recs" | "products"> = {
     format: RICH_FORMAT,
     runId: input.runId,
     createdAt: (input.createdAt ?? new Date()).toISOString(),
     params: input.params ?? {},
-    counts: { orders: index.orders, rows: index.rows, products: P },
+    counts: { orders: index.orders, rows: index.rows, products: index.productIds.length },
   };
   if (input.catalog) head.counts.catalogUnknownIds = matchCatalog(index.productIds, input.catalog).unknownIds;
-  const headText = JSON.stringify(head, null, 2);
+  return head;
+}
+
+// O(products · k)
+async function writeRich(w: ChunkedWriter, quoted: readonly string[], input: DocumentsInput): Promise<void> {
+  const { topk } = input;
+  const P = quoted.length;
+  const headText = JSON.stringify(richHead(input), null, 2);
   // Re-open the object to append "recs" (and "products") streaming.
   w.push(`${headText.slice(0, headText.lastIndexOf("}")).trimEnd()},\n  "recs": {${P === 0 ? "}" : "\n"}`);
   const { k, ids, scores, support, length } = topk;
@@ -198,7 +206,7 @@ async function writeRich(w: ChunkedWriter, quoted: readonly string[], input: Doc
     if (w.push(line)) await w.flush();
   }
   if (input.productSupport !== undefined)
-    await writeProducts(w, quoted, input.productSupport, index, input.catalog ?? null);
+    await writeProducts(w, quoted, input.productSupport, input.index, input.catalog ?? null);
   w.push("\n}\n");
 }
 
