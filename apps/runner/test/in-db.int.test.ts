@@ -59,6 +59,17 @@ describe.runIf(present)("in DuckDB", () => {
     }
   });
 
+  it("--similarity expected runs in DuckDB too: the local engine's recs.json", async () => {
+    const build = (source: string[], out: string) =>
+      cobuy(["build", ...source, "--similarity", "expected", "--k", "10", "--out", out, "--json"]);
+    const local = await build(["--input", S], "expected-local");
+    const duck = await build(["--engine", "duckdb", "--input", S], "expected-duck");
+    expect(local.code, local.stderr).toBe(0);
+    expect(duck.code, duck.stderr).toBe(0);
+    expect(recs("expected-duck")).toBe(recs("expected-local"));
+    expect(recs("expected-duck")).not.toBe(recs("local")); // not llr's lists
+  });
+
   it("--input-sql duckdb:///file --table sales, for llr and for the classic measure", async () => {
     const url = `duckdb://${join(work, "shop.duckdb")}`;
     const llr = await llrBuild(["--input-sql", url, "--table", "sales"], "duck-db");
@@ -130,7 +141,6 @@ describe.runIf(present)("in DuckDB", () => {
 
   it("usage errors: a measure the database cannot run, an unknown engine, --engine without a local file", async () => {
     for (const args of [
-      ["build", "--engine", "duckdb", "--input", S, "--similarity", "expected", "--out", "x"],
       ["build", "--engine", "duckdb", "--input", S, "--similarity", "auto", "--out", "x"],
       ["build", "--engine", "spark", "--input", S, "--out", "x"],
       ["build", "--engine", "duckdb", "--input", "s3://bucket/sales.csv", "--out", "x"],

@@ -115,7 +115,7 @@ describe.runIf(existsSync(XS) && requirePostgres("--input-sql"))("--input-sql", 
     const cases: string[][] = [
       ["build", "--input-sql", url, "--out", "x"],
       ["build", "--input-sql", url, "--table", "sales", "--input", XS, "--out", "x"],
-      ["build", "--input-sql", url, "--table", "sales", "--similarity", "expected", "--out", "x"],
+      ["build", "--input-sql", url, "--table", "sales", "--similarity", "auto", "--out", "x"],
       ["build", "--input-sql", "mysql://h/db", "--table", "sales", "--out", "x"],
       ["build", "--input-sql", url, "--table", "a.b.c", "--out", "x"],
       ["build", "--input", XS, "--table", "sales", "--out", "x"],

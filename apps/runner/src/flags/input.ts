@@ -3,6 +3,7 @@
  * `--input-sql URL --table [SCHEMA.]NAME` (build, pipeline), declared once, with their parsing.
  * Opening an input is a step (steps/sales-input.ts, steps/sql-build.ts).
  */
+import { SQL_MEASURES } from "@cobuy/pipeline";
 import type { OptionSpecs } from "../command.js";
 import type { Context } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -25,7 +26,7 @@ export const SQL_INPUT_OPTIONS = {
     description:
       "build in the database that holds the order lines: postgres://USER@HOST:5432/DB (password from " +
       "PGPASSWORD or ~/.pgpass rather than the URL) or duckdb:///path/file.duckdb; needs --table. " +
-      "cosine, jaccard, lift and llr run whole in the database (only products × k rows come back); " +
+      "cosine, jaccard, lift, llr and expected run whole in the database (only products × k rows come back); " +
       "the classic measure counts there and scores here",
   },
   table: {
@@ -66,8 +67,8 @@ export function resolveInputArg(ctx: Context, input: string): string {
 /** The engines a build can run in besides the local one. */
 export type SqlEngine = "postgres" | "duckdb";
 
-/** The measures whose whole build runs in the database (@cobuy/pipeline's SQL_MEASURES). */
-const IN_DATABASE = ["cooccurrence-cosine", "cosine", "jaccard", "lift", "llr"];
+/** What a build from a database serves: the classic cosine (counting there) and every SQL measure. */
+const IN_DATABASE: readonly string[] = ["cooccurrence-cosine", ...SQL_MEASURES];
 
 /** A parsed `--input-sql` / `--table` pair, or `--engine duckdb --input FILE`. */
 export interface SqlInput {

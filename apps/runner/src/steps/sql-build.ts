@@ -1,7 +1,7 @@
 /**
  * `--input-sql URL --table [SCHEMA.]NAME` and `--engine duckdb --input FILE` (flags/input.ts): the
  * order lines stay in the database (PostgreSQL or a Postgres-family engine, or DuckDB). For cosine,
- * jaccard, lift and llr the whole build runs there and only products × k rows come back
+ * jaccard, lift, llr and expected the whole build runs there and only products × k rows come back
  * (@cobuy/pipeline's `buildMeasureFromSql`); for the classic measure the counting runs there and
  * the cosine of C's rows here (`buildRecommendationsFromSql`).
  */

@@ -16,8 +16,14 @@ import {
   type SqlSourceOptions,
 } from "./read-cooccurrence.js";
 
-/** The measures whose whole build runs as SQL ("expected" needs log1p/expm1 of every order size). */
-export const SQL_MEASURES = ["cosine", "jaccard", "lift", "llr"] as const satisfies readonly MeasureName[];
+/** The measures whose whole build runs as SQL: every first-order measure. */
+export const SQL_MEASURES = [
+  "cosine",
+  "jaccard",
+  "lift",
+  "llr",
+  "expected",
+] as const satisfies readonly MeasureName[];
 export type SqlMeasure = (typeof SQL_MEASURES)[number];
 
 /** Options of {@link measureTopKSql}. */
@@ -39,7 +45,40 @@ export interface SqlStatement {
 // The CTEs that score each pair from np, nq (orders holding p, q), n (orders) and c (orders
 // holding both) into `scored (p, q, c, s)`, in float8 and in the order of operations of
 // core-math's measureTopK, so that the two agree to the last few ulps.
+// log1p(x) without a log1p function (PostgreSQL has none): ln(u)·x/(u − 1) with u = 1 + x is
+// accurate to a few ulps (Goldberg), where ln(1 + x) alone loses the digits of a small x.
+const log1p = (x: string) =>
+  `(CASE WHEN 1 + ${x} = 1 THEN ${x} ELSE ln(1 + ${x}) * ${x} / ((1 + ${x}) - 1) END)`;
+// expm1(y) from y and u = exp(y) (Kahan): (u − 1)·y/ln(u), y itself where u rounds to 1, u − 1
+// where u is far from 1 (no cancellation; also keeps ln(0) out). The caller keeps exp from
+// underflowing, which PostgreSQL reports as an error.
+const expm1 = (y: string, u: string) =>
+  `(CASE WHEN ${u} = 1 THEN ${y} WHEN ${u} < 0.5 THEN ${u} - 1 ELSE (${u} - 1) * ${y} / ln(${u}) END)`;
+
+// "expected" (core-math's measure.ts): (c − E)/√E with E(p, n_q) = Σ_s h_p[s]·(1 − (1 − π_q)^(s−1)),
+// h_p the sizes of the orders holding p, π_q = n_q / L, L the order lines. E depends on p and n_q
+// only, so it is computed once per distinct (p, n_q) a pair needs (as the local engine memoises
+// it), both ways: the measure is not symmetric.
+function expectedSql(): string[] {
+  return [
+    " line_count AS (SELECT CAST(count(*) AS float8) AS l FROM baskets),",
+    " order_sizes AS (SELECT o, CAST(count(*) AS float8) AS s FROM baskets GROUP BY o),",
+    " size_hist AS (SELECT b.i AS p, z.s, CAST(count(*) AS float8) AS h FROM baskets b" +
+      " JOIN order_sizes z ON z.o = b.o WHERE z.s > 1 GROUP BY b.i, z.s),",
+    " needed AS (SELECT p, nq AS m FROM counted UNION SELECT q, np FROM counted),",
+    ` miss AS (SELECT m, ${log1p("(-m / l)")} AS lq FROM (SELECT DISTINCT m FROM needed) d CROSS JOIN line_count),`,
+    // exp(y) for y < -40 is below half an ulp of 1: expm1(y) is -1 in float8 there.
+    " expect_terms AS (SELECT p, m, h, y, CASE WHEN y < -40 THEN 0 ELSE exp(y) END AS u FROM" +
+      " (SELECT d.p, d.m, size_hist.h, (size_hist.s - 1) * miss.lq AS y FROM needed d" +
+      " JOIN size_hist ON size_hist.p = d.p JOIN miss ON miss.m = d.m) t),",
+    ` expect AS (SELECT p, m, sum(h * -${expm1("y", "u")}) AS e FROM expect_terms GROUP BY p, m),`,
+    " scored AS (SELECT w.p, w.q, w.c, (w.c - ep.e) / sqrt(ep.e) AS s, (w.c - eq.e) / sqrt(eq.e) AS s_rev" +
+      " FROM counted w JOIN expect ep ON ep.p = w.p AND ep.m = w.nq JOIN expect eq ON eq.p = w.q AND eq.m = w.np)",
+  ];
+}
+
 function scoreSql(measure: SqlMeasure): string[] {
+  if (measure === "expected") return expectedSql();
   // s scores q for p, s_rev p for q: equal for the symmetric formulas.
   const plain = (expr: string) => [
     ` scored AS (SELECT p, q, c, ${expr} AS s, ${expr} AS s_rev FROM counted)`,
