@@ -11,6 +11,7 @@ import {
   buildRecommendationsFromSql,
   cooccurrenceSql,
   duckdbDialect,
+  measureSettingsSql,
   measureTopKSql,
   type ProductCatalog,
   postgresDialect,
@@ -128,6 +129,10 @@ export function explainSql(input: SqlInput, params: BuildParams): string {
       minSupport: params.minSupport,
       minPairSupport: params.minPairSupport,
     });
+    const settings = measureSettingsSql(dialect);
+    if (settings !== null) {
+      statements.push(["planner settings for the build (SET LOCAL)", settings.text, settings.values]);
+    }
     statements.push([`${params.similarity} top-${params.k} per product`, text, values]);
   }
   return statements

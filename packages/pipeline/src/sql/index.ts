@@ -6,6 +6,7 @@ export { postgresDialect } from "./dialects/postgres.js";
 export {
   buildMeasureFromSql,
   type MeasureSqlOptions,
+  measureSettingsSql,
   measureTopKSql,
   SQL_MEASURES,
   type SqlMeasure,

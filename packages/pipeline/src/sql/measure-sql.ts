@@ -43,7 +43,7 @@ export interface SqlStatement {
 }
 
 // The CTEs that score each pair from np, nq (orders holding p, q), n (orders) and c (orders
-// holding both) into `scored (p, q, c, s)`, in float8 and in the order of operations of
+// holding both) into `scored (p, q, c, s, s_rev)`, in float8 and in the order of operations of
 // core-math's measureTopK, so that the two agree to the last few ulps.
 // log1p(x) without a log1p function (PostgreSQL has none): ln(u)·x/(u − 1) with u = 1 + x is
 // accurate to a few ulps (Goldberg), where ln(1 + x) alone loses the digits of a small x.
@@ -78,9 +78,13 @@ function expectedSql(): string[] {
 }
 
 function scoreSql(measure: SqlMeasure): string[] {
-  if (measure === "expected") return expectedSql();
+  const counted =
+    " counted AS (SELECT w.p, w.q, w.c, pp.n AS np, pq.n AS nq, orders.n AS n FROM pairs w" +
+    " JOIN products pp ON pp.i = w.p JOIN products pq ON pq.i = w.q CROSS JOIN orders),";
+  if (measure === "expected") return [counted, ...expectedSql()];
   // s scores q for p, s_rev p for q: equal for the symmetric formulas.
   const plain = (expr: string) => [
+    counted,
     ` scored AS (SELECT p, q, c, ${expr} AS s, ${expr} AS s_rev FROM counted)`,
   ];
   if (measure === "cosine") return plain("c / sqrt(np * nq)");
@@ -91,13 +95,19 @@ function scoreSql(measure: SqlMeasure): string[] {
   // (and so on): the same arguments to ln as in core-math, with fewer operations.
   const x = (v: string) => `(CASE WHEN ${v} = 0 THEN 0 ELSE (${v}) * ln(${v}) END)`;
   return [
-    " llr_cells AS (SELECT p, q, c, n, np, nq, c AS k11, np - c AS k12, nq - c AS k21, n - np - nq + c AS k22" +
-      " FROM counted),",
-    ` llr_entropy AS (SELECT p, q, c,\n   ${x("n")} - ${x("np")} - ${x("n - np")} AS row_e,` +
-      `\n   ${x("n")} - ${x("nq")} - ${x("n - nq")} AS col_e,` +
-      `\n   ${x("n")} - ${x("k11")} - ${x("k12")} - ${x("k21")} - ${x("k22")} AS mat_e,` +
-      // q's list sees k12 and k21 swapped: subtracted in that order, as core-math does for q.
-      `\n   ${x("n")} - ${x("k11")} - ${x("k21")} - ${x("k12")} - ${x("k22")} AS mat_rev FROM llr_cells),`,
+    // The row and column entropies depend on one product only: once per product, not per pair
+    // (the same float8 operations, so the same values).
+    ` llr_products AS (SELECT products.i, products.n, ${x("orders.n")} AS xn,` +
+      ` ${x("orders.n")} - ${x("products.n")} - ${x("orders.n - products.n")} AS e FROM products CROSS JOIN orders),`,
+    // OFFSET 0 keeps this level a subquery: flattened, the planner would paste each term into
+    // every use below and evaluate its ln four times (measured: most of the scoring's time).
+    " llr_terms AS (SELECT w.p, w.q, w.c, pp.e AS row_e, pq.e AS col_e, pp.xn," +
+      `\n   ${x("w.c")} AS x11, ${x("pp.n - w.c")} AS x12, ${x("pq.n - w.c")} AS x21,` +
+      `\n   ${x("orders.n - pp.n - pq.n + w.c")} AS x22` +
+      " FROM pairs w JOIN llr_products pp ON pp.i = w.p JOIN llr_products pq ON pq.i = w.q CROSS JOIN orders OFFSET 0),",
+    // q's list sees k12 and k21 swapped: subtracted in that order, as core-math does for q.
+    " llr_entropy AS (SELECT p, q, c, row_e, col_e, xn - x11 - x12 - x21 - x22 AS mat_e," +
+      " xn - x11 - x21 - x12 - x22 AS mat_rev FROM llr_terms),",
     // Round-off can make the entropies' difference negative: 0, as Mahout does.
     " scored AS (SELECT p, q, c," +
       " CASE WHEN row_e + col_e < mat_e THEN 0 ELSE 2 * (row_e + col_e - mat_e) END AS s," +
@@ -167,8 +177,6 @@ export function measureTopKSql(options: MeasureSqlOptions): SqlStatement {
     " pairs AS (SELECT a.i AS p, b.i AS q, CAST(count(*) AS float8) AS c FROM baskets a JOIN baskets b" +
       ` ON a.o = b.o AND a.i < b.i GROUP BY a.i, b.i HAVING count(*) >= CAST(${minPairP} AS float8)),`,
     // Every measure here is symmetric: each pair is scored once, then listed both ways.
-    " counted AS (SELECT w.p, w.q, w.c, pp.n AS np, pq.n AS nq, orders.n AS n FROM pairs w" +
-      " JOIN products pp ON pp.i = w.p JOIN products pq ON pq.i = w.q CROSS JOIN orders),",
     ...scoreSql(options.measure).map((cte, i, all) => (i === all.length - 1 ? `${cte},` : cte)),
     ` both_ways AS (SELECT p, q, c, s FROM scored WHERE s > CAST(${minScoreP} AS float8)` +
       ` UNION ALL SELECT q, p, c, s_rev FROM scored WHERE s_rev > CAST(${minScoreP} AS float8)),`,
@@ -179,6 +187,25 @@ export function measureTopKSql(options: MeasureSqlOptions): SqlStatement {
   return { text, values: [minSupport, minPairSupport, minScore, k] };
 }
 
+/**
+ * The planner settings {@link measureTopKSql} runs under on the dialect's engine, as one SELECT of
+ * `set_config(name, value, true)` — SET LOCAL: they last until the caller's transaction ends,
+ * and a read-only transaction (a replica) allows them. Null when the engine needs none (DuckDB).
+ *
+ * @example
+ * ```ts
+ * const settings = measureSettingsSql(postgresDialect); // before measureTopKSql, in the same transaction
+ * if (settings) await client.query(settings.text, [...settings.values]);
+ * ```
+ */
+export function measureSettingsSql(dialect: SqlDialect = postgresDialect): SqlStatement | null {
+  if (dialect.buildSettings.length === 0) return null;
+  const calls = dialect.buildSettings.map(
+    (_, i) => `set_config(${dialect.param(2 * i + 1)}, ${dialect.param(2 * i + 2)}, true)`,
+  );
+  return { text: `SELECT ${calls.join(", ")}`, values: dialect.buildSettings.flat() };
+}
+
 /** Options of {@link buildMeasureFromSql}. */
 export type SqlMeasureBuildOptions = Omit<SqlSourceOptions, "onProgress" | "incidence"> &
   Pick<RecommendOptions, "k" | "minScore" | "minSupport" | "minPairSupport" | "validate" | "onStage"> & {
@@ -187,7 +214,8 @@ export type SqlMeasureBuildOptions = Omit<SqlSourceOptions, "onProgress" | "inci
 
 /**
  * A first-order measure's whole build in the database: the catalog queries (stage `ingest`), then
- * {@link measureTopKSql} (stage `topk`: counting, scores and top-k in one statement; products × k
+ * the planner settings of {@link measureSettingsSql} (inside the caller's transaction, where
+ * `beforeData` started one) and {@link measureTopKSql} (stage `topk`: counting, scores and top-k in one statement; products × k
  * rows come back), then the classic validation metric over those lists (stage `validation`, O(P)
  * here). The same lists as `buildRecommendations` with `similarity: measure` gives for the CSV of
  * the table, and the same result shape, so `writeDocuments` takes it unchanged.
@@ -211,6 +239,12 @@ export async function buildMeasureFromSql(
   const clock = stageClock(options);
   const P = catalog.productIds.length;
   const k = resolveK(options.k);
+  const settings = measureSettingsSql(options.dialect ?? postgresDialect);
+  if (settings !== null) {
+    src.queries.push(settings.text);
+    // One row of the settings' old values: read and dropped.
+    for await (const batch of run.rows(settings.text, settings.values)) void batch;
+  }
   src.queries.push(statement.text);
   const topk = await clock.stage("topk", async () => {
     const length = new Uint16Array(P);

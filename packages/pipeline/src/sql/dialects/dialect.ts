@@ -11,6 +11,12 @@ export interface SqlDialect {
   blank(textExpr: string): string;
   /** The text expression in UTF-8 byte order for ORDER BY (the local engine's product order). */
   byteOrder(textExpr: string): string;
+  /**
+   * Planner settings for the whole-build statement, set with `set_config(name, value, true)` (as
+   * SET LOCAL: inside the caller's transaction only, and allowed in a read-only one). Empty when
+   * the engine needs none.
+   */
+  readonly buildSettings: readonly (readonly [name: string, value: string])[];
   /** The n-th (1-based) query parameter. */
   param(n: number): string;
   /** What a driver error means, when it is one the build explains (otherwise undefined). */

@@ -6,6 +6,7 @@ export const duckdbDialect: SqlDialect = {
   text: (x) => `CAST(${x} AS VARCHAR)`,
   blank: (x) => `trim(${x}, ' ' || chr(9)) = ''`,
   byteOrder: (x) => x,
+  buildSettings: [],
   param: (n) => `$${n}`,
   classify(e) {
     // DuckDB reports errors by message only: "Catalog Error: Table with name x does not exist!",

@@ -12,6 +12,13 @@ export const postgresDialect: SqlDialect = {
   text: (x) => `CAST(${x} AS TEXT)`,
   blank: (x) => `btrim(${x}, ' ' || chr(9)) = ''`,
   byteOrder: (x) => `${x} COLLATE "C"`,
+  // Measured at M (docs/in-database.md): the plan's estimates are in the billions, so JIT compiles
+  // for over a second, and the self-join on the order id sorts both sides by text under the
+  // database's collation where a hash join needs no sort.
+  buildSettings: [
+    ["jit", "off"],
+    ["enable_mergejoin", "off"],
+  ],
   param: (n) => `$${n}`,
   classify(e) {
     const state = sqlState(e);
