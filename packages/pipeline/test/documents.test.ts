@@ -47,7 +47,7 @@ describe("writeReport from the lists the documents were written from", () => {
         catalog,
         runId: "2025-01-02_03-04-05",
         createdAt: new Date("2025-01-02T03:04:05.678Z"),
-        params: { k: 3, blend: blend ?? null },
+        params: { k: 3, ...(blend ? { blend } : {}) },
       };
       const out = join(dir, `report-${blend ? "blend" : "plain"}`);
       await writeDocuments(out, input);
