@@ -3,6 +3,10 @@
  * boundaries: PostgreSQL through pg and pg-cursor, DuckDB embedded (its file, or an in-memory
  * database over a .csv/.parquet file it reads itself; its native module loads only when used).
  */
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
 import {
   chunkQuery,
   cursorQuery,
@@ -15,7 +19,7 @@ import pg from "pg";
 import Cursor from "pg-cursor";
 import type { Context } from "../context.js";
 import { CLI_ERROR_CODES, CobuyCliError } from "../errors.js";
-import type { SqlInput } from "../flags/input.js";
+import { DUCKDB_MEMORY_DEFAULT, type SqlInput } from "../flags/input.js";
 
 export interface SqlConnection {
   readonly dialect: SqlDialect;
@@ -37,8 +41,14 @@ function connectError(what: string, e: unknown): CobuyCliError {
  * const db = await openSqlConnection(ctx, input);
  * try { await buildMeasureFromSql(db.query, { table: input.table, measure: "llr", dialect: db.dialect }); } finally { await db.close(); }
  */
-export async function openSqlConnection(ctx: Context, input: SqlInput): Promise<SqlConnection> {
-  return input.engine === "duckdb" ? openDuckdb(ctx, input) : openPostgres(ctx, input);
+export async function openSqlConnection(
+  ctx: Context,
+  input: SqlInput,
+  options: { readonly duckdbMemoryDefault?: string } = {},
+): Promise<SqlConnection> {
+  return input.engine === "duckdb"
+    ? openDuckdb(ctx, input, options.duckdbMemoryDefault ?? DUCKDB_MEMORY_DEFAULT)
+    : openPostgres(ctx, input);
 }
 
 async function openPostgres(ctx: Context, input: SqlInput): Promise<SqlConnection> {
@@ -60,22 +70,35 @@ async function openPostgres(ctx: Context, input: SqlInput): Promise<SqlConnectio
   };
 }
 
-async function openDuckdb(ctx: Context, input: SqlInput): Promise<SqlConnection> {
+async function openDuckdb(ctx: Context, input: SqlInput, memoryDefault: string): Promise<SqlConnection> {
   const { DuckDBInstance } = await import("@duckdb/node-api");
   const path = input.url === "" ? ":memory:" : ctx.resolvePath(input.url);
+  // DuckDB spills next to the database file, or into ./.tmp for an in-memory one: neither is ours
+  // to write, so it spills into a folder of its own, removed on close.
+  const spill = mkdtempSync(join(tmpdir(), "cobuy-duckdb-"));
+  const removeSpill = () => rmSync(spill, { recursive: true, force: true });
   let instance: Awaited<ReturnType<typeof DuckDBInstance.create>>;
   try {
     // Row order never matters to the build (every list is ranked in SQL): without insertion order
     // DuckDB's joins, aggregates and window sorts run in parallel and spill less.
-    const settings = { preserve_insertion_order: "false" };
+    const settings = {
+      preserve_insertion_order: "false",
+      memory_limit: input.memoryLimit ?? memoryDefault,
+      temp_directory: spill,
+    };
     instance = await DuckDBInstance.create(
       path,
       input.url === "" ? settings : { ...settings, access_mode: "READ_ONLY" },
     );
   } catch (e) {
+    removeSpill();
     throw connectError(`duckdb ${input.url}`, e);
   }
   const connection = await instance.connect();
+  const cap = new MemoryCap(ctx, input.memoryLimit, memoryDefault, () =>
+    // DuckDB's own default: RESET would return to the cap the instance was created with.
+    connection.run(`SET memory_limit = '${Math.floor((totalmem() * 0.8) / 2 ** 20)}MB'`),
+  );
   if (input.file !== undefined) {
     // The file's path goes in as a variable, never into the SQL text; every column reads as text,
     // as the CSV reader reads it. A temporary table, not a view: the build's five statements then
@@ -86,16 +109,37 @@ async function openDuckdb(ctx: Context, input: SqlInput): Promise<SqlConnection>
       : "read_csv(getvariable('cobuy_input'), header = true, all_varchar = true)";
     await connection.run("SET VARIABLE cobuy_input = $1", [file]);
     try {
-      await connection.run(`CREATE TEMP TABLE sales AS SELECT * FROM ${reader}`);
+      await cap.retry(() => connection.run(`CREATE TEMP TABLE sales AS SELECT * FROM ${reader}`));
     } catch (e) {
-      throw new CobuyCliError(CLI_ERROR_CODES.io, `cannot read ${input.file}: ${(e as Error).message}`, {
+      connection.closeSync();
+      instance.closeSync();
+      removeSpill();
+      throw new CobuyCliError(CLI_ERROR_CODES.io, `cannot read ${input.file}: ${cap.explain(e)}`, {
         cause: e,
       });
     }
   }
-  const query = chunkQuery((text, values) =>
+  const capped = chunkQuery((text, values) =>
     connection.stream(text, values.length > 0 ? [...(values as never[])] : undefined),
   );
+  const query: SqlQuery = (text, values) => ({
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        let yielded = false;
+        try {
+          for await (const rows of capped(text, values)) {
+            yielded = true;
+            yield rows;
+          }
+          return;
+        } catch (e) {
+          // Rows already handed on cannot be taken back: only a statement that failed before
+          // its first row runs again.
+          if (yielded || !(await cap.lift(e))) throw cap.named(e);
+        }
+      }
+    },
+  });
   return {
     dialect: duckdbDialect,
     query,
@@ -105,6 +149,61 @@ async function openDuckdb(ctx: Context, input: SqlInput): Promise<SqlConnection>
     close: async () => {
       connection.closeSync();
       instance.closeSync();
+      removeSpill();
     },
   };
+}
+
+/**
+ * DuckDB's memory cap over one connection. The default cap is a guess at what a build needs, so
+ * the first statement that runs out of memory under it lifts it (to DuckDB's own default, 80 %
+ * of the machine's memory) and runs once more; a cap the user gave with `--db-memory` is kept.
+ */
+class MemoryCap {
+  private lifted: boolean;
+  constructor(
+    private readonly ctx: Context,
+    private readonly given: string | undefined,
+    private readonly fallback: string,
+    private readonly reset: () => Promise<unknown>,
+  ) {
+    this.lifted = given !== undefined;
+  }
+
+  /** Lifts the default cap after `e` if `e` is DuckDB running out of memory under it; true when it did. */
+  async lift(e: unknown): Promise<boolean> {
+    if (this.lifted || !isOutOfMemory(e)) return false;
+    this.lifted = true;
+    this.ctx.log.info(
+      `DuckDB needed more than ${this.fallback}: running the statement again without the cap (--db-memory sets one)`,
+    );
+    await this.reset();
+    return true;
+  }
+
+  async retry<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      if (!(await this.lift(e))) throw e;
+      return run();
+    }
+  }
+
+  /** `e`, or when it ran into the cap the user gave, an error that names that cap. */
+  named(e: unknown): unknown {
+    return this.given !== undefined && isOutOfMemory(e) ? new Error(this.explain(e), { cause: e }) : e;
+  }
+
+  /** The error's message, naming the cap the user gave when that is what it ran into. */
+  explain(e: unknown): string {
+    const message = e instanceof Error ? e.message : String(e);
+    return this.given !== undefined && isOutOfMemory(e)
+      ? `${message} (under --db-memory ${this.given})`
+      : message;
+  }
+}
+
+function isOutOfMemory(e: unknown): boolean {
+  return e instanceof Error && /out of memory/i.test(e.message);
 }
