@@ -350,7 +350,8 @@ describe("the generated SQL", () => {
     });
     expect(values).toEqual([1, 3, 0.5, 10]);
     expect(text).toContain('FROM "shop"."sales"');
-    expect(text).toContain('SELECT DISTINCT "basket" AS o, "sku" AS p');
+    expect(text).toContain('SELECT DISTINCT "sku" AS p FROM "shop"."sales"');
+    expect(text).toContain('SELECT "basket" AS o, "sku" AS p FROM "shop"."sales"');
     expect(text).not.toMatch(/\b10\b|\b0\.5\b/);
     expect(text).toContain('COLLATE "C"');
     expect(measureTopKSql({ table: "sales", measure: "llr", dialect: duckdbDialect }).text).not.toContain(

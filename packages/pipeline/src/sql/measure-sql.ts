@@ -164,13 +164,16 @@ export function measureTopKSql(options: MeasureSqlOptions): SqlStatement {
   const where = options.skipBadRows ? ` WHERE NOT (${blank(o)} OR ${blank(p)})` : "";
   const [minSupportP, minPairP, minScoreP, kP] = [1, 2, 3, 4].map(d.param);
   const text = [
-    `WITH lines AS (SELECT DISTINCT ${o} AS o, ${p} AS p FROM ${t}${where}),`,
     // Products as integers in UTF-8 byte order of their ids (the local engine's indices): the
     // join, the grouping and the tie-break then compare integers, not text under a collation.
-    ` ids AS (SELECT p, ${d.text("p")} AS id, CAST(row_number() OVER (ORDER BY ${d.byteOrder(d.text("p"))}) AS integer) AS i` +
-      " FROM (SELECT DISTINCT p FROM lines) distinct_products),",
-    " baskets AS (SELECT lines.o, ids.i FROM lines JOIN ids ON ids.p = lines.p),",
-    " orders AS (SELECT CAST(count(DISTINCT o) AS float8) AS n FROM baskets),",
+    `WITH ids AS (SELECT p, ${d.text("p")} AS id, CAST(row_number() OVER (ORDER BY ${d.byteOrder(d.text("p"))}) AS integer) AS i` +
+      ` FROM (SELECT DISTINCT ${p} AS p FROM ${t}${where}) distinct_products),`,
+    // The lines made distinct once, as (order, product index): no CTE of text pairs in between
+    // (PostgreSQL 15 at M: 9 % of the statement). Counted by GROUP BY, not count(DISTINCT), which
+    // PostgreSQL runs as a sort.
+    ` baskets AS (SELECT DISTINCT lines.o, ids.i FROM (SELECT ${o} AS o, ${p} AS p FROM ${t}${where}) lines` +
+      " JOIN ids ON ids.p = lines.p),",
+    " orders AS (SELECT CAST(count(*) AS float8) AS n FROM (SELECT o FROM baskets GROUP BY o) distinct_orders),",
     " products AS (SELECT i, CAST(count(*) AS float8) AS n FROM baskets GROUP BY i" +
       ` HAVING count(*) >= CAST(${minSupportP} AS float8)),`,
     // Co-located on a table distributed by order id: each node joins its own orders.

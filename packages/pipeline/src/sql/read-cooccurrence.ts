@@ -156,7 +156,10 @@ export function cooccurrenceSql(
     totals:
       `SELECT count(*), SUM(CASE WHEN ${bad} THEN 1 ELSE 0 END), ` +
       `count(DISTINCT CASE WHEN ${bad} THEN NULL ELSE ${o} END) FROM ${t}`,
-    products: `SELECT ${d.text(p)}, count(DISTINCT ${o}), count(*) FROM ${t}${where} GROUP BY ${p}`,
+    // Orders per product by two GROUP BYs, not count(DISTINCT), which PostgreSQL sorts for (M: 15 %).
+    products:
+      `SELECT ${d.text("p")}, count(*), SUM(n) FROM (SELECT ${p} AS p, count(*) AS n FROM ${t}${where}` +
+      ` GROUP BY ${p}, ${o}) per_order GROUP BY p`,
     categories: c
       ? `SELECT ${d.text(p)}, ${d.text(c)}, count(*) FROM ${t}${where} GROUP BY ${p}, ${c}`
       : null,
