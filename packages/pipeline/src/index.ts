@@ -25,14 +25,13 @@ export {
   readCatalog,
   type ShopCatalog,
 } from "./catalog/read-catalog.js";
-export { readCatalogParquet } from "./catalog/read-catalog-parquet.js";
 export * from "./diff/index.js";
 export { type DocumentsInput, type WrittenDocument, writeDocuments } from "./documents/write-documents.js";
 export { type InputPosition, isPipelineError, PipelineError, type PipelineErrorCode } from "./errors.js";
 export * from "./evaluation/index.js";
+export { readCatalogParquet, readSalesParquet } from "./ingest/parquet.js";
 export type { ReadSalesOptions, SalesColumns } from "./ingest/read-options.js";
 export { readSales } from "./ingest/read-sales.js";
-export { readSalesParquet } from "./ingest/read-sales-parquet.js";
 export { isSalesIndex, type SalesIndex } from "./ingest/sales-index.js";
 export {
   type BuildOptions,

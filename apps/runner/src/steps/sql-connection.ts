@@ -1,7 +1,7 @@
 /**
  * One connection to the database a build runs in, as @cobuy/pipeline's SqlQuery plus its snapshot
  * boundaries: PostgreSQL through pg and pg-cursor, DuckDB embedded (its file, or an in-memory
- * database over a .csv/.parquet file it reads itself; its native module loads only when used).
+ * database over a .csv/.parquet file it reads itself). Each driver loads only when used.
  */
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,8 +15,7 @@ import {
   type SqlDialect,
   type SqlQuery,
 } from "@cobuy/pipeline";
-import pg from "pg";
-import Cursor from "pg-cursor";
+import type CursorClass from "pg-cursor";
 import type { Context } from "../context.js";
 import { CLI_ERROR_CODES, CobuyCliError } from "../errors.js";
 import { DUCKDB_MEMORY_DEFAULT, type SqlInput } from "../flags/input.js";
@@ -52,6 +51,10 @@ export async function openSqlConnection(
 }
 
 async function openPostgres(ctx: Context, input: SqlInput): Promise<SqlConnection> {
+  // Loaded here, not at the top: pg costs about 45 ms to import, which a build of a file need not pay.
+  const [{ default: pg }, cursorModule] = await Promise.all([import("pg"), import("pg-cursor")]);
+  // pg-cursor's types say `export =`; loaded as ESM its class is the default export.
+  const Cursor = (cursorModule as unknown as { default: typeof CursorClass }).default;
   const client = new pg.Client({ connectionString: input.url, application_name: "cobuy" });
   client.on("error", (e) => ctx.log.debug(`database connection error: ${e.message}`));
   try {

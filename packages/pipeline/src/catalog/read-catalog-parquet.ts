@@ -31,20 +31,7 @@ interface CatalogColumn {
   readonly element: SchemaElement;
 }
 
-/**
- * Reads a catalog Parquet file: an `id` or `product_id` column (strings or integers), a `name`
- * column (strings), every other top-level column an extra column (strings, numbers, booleans,
- * dates; written as text). A null or empty id fails (`COBUY_PIPELINE_PARQUET_NULL_ID`), an id with
- * a control character or over the length limit too (`COBUY_PIPELINE_PARQUET_BAD_ID`); a null name
- * is the id, a null extra value empty. `readCatalog` calls it for `.parquet` paths and files that
- * start with `PAR1`.
- *
- * @example
- * ```ts
- * const catalog = await readCatalogParquet("products.parquet");
- * catalog.entries.get("24852")?.name; // "Banana"
- * ```
- */
+/** The Parquet reader behind `readCatalogParquet` of ingest/parquet.ts (loaded on first use). */
 export async function readCatalogParquet(path: string, name = path): Promise<ShopCatalog> {
   return withParquetFile(path, name, (file, metadata) => readColumns(file, metadata, name));
 }

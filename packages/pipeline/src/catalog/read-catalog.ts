@@ -3,10 +3,10 @@ import { idProblem } from "@cobuy/contracts";
 import { PipelineError, type PipelineErrorCode, where } from "../errors.js";
 import { CsvTokenizer, INCOMPLETE, locate, UNTERMINATED } from "../ingest/csv-tokenizer.js";
 import { unreadable } from "../ingest/open-input.js";
-import { PARQUET_MAGIC } from "../ingest/read-sales-parquet.js";
+import { readCatalogParquet } from "../ingest/parquet.js";
+import { PARQUET_MAGIC } from "../ingest/parquet-magic.js";
 import { firstInvalidUtf8 } from "../ingest/utf8.js";
 import { CatalogBuilder, ID_COLUMNS, type ShopCatalog } from "./catalog-builder.js";
-import { readCatalogParquet } from "./read-catalog-parquet.js";
 
 export type { CatalogEntry, ShopCatalog } from "./catalog-builder.js";
 

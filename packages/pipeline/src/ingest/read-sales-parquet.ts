@@ -24,12 +24,12 @@ import {
   where,
 } from "../errors.js";
 import { unreadable } from "./open-input.js";
+import { PARQUET_MAGIC } from "./parquet-magic.js";
 import type { ReadSalesOptions } from "./read-options.js";
 import { isBlank, SalesAccumulator, type SalesIndex } from "./sales-index.js";
 import { firstInvalidUtf8 } from "./utf8.js";
 
 /** The four bytes a Parquet file starts and ends with. */
-export const PARQUET_MAGIC = Buffer.from("PAR1", "latin1");
 
 const DEFAULT_COLUMNS = { order: "order_id", product: "product_id", category: "category" } as const;
 const SKIP_HINT = "fix the row, or skip such rows with --skip-bad-rows (skipBadRows: true)";
@@ -48,26 +48,7 @@ const INT_CONVERTED = new Set([
   "UINT_64",
 ]);
 
-/**
- * Reads sales rows from a Parquet file into a {@link SalesIndex} — the same index `readSales`
- * builds from the CSV with the same rows. `readSales` calls it for paths ending in `.parquet` or
- * starting with the `PAR1` magic bytes.
- *
- * Memory grows with distinct ids and kept rows, not with the file: the footer is read first, then
- * one row group at a time and only the order, product and category columns. Id columns may be
- * strings (`BYTE_ARRAY`, UTF-8) or integers (`INT32`/`INT64`, ids become their decimal strings, as
- * in a CSV); the category column the same. A null or blank category is an empty category (no
- * error); a null or blank order/product id is a bad row (`COBUY_PIPELINE_PARQUET_NULL_ID`, skipped with
- * `skipBadRows`); a product id or category with a control character (tab and line breaks
- * excepted) or over `MAX_ID_BYTES` is a bad row as in a CSV (`COBUY_PIPELINE_PARQUET_BAD_ID`). Errors name the file, the row group (0-based), the row (1-based over the file)
- * and the column. `delimiter` and `maxRecordBytes` do not apply.
- *
- * @example
- * ```ts
- * const index = await readSalesParquet("sales.parquet", { columns: { order: "basket" } });
- * console.log(index.rows, index.orders, index.productIds.length);
- * ```
- */
+/** The Parquet reader behind `readSalesParquet` of parquet.ts (loaded on first use). */
 export async function readSalesParquet(path: string, options: ReadSalesOptions = {}): Promise<SalesIndex> {
   const name = options.name ?? path;
   const names = { ...DEFAULT_COLUMNS, ...stripUndefined(options.columns ?? {}) };

@@ -4,8 +4,9 @@ import { idProblem } from "@cobuy/contracts";
 import { PipelineError, type PipelineErrorCode, where } from "../errors.js";
 import { CsvTokenizer, INCOMPLETE, locate, UNTERMINATED } from "./csv-tokenizer.js";
 import { openInput } from "./open-input.js";
+import { readSalesParquet } from "./parquet.js";
+import { PARQUET_MAGIC } from "./parquet-magic.js";
 import type { ReadSalesOptions } from "./read-options.js";
-import { PARQUET_MAGIC, readSalesParquet } from "./read-sales-parquet.js";
 import { isBlank, SalesAccumulator, type SalesIndex } from "./sales-index.js";
 import { firstInvalidUtf8 } from "./utf8.js";
 
