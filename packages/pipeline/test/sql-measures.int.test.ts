@@ -274,6 +274,28 @@ for (const [name, open, available] of engines) {
       expect(expectSameLists(sql, local)).toBeGreaterThan(50);
     }, 120_000);
 
+    it("the statement alone (counting its own orders) returns the rows the build's statement returns", async () => {
+      const rowsOf = async (text: string, values: readonly unknown[]) => {
+        const out: string[] = [];
+        for await (const b of engine.query(text, values))
+          for (const r of b) out.push(r.map(String).join("|"));
+        return out.sort();
+      };
+      for (const table of ["random_wide", "random_huge_order", "golden_s"]) {
+        if (!tables.has(table)) continue;
+        for (const skipBadRows of [false, true]) {
+          const base = { table, measure: "llr", k: 5, skipBadRows, dialect: engine.dialect } as const;
+          const built = await buildMeasureFromSql(engine.query, base);
+          const alone = measureTopKSql(base);
+          const given = measureTopKSql({ ...base, orders: built.stats.orders });
+          expect(alone.text).not.toBe(given.text);
+          const rows = await rowsOf(alone.text, alone.values);
+          expect(rows.length, table).toBeGreaterThan(0);
+          expect(await rowsOf(given.text, given.values), table).toEqual(rows);
+        }
+      }
+    });
+
     it("only products × k rows come back", async () => {
       let rows = 0;
       const counting: SqlQuery = (text, values) => ({
@@ -357,6 +379,21 @@ describe("the generated SQL", () => {
     expect(measureTopKSql({ table: "sales", measure: "llr", dialect: duckdbDialect }).text).not.toContain(
       "COLLATE",
     );
+  });
+
+  it("takes the orders as its fifth parameter when the caller counted them, else counts them itself", () => {
+    const counting = measureTopKSql({ table: "sales", measure: "llr", k: 10 });
+    expect(counting.values).toHaveLength(4);
+    expect(counting.text).toContain("GROUP BY o) distinct_orders");
+    const given = measureTopKSql({ table: "sales", measure: "llr", k: 10, orders: 250_000 });
+    expect(given.values).toEqual([1, 1, 0, 10, 250_000]);
+    expect(given.text).toContain("orders AS (SELECT CAST($5 AS float8) AS n)");
+    expect(given.text).not.toContain("distinct_orders");
+    for (const orders of [-1, 1.5, Number.NaN]) {
+      expect(() => measureTopKSql({ table: "sales", measure: "llr", orders })).toThrow(
+        expect.objectContaining({ code: "COBUY_PIPELINE_OPTION" }),
+      );
+    }
   });
 
   it("refuses an identifier that is not plain, and the measures it cannot run", async () => {

@@ -95,6 +95,9 @@ export async function runSqlBuild(
   }
 }
 
+/** The build statement's order count: known only once the totals statement has run. */
+const ORDERS_FROM_TOTALS = Symbol('the orders (third column) of "rows, bad rows, orders" above');
+
 /**
  * `--explain-sql`: the statements the build runs, in order, as an engine's SQL (`$1…` are the
  * parameters, listed after the statement that takes them).
@@ -128,16 +131,23 @@ export function explainSql(input: SqlInput, params: BuildParams): string {
       minScore: params.minScore,
       minSupport: params.minSupport,
       minPairSupport: params.minPairSupport,
+      orders: 0, // a stand-in: the build passes the count the totals statement returned
     });
     const settings = measureSettingsSql(dialect);
     if (settings !== null) {
       statements.push(["planner settings for the build (SET LOCAL)", settings.text, settings.values]);
     }
-    statements.push([`${params.similarity} top-${params.k} per product`, text, values]);
+    statements.push([
+      `${params.similarity} top-${params.k} per product`,
+      text,
+      [...values.slice(0, -1), ORDERS_FROM_TOTALS],
+    ]);
   }
   return statements
     .map(([what, text, values]) => {
-      const args = values.map((v, i) => `-- $${i + 1} = ${JSON.stringify(v)}`).join("\n");
+      const args = values
+        .map((v, i) => `-- $${i + 1} = ${v === ORDERS_FROM_TOTALS ? v.description : JSON.stringify(v)}`)
+        .join("\n");
       return `-- ${what}\n${text};${args ? `\n${args}` : ""}`;
     })
     .join("\n\n");
