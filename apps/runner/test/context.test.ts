@@ -2,7 +2,7 @@
 // codes, --json, logging, progress bars and tables. The end-to-end tests run the built binary.
 import { describe, expect, it } from "vitest";
 import { type CommandEntry, defineCommand } from "../src/command.js";
-import { createContext, type Io, resolveHome } from "../src/context.js";
+import { createContext, resolveHome } from "../src/context.js";
 import { CobuyCliError } from "../src/errors.js";
 import { main, renderTopHelp } from "../src/main.js";
 import { buildWork, STAGE_UNITS } from "../src/steps/build-progress.js";
@@ -11,19 +11,7 @@ import { createLogger, redactUrl } from "../src/ui/logger.js";
 import { createProgress, renderProgressLine } from "../src/ui/progress.js";
 import { renderTable } from "../src/ui/table.js";
 import { WorkRate } from "../src/ui/work-rate.js";
-
-function memIo(env: Record<string, string> = {}, tty = false): Io & { out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  return {
-    stdout: { write: (s: string) => (out += s), isTTY: tty },
-    stderr: { write: (s: string) => (err += s), isTTY: tty, columns: 120 },
-    env,
-    cwd: "/tmp/cobuy-cwd",
-    out: () => out,
-    err: () => err,
-  };
-}
+import { memIo } from "./helpers/mem-io.js";
 
 const hello = defineCommand({
   name: "hello",

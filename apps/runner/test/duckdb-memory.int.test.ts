@@ -6,29 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createContext, type Io } from "../src/context.js";
+import { createContext } from "../src/context.js";
 import { parseBuildInput, type SqlInput } from "../src/flags/input.js";
 import { openSqlConnection } from "../src/steps/sql-connection.js";
+import { memIo } from "./helpers/mem-io.js";
 
 const SHARED = process.env.COBUY_SHARED_DIR ?? fileURLToPath(new URL("../../../../shared/", import.meta.url));
 const S = join(SHARED, "golden", "s", "sales.csv");
-
-function memIo(): Io & { err: () => string } {
-  let err = "";
-  return {
-    stdout: { write: () => {}, isTTY: false },
-    stderr: {
-      write: (s: string) => {
-        err += s;
-      },
-      isTTY: false,
-      columns: 120,
-    },
-    env: {},
-    cwd: tmpdir(),
-    err: () => err,
-  };
-}
 
 function duckInput(memory?: string): SqlInput {
   const input = parseBuildInput(
