@@ -13,8 +13,19 @@ let intValues: bool = false; // values are i32 (integers below 2^31), so rows ma
 let narrowRows: usize = 0;
 // Hot columns (only with intValues): rows j of C nearly full (Zipf best sellers) are kept dense,
 // i32[hotCount][P] at hotRows, and row p adds C[p][j]·C[j][q>p] with SIMD instead of scattering.
-let hotIndex: usize = 0; // i32[P]: h when product j is hot (its dense row h), else -1; 0: none
+let hotIndex: usize = 0; // i32[P]: h ≥ 0 when j's dense row is hotRows[h], -2 - s for hotPairs slot s, else -1; 0: none
 let hotRows: usize = 0;
+// Hot rows whose counts all fit in i16, two per dense row as interleaved i16 pairs (slot s: pair
+// s >> 1, lane s & 1), i32[pairCount][P]: one i32x4.dot_i16x8_s adds two rows' products for four
+// columns (half the bytes and a third of the instructions of two i32 rows). Each product is at
+// most 32767², so a pair's sum stays below 2^31.
+let hotPairs: usize = 0;
+let pairCount: i32 = 0;
+let pairW: usize = 0;
+// Float32 copies for the Int32 rows' quick reject, four columns per test (f64x2 takes two): thr32
+// (this thread's thresholds, kept by `offer`; 0 for no copy) and norms32 (shared).
+let thr32: usize = 0;
+let norms32: usize = 0; // i32[pairCount] packed weights of the row being done, zero between rows; then u32[2 · pairCount] scratch
 let norms: usize = 0; // f64[P]
 let eligible: usize = 0; // u8[P]
 let acc: usize = 0; // f64[P], zero between rows
@@ -37,6 +48,17 @@ let minPairSupport: f64 = -Infinity;
 let pairFilter: bool = false; // minPairSupport > 0: candidates are C_p's own entries
 // d < thr · (n_p n_q) · SAFE proves d / (n_p n_q) < thr despite rounding (error ≤ a few 2^-53).
 const SAFE: f64 = 1 - 9.094947017729282e-13; // 1 - 2^-40
+// The same in Float32: d, thr, n_p·SAFE32 and n_q each round once (≤ 2^-24) and the two products
+// once each, so d32 < lim32 gives d < thr · n_p n_q · (1 - 2^-20)(1 + 7 · 2^-24) < thr · n_p n_q.
+const SAFE32: f64 = 1 - 9.5367431640625e-7; // 1 - 2^-20
+// Thresholds below this get no Float32 copy (0: never rejects), so no subnormal rounds up.
+const TINY32: f64 = 1e-30;
+
+// @ts-expect-error: decorator
+@inline function setThr(p: u32, t: f64): void {
+  store<f64>(thr + ((<usize>p) << 3), t);
+  if (thr32 != 0) store<f32>(thr32 + ((<usize>p) << 2), t > TINY32 ? <f32>t : 0);
+}
 
 export function setup(
   p: i32,
@@ -64,7 +86,17 @@ export function setup(
   hotIndex_: usize,
   hotRows_: usize,
   minPairSupport_: f64,
+  hotPairs_: usize,
+  pairCount_: i32,
+  pairW_: usize,
+  thr32_: usize,
+  norms32_: usize,
 ): void {
+  thr32 = thr32_;
+  norms32 = norms32_;
+  hotPairs = hotPairs_;
+  pairCount = hotIndex_ != 0 && intValues_ != 0 ? pairCount_ : 0;
+  pairW = pairW_;
   minPairSupport = minPairSupport_;
   pairFilter = minPairSupport_ > 0;
   hotIndex = intValues_ != 0 ? hotIndex_ : 0;
@@ -126,7 +158,7 @@ function offer(p: u32, id: u32, s: f64, c: f64): void {
   store<f64>(scores + (at << 3), s);
   store<u32>(ids + (at << 2), id);
   store<f64>(support + (at << 3), c);
-  if (l + 1 >= K) store<f64>(thr + ((<usize>p) << 3), load<f64>(scores + ((base + <usize>(K - 1)) << 3)));
+  if (l + 1 >= K) setThr(p, load<f64>(scores + ((base + <usize>(K - 1)) << 3)));
 }
 
 // Exact score, then both lists. Only without a pair-support filter (filteredPairs serves that), so
@@ -174,31 +206,56 @@ function rows<T>(from: i32, to: i32): f64 {
     }
     if (w == 0) continue;
     let useTouched = scan == 2 || (scan == 0 && <f64>w * touchedRatio < <f64>(<u32>P - p - 1));
-    let hot: usize = 0;
+    let hot: usize = 0; // hot neighbours in i32 rows
+    let pairs: usize = 0; // pairs of i16 rows holding a hot neighbour
     if (isInteger<T>() && hotIndex != 0) {
-      // Row p's hot neighbours as (h, C[p][j]) pairs in `touched` (free: a full-scan row uses no touched list).
+      // Row p's hot neighbours: (h, C[p][j]) in `touched` (free: a full-scan row uses no touched
+      // list), or C[p][j] into its pair's packed weights.
+      let all: u64 = 0;
       for (let b = start; b < end; b++) {
-        const h = load<i32>(hotIndex + ((<usize>load<u32>(colIdx + ((<usize>b) << 2))) << 2));
-        if (h < 0) continue;
         const j = load<u32>(colIdx + ((<usize>b) << 2));
+        const h = load<i32>(hotIndex + ((<usize>j) << 2));
+        if (h == -1) continue;
         const je = load<u32>(rowPtr + ((<usize>j + 1) << 2));
         w -= <u64>(je - load<u32>(cursor + ((<usize>j) << 2)));
-        store<i32>(touched + (hot << 3), h);
-        store<i32>(touched + (hot << 3), load<i32>(values + ((<usize>b) << 2)), 4);
-        hot++;
+        all++;
+        const v = load<i32>(values + ((<usize>b) << 2));
+        if (h >= 0) {
+          store<i32>(touched + (hot << 3), h);
+          store<i32>(touched + (hot << 3), v, 4);
+          hot++;
+        } else {
+          const slot = -2 - h;
+          const a = pairW + ((<usize>(slot >> 1)) << 2);
+          store<i32>(a, load<i32>(a) | ((v & 0xffff) << ((slot & 1) << 4)));
+        }
       }
-      if (hot > 0) {
+      if (all > 0) {
         useTouched = false;
-        w += <u64>hot * <u64>(<u32>P - p - 1);
+        w += all * <u64>(<u32>P - p - 1);
+        // The pairs in use, (pair, packed weights), after the weights; the weights are cleared.
+        const list = pairW + ((<usize>pairCount) << 2);
+        for (let g = 0; g < pairCount; g++) {
+          const a = pairW + ((<usize>g) << 2);
+          const packed = load<i32>(a);
+          if (packed == 0) continue;
+          store<i32>(a, 0);
+          store<i32>(list + (pairs << 3), g);
+          store<i32>(list + (pairs << 3), packed, 4);
+          pairs++;
+        }
       }
     }
     work += <f64>w;
+    const anyHot = hot > 0 || pairs > 0;
     if (isInteger<T>() && narrowRows != 0 && load<u8>(narrowRows + <usize>p)) {
       if (hot > 0) hotDense<i32>(p, hot);
-      row<T, i32>(p, start, end, useTouched, hot > 0);
+      if (pairs > 0) pairDense<i32>(p, pairs);
+      row<T, i32>(p, start, end, useTouched, anyHot);
     } else {
       if (hot > 0) hotDense<f64>(p, hot);
-      row<T, f64>(p, start, end, useTouched, hot > 0);
+      if (pairs > 0) pairDense<f64>(p, pairs);
+      row<T, f64>(p, start, end, useTouched, anyHot);
     }
   }
   return work;
@@ -221,6 +278,94 @@ function hotDense<A>(p: u32, hot: usize): void {
   for (; i < hot; i++) {
     const t = touched + (i << 3);
     hotBlock<A>(q0, hotRows + <usize>load<i32>(t) * rowBytes, hotRows, hotRows, hotRows, load<i32>(t, 4), 0, 0, 0);
+  }
+}
+
+// O(pairs · (P - p)) SIMD multiply-adds: acc[q] += Σ_g (C[p][j_g0] · C[j_g0][q] + C[p][j_g1] · C[j_g1][q])
+// over q > p, four pairs (eight hot rows) per pass over acc; a missing row of a pair has weight 0
+function pairDense<A>(p: u32, pairs: usize): void {
+  const rowBytes = (<usize>P) << 2;
+  const q0 = <usize>p + 1;
+  const list = pairW + ((<usize>pairCount) << 2);
+  let i: usize = 0;
+  for (; i + 4 <= pairs; i += 4) {
+    const t = list + (i << 3);
+    pairBlock<A>(
+      q0,
+      hotPairs + <usize>load<i32>(t) * rowBytes,
+      hotPairs + <usize>load<i32>(t, 8) * rowBytes,
+      hotPairs + <usize>load<i32>(t, 16) * rowBytes,
+      hotPairs + <usize>load<i32>(t, 24) * rowBytes,
+      load<i32>(t, 4),
+      load<i32>(t, 12),
+      load<i32>(t, 20),
+      load<i32>(t, 28),
+    );
+  }
+  for (; i + 2 <= pairs; i += 2) {
+    const t = list + (i << 3);
+    const r0 = hotPairs + <usize>load<i32>(t) * rowBytes;
+    const r1 = hotPairs + <usize>load<i32>(t, 8) * rowBytes;
+    pairBlock<A>(q0, r0, r1, r0, r1, load<i32>(t, 4), load<i32>(t, 12), 0, 0);
+  }
+  if (i < pairs) {
+    const t = list + (i << 3);
+    const r0 = hotPairs + <usize>load<i32>(t) * rowBytes;
+    pairBlock<A>(q0, r0, r0, r0, r0, load<i32>(t, 4), 0, 0, 0);
+  }
+}
+
+// @ts-expect-error: decorator
+@inline function pairAt(r: usize, o: usize, w: i32): i32 {
+  const v = load<i32>(r + o);
+  return (w << 16 >> 16) * (v << 16 >> 16) + (w >> 16) * (v >> 16);
+}
+
+// O(8 · (P - q0)) multiply-adds, 4 dot_i16x8 per 4 columns: acc[q] += Σ_i dot(w_i, r_i[q]) for q ≥ q0
+// @ts-expect-error: decorator
+@inline function pairBlock<A>(q0: usize, r0: usize, r1: usize, r2: usize, r3: usize, w0: i32, w1: i32, w2: i32, w3: i32): void {
+  let q = q0;
+  const v0 = i32x4.splat(w0);
+  const v1 = i32x4.splat(w1);
+  const v2 = i32x4.splat(w2);
+  const v3 = i32x4.splat(w3);
+  for (; q + 4 <= <usize>P; q += 4) {
+    const o = q << 2;
+    const d0 = i32x4.dot_i16x8_s(v0, v128.load(r0 + o));
+    const d1 = i32x4.dot_i16x8_s(v1, v128.load(r1 + o));
+    const d2 = i32x4.dot_i16x8_s(v2, v128.load(r2 + o));
+    const d3 = i32x4.dot_i16x8_s(v3, v128.load(r3 + o));
+    if (isInteger<A>()) {
+      // The row's bound keeps every partial sum below 2^31 (all terms are positive).
+      const a = acc + (q << 2);
+      v128.store(a, i32x4.add(v128.load(a), i32x4.add(i32x4.add(d0, d1), i32x4.add(d2, d3))));
+    } else {
+      // Each dot is below 2^31 but their sum may not be: widen before adding.
+      const a = acc + (q << 3);
+      const lo = f64x2.add(
+        f64x2.add(f64x2.convert_low_i32x4_s(d0), f64x2.convert_low_i32x4_s(d1)),
+        f64x2.add(f64x2.convert_low_i32x4_s(d2), f64x2.convert_low_i32x4_s(d3)),
+      );
+      const h0 = v128.shuffle<u32>(d0, d0, 2, 3, 0, 1);
+      const h1 = v128.shuffle<u32>(d1, d1, 2, 3, 0, 1);
+      const h2 = v128.shuffle<u32>(d2, d2, 2, 3, 0, 1);
+      const h3 = v128.shuffle<u32>(d3, d3, 2, 3, 0, 1);
+      const hi = f64x2.add(
+        f64x2.add(f64x2.convert_low_i32x4_s(h0), f64x2.convert_low_i32x4_s(h1)),
+        f64x2.add(f64x2.convert_low_i32x4_s(h2), f64x2.convert_low_i32x4_s(h3)),
+      );
+      v128.store(a, f64x2.add(v128.load(a), lo));
+      v128.store(a, f64x2.add(v128.load(a, 16), hi), 16);
+    }
+  }
+  for (; q < <usize>P; q++) {
+    const o = q << 2;
+    const a = acc + (q << alignof<A>());
+    store<A>(
+      a,
+      load<A>(a) +
+        ((<A>pairAt(r0, o, w0) + <A>pairAt(r1, o, w1)) + (<A>pairAt(r2, o, w2) + <A>pairAt(r3, o, w3))),
+    );
   }
 }
 
@@ -339,7 +484,7 @@ function row<T, A>(p: u32, start: u32, end: u32, useTouched: bool, skipHot: bool
   }
   for (let b = start; b < end; b++) {
     const j = load<u32>(colIdx + ((<usize>b) << 2));
-    if (skipHot && load<i32>(hotIndex + ((<usize>j) << 2)) >= 0) continue; // added by hotDense
+    if (skipHot && load<i32>(hotIndex + ((<usize>j) << 2)) != -1) continue; // added by hotDense / pairDense
     const wv = <A>load<T>(values + ((<usize>b) << alignof<T>()));
     const je = load<u32>(rowPtr + ((<usize>j + 1) << 2));
     const e0 = <usize>load<u32>(cursor + ((<usize>j) << 2));
@@ -364,6 +509,39 @@ function row<T, A>(p: u32, start: u32, end: u32, useTouched: bool, skipHot: bool
   let q = p + 1;
   let a = acc + ((<usize>q) << alignof<A>());
   const npS = f64x2.splat(np * SAFE);
+  if (isInteger<A>() && quickReject && thr32 != 0) {
+    // Four columns per test in Float32 (see SAFE32); a block that may enter a list falls through
+    // to the Float64 tests below. Addresses in locals: globals are reloaded on every use.
+    const np32 = f32x4.splat(<f32>(np * SAFE32));
+    const t32 = thr32;
+    const n32 = norms32;
+    const tpAt = thr32 + ((<usize>p) << 2);
+    for (; a + 16 <= last; a += 16) {
+      const v = v128.load(a);
+      if (!v128.any_true(v)) {
+        q += 4;
+        continue;
+      }
+      const o = (<usize>q) << 2;
+      const lim = f32x4.mul(
+        f32x4.min(v128.load(t32 + o), v128.load32_splat(tpAt)),
+        f32x4.mul(np32, v128.load(n32 + o)),
+      );
+      if (v128.all_true<i32>(f32x4.lt(f32x4.convert_i32x4_s(v), lim))) {
+        v128.store(a, i64x2.splat(0));
+        q += 4;
+        continue;
+      }
+      for (let e = a; e < a + 16; e += 4) {
+        const d = <f64>load<i32>(e);
+        if (d != 0) {
+          store<i32>(e, 0);
+          consider<T>(p, q, d, np);
+        }
+        q++;
+      }
+    }
+  }
   for (; a + 16 <= last; a += 16) {
     const v = v128.load(a);
     if (!v128.any_true(v)) {

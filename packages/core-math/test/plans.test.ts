@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cosineTopKWasm, hotColumns, narrowRowFlags } from "../src/cosine/cosine-wasm.js";
-import { resolveCosine } from "../src/cosine/options.js";
+import { cosineTopKWasm, hotColumns, narrowRowFlags, splitByInt16 } from "../src/cosine/cosine-wasm.js";
+import { type ResolvedCosine, resolveCosine } from "../src/cosine/options.js";
 import {
   buildIncidence,
   type CosineStrategy,
@@ -12,7 +12,17 @@ import {
   transpose,
 } from "../src/index.js";
 import { checkIncidenceOnce, transposeOnce } from "../src/plan/orders-once.js";
-import { denseA, denseC, denseTopK, type Lines, randomLines, rng } from "./dense-oracle.js";
+import type { CsrMatrix } from "../src/types.js";
+import {
+  type DenseRec,
+  denseA,
+  denseC,
+  denseTopK,
+  type Lines,
+  randomLines,
+  rng,
+  toDense,
+} from "./dense-oracle.js";
 import { expectSameLists, incidenceOf, listsOf } from "./lists.js";
 
 // Every plan gives the same lists as the dense ml-matrix oracle, on every shape of baskets.
@@ -87,6 +97,27 @@ function shapeLines(shape: Shape, seed: number): Lines {
 const SHAPES: Shape[] = ["narrow", "wide", "huge order", "duplicates", "empty rows", "ties"];
 const PLANS: CosineStrategy[] = ["scatter", "order-side", "dense"];
 const cases = SHAPES.flatMap((shape) => Array.from({ length: 12 }, (_, i) => [shape, i + 1] as const));
+const THREE_SEEDS = SHAPES.flatMap((shape) => [1, 2, 3].map((seed) => [shape, seed] as const));
+
+/** The wasm scatter kernel on 1 and 2 threads gives the oracle's lists. */
+async function expectWasmLists(
+  c: CsrMatrix,
+  r: ResolvedCosine,
+  expected: DenseRec[][],
+  what: string,
+): Promise<void> {
+  for (const threads of [1, 2]) {
+    const top = await cosineTopKWasm(c, r, threads, undefined);
+    expectSameLists(listsOf(top), expected, 1e-9, `${what}, ${threads} threads:`);
+  }
+}
+
+/** A shape's lines with count incidence, their C and the products' support. */
+function countsOf(shape: Shape, seed: number) {
+  const lines = shapeLines(shape, seed);
+  const a = incidenceOf(lines, false);
+  return { lines, c: cooccurrence(a), support: productSupport(a) };
+}
 
 describe("every plan agrees with the dense oracle", () => {
   it.each(cases)("%s, seed %i", async (shape, seed) => {
@@ -127,13 +158,10 @@ describe("every plan agrees with the dense oracle", () => {
   // The scatter kernel accumulates a row in Int32 when its bound |row p|·max_{q>p}|column q| is
   // below 2^31, else in Float64. Scaling C by λ leaves every score as it is and multiplies the
   // dot products by λ², so one λ puts the popular rows above the bound and the rest below it.
-  it.each(SHAPES.flatMap((shape) => [1, 2, 3].map((seed) => [shape, seed] as const)))(
+  it.each(THREE_SEEDS)(
     "the Int32 accumulator and its Float64 fallback agree with the oracle: %s, seed %i",
     async (shape, seed) => {
-      const lines = shapeLines(shape, seed);
-      const a = incidenceOf(lines, false);
-      const c = cooccurrence(a);
-      const support = productSupport(a);
+      const { lines, c, support } = countsOf(shape, seed);
       // Each row's bound (unscaled): |row p|·max_{q>p}|column q| (C is symmetric).
       const n2 = Array.from({ length: c.rows }, (_, p) => {
         let s = 0;
@@ -165,15 +193,7 @@ describe("every plan agrees with the dense oracle", () => {
           const nonEmpty = n2.filter((v) => v > 0).length;
           expect(hotColumns(scaled, hotShare).length).toBe(Math.min(nonEmpty, Math.floor(c.rows / 2)));
         }
-        for (const threads of [1, 2]) {
-          const top = await cosineTopKWasm(scaled, r, threads, undefined);
-          expectSameLists(
-            listsOf(top),
-            expected,
-            1e-9,
-            `λ = ${lambda}, hot share ${hotShare}, ${threads} threads:`,
-          );
-        }
+        await expectWasmLists(scaled, r, expected, `λ = ${lambda}, hot share ${hotShare}`);
       }
       // Counts at or above 2^31 (or not integers): Float64 values and accumulators throughout.
       const huge = { ...c, values: c.values.map((v) => v * 2 ** 31) };
@@ -181,6 +201,41 @@ describe("every plan agrees with the dense oracle", () => {
       const top = await cosineTopK(huge, support, { k: 4, plan: "scatter", threads: 1 });
       const hugeExpected = denseTopK(denseC(denseA(lines, false)).mul(2 ** 31), support, 4);
       expectSameLists(listsOf(top), hugeExpected, 1e-9, "counts ≥ 2^31:");
+    },
+  );
+
+  // Hot rows whose counts fit in Int16 go two to a dense row (dot_i16x8), the rest stay Int32 rows;
+  // the Int32 rows' quick reject runs in Float32. C' = D C D (D diagonal: every third product ×200)
+  // is symmetric with counts both below and above 32767, and Int32 as well as Float64 rows.
+  it.each(THREE_SEEDS)(
+    "hot rows as Int16 pairs and as Int32 rows agree with the oracle: %s, seed %i",
+    async (shape, seed) => {
+      const { c, support } = countsOf(shape, seed);
+      const d = (p: number) => (p % 3 === seed % 3 ? 200 : 1);
+      const values = c.values.slice();
+      for (let p = 0; p < c.rows; p++) {
+        for (let i = c.rowPtr[p]!; i < c.rowPtr[p + 1]!; i++) values[i] = values[i]! * d(p) * d(c.colIdx[i]!);
+      }
+      const scaled = { ...c, values };
+      const expected = denseTopK(toDense(scaled), support, 4);
+      for (const hotShare of [0, 0.3]) {
+        const { wide, paired } = splitByInt16(scaled, hotColumns(scaled, hotShare), true);
+        for (const j of paired) {
+          for (let i = c.rowPtr[j]!; i < c.rowPtr[j + 1]!; i++) expect(values[i]).toBeLessThanOrEqual(32767);
+        }
+        for (const j of wide) {
+          let max = 0;
+          for (let i = c.rowPtr[j]!; i < c.rowPtr[j + 1]!; i++) max = Math.max(max, values[i]!);
+          expect(max).toBeGreaterThan(32767);
+        }
+        if (hotShare === 0 && values.some((v) => v > 32767)) expect(wide.length).toBeGreaterThan(0);
+        if (hotShare === 0 && c.colIdx.length > 0) expect(paired.length).toBeGreaterThan(0);
+        for (const hotPairs of [true, false]) {
+          const r = { ...resolveCosine(scaled, support, { k: 4 }), hotShare, hotPairs };
+          const rows = hotPairs ? "Int16 pairs" : "Int32 rows";
+          await expectWasmLists(scaled, r, expected, `hot share ${hotShare}, ${rows}`);
+        }
+      }
     },
   );
 

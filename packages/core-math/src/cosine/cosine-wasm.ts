@@ -28,6 +28,10 @@ const BASE = PAGE;
 
 interface ThreadSlots {
   acc: number;
+  /** i32[3 · pairs]: the row's packed pair weights, then the pairs in use. */
+  pairW: number;
+  /** f32[P]: Float32 copy of `thr` for the quick reject (see {@link float32Threshold}). */
+  thr32: number;
   touched: number;
   cursor: number;
   len: number;
@@ -51,7 +55,12 @@ interface Layout {
   /** i32[P] hot index per product (-1: not hot) and the hot rows of C, dense (see {@link hotColumns}), or 0. */
   hotIndex: number;
   hotRows: number;
+  /** Hot rows whose counts fit in Int16, two per dense row of interleaved pairs, and how many pairs. */
+  hotPairs: number;
+  pairCount: number;
   norms: number;
+  /** f32[P]: the norms as Float32, for the quick reject. */
+  norms32: number;
   eligible: number;
   threads: ThreadSlots[];
 }
@@ -73,15 +82,21 @@ function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
   const valueBytes = intValues ? 4 : (r.valueBytes ?? (fitsFloat32(c.values) ? 4 : 8));
   const values = take(valueBytes * nnz);
   const norms = take(8 * P);
+  const norms32 = take(4 * P);
   const eligible = take(P);
   const narrowRows = narrow ? take(P) : 0;
   const hot = narrow ? hotColumns(c, r.hotShare ?? (P >= HOT_MIN_PRODUCTS ? HOT_SHARE : 1)) : [];
+  const { wide, paired } = splitByInt16(c, hot, r.hotPairs !== false);
+  const pairCount = Math.ceil(paired.length / 2);
   const hotIndex = hot.length > 0 ? take(4 * P) : 0;
-  const hotRows = hot.length > 0 ? take(4 * P * hot.length) : 0;
+  const hotRows = wide.length > 0 ? take(4 * P * wide.length) : 0;
+  const hotPairs = pairCount > 0 ? take(4 * P * pairCount) : 0;
   const slots: ThreadSlots[] = [];
   for (let t = 0; t < threads; t++) {
     slots.push({
       acc: take(8 * P),
+      pairW: take(12 * pairCount),
+      thr32: take(4 * P),
       touched: take(4 * P),
       cursor: take(4 * P),
       len: take(2 * P),
@@ -117,19 +132,32 @@ function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
   if (narrow) new Uint8Array(buf, narrowRows, P).set(narrow);
   if (hot.length > 0) {
     const index = new Int32Array(buf, hotIndex, P).fill(-1);
-    const dense = new Int32Array(buf, hotRows, P * hot.length);
-    hot.forEach((j: number, h: number) => {
+    const dense = new Int32Array(buf, hotRows, P * wide.length);
+    wide.forEach((j: number, h: number) => {
       index[j] = h;
       for (let i = Number(c.rowPtr[j]); i < Number(c.rowPtr[j + 1]); i++)
         dense[h * P + c.colIdx[i]!] = c.values[i]!;
     });
+    // Pair g holds slot 2g in the low Int16 of each Int32 and slot 2g + 1 in the high one.
+    const halves = new Int16Array(buf, hotPairs, 2 * P * pairCount);
+    paired.forEach((j: number, slot: number) => {
+      index[j] = -2 - slot;
+      const base = (slot >> 1) * 2 * P + (slot & 1);
+      for (let i = Number(c.rowPtr[j]); i < Number(c.rowPtr[j + 1]); i++)
+        halves[base + 2 * c.colIdx[i]!] = c.values[i]!;
+    });
   }
   new Float64Array(buf, norms, P).set(r.norms);
+  new Float32Array(buf, norms32, P).set(r.norms);
   new Uint8Array(buf, eligible, P).set(r.eligible);
   for (const s of slots) {
     new Uint32Array(buf, s.cursor, P).set(c.rowPtr.subarray(0, P));
     const thr = new Float64Array(buf, s.thr, P);
-    for (let p = 0; p < P; p++) thr[p] = r.eligible[p] ? r.minScore : Number.POSITIVE_INFINITY;
+    const thr32 = new Float32Array(buf, s.thr32, P);
+    for (let p = 0; p < P; p++) {
+      thr[p] = r.eligible[p] ? r.minScore : Number.POSITIVE_INFINITY;
+      thr32[p] = float32Threshold(thr[p]!);
+    }
   }
   return {
     memory,
@@ -141,7 +169,10 @@ function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
     narrowRows,
     hotIndex,
     hotRows,
+    hotPairs,
+    pairCount,
     norms,
+    norms32,
     eligible,
     threads: slots,
   };
@@ -168,6 +199,38 @@ export function hotColumns(c: CsrMatrix, share: number): number[] {
   for (let j = 0; j < P; j++) if (size(j) >= Math.max(1, share * P)) hot.push(j);
   hot.sort((x, y) => size(y) - size(x) || x - y);
   return hot.slice(0, Math.min(Math.floor(P / 2), Math.floor(HOT_MAX_BYTES / (4 * Math.max(1, P)))));
+}
+
+/**
+ * A threshold's Float32 copy as the kernel keeps it: thresholds below 1e-30 get 0 (never rejects),
+ * so no subnormal rounds up past the Float32 test's margin.
+ */
+export function float32Threshold(t: number): number {
+  return t > 1e-30 ? t : 0;
+}
+
+/** Largest count of a hot row kept as Int16 (see {@link splitByInt16}). */
+const INT16_MAX = 32767;
+
+/**
+ * Hot rows whose counts all fit in Int16 (`paired`, kept two to a dense row for the pair kernel)
+ * and the rest (`wide`, Int32 rows), each in the order of `hot`. `pairs: false` keeps all wide.
+ */
+// O(Σ_{j hot} nnz(C_j))
+export function splitByInt16(
+  c: CsrMatrix,
+  hot: number[],
+  pairs: boolean,
+): { wide: number[]; paired: number[] } {
+  const wide: number[] = [];
+  const paired: number[] = [];
+  for (const j of hot) {
+    let fits = pairs;
+    for (let i = Number(c.rowPtr[j]); fits && i < Number(c.rowPtr[j + 1]); i++)
+      fits = c.values[i]! <= INT16_MAX;
+    (fits ? paired : wide).push(j);
+  }
+  return { wide, paired };
 }
 
 /** Largest |dot product| an Int32 accumulator holds. */
@@ -242,6 +305,11 @@ function setupArgs(l: Layout, s: ThreadSlots, r: ResolvedCosine): number[] {
     hotIndex: l.hotIndex,
     hotRows: l.hotRows,
     minPairSupport: r.minPairSupport,
+    hotPairs: l.hotPairs,
+    pairCount: l.pairCount,
+    pairW: s.pairW,
+    thr32: s.thr32,
+    norms32: l.norms32,
   });
 }
 
@@ -272,6 +340,13 @@ export interface KernelSetup {
   hotRows?: number;
   /** Pairs with C[p][q] below this enter no list (default: no filter). */
   minPairSupport?: number;
+  /** Int16 pair rows of hot columns, their count, and the thread's i32[3 · pairCount] scratch. */
+  hotPairs?: number;
+  pairCount?: number;
+  pairW?: number;
+  /** The thread's f32[P] threshold copy and the shared f32[P] norms (0: Float64 tests only). */
+  thr32?: number;
+  norms32?: number;
 }
 
 /** `setup`'s positional arguments, in the order of assembly/kernel.ts. */
@@ -302,6 +377,11 @@ export function kernelSetupArgs(a: KernelSetup): number[] {
     a.hotIndex ?? 0,
     a.hotRows ?? 0,
     a.minPairSupport ?? Number.NEGATIVE_INFINITY,
+    a.hotPairs ?? 0,
+    a.pairCount ?? 0,
+    a.pairW ?? 0,
+    a.thr32 ?? 0,
+    a.norms32 ?? 0,
   ];
 }
 

@@ -19,6 +19,8 @@ export interface ResolvedCosine extends ResolvedLists {
   readonly accumulator?: "f64";
   /** Share of P from which a row of C is kept dense ("hot"); default HOT_SHARE from 2048 products; > 1: none. */
   readonly hotShare?: number;
+  /** `false` keeps every hot row as Int32 (no Int16 pair rows), for A/B benchmarks and tests. */
+  readonly hotPairs?: boolean;
   /** Turn off the wasm kernel's quick reject (d against the lists' thresholds) for A/B benchmarks. */
   readonly quickReject?: boolean;
 }
