@@ -135,16 +135,13 @@ function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
     const dense = new Int32Array(buf, hotRows, P * wide.length);
     wide.forEach((j: number, h: number) => {
       index[j] = h;
-      for (let i = Number(c.rowPtr[j]); i < Number(c.rowPtr[j + 1]); i++)
-        dense[h * P + c.colIdx[i]!] = c.values[i]!;
+      spreadRow(c, j, dense, h * P, 1);
     });
     // Pair g holds slot 2g in the low Int16 of each Int32 and slot 2g + 1 in the high one.
     const halves = new Int16Array(buf, hotPairs, 2 * P * pairCount);
     paired.forEach((j: number, slot: number) => {
       index[j] = -2 - slot;
-      const base = (slot >> 1) * 2 * P + (slot & 1);
-      for (let i = Number(c.rowPtr[j]); i < Number(c.rowPtr[j + 1]); i++)
-        halves[base + 2 * c.colIdx[i]!] = c.values[i]!;
+      spreadRow(c, j, halves, (slot >> 1) * 2 * P + (slot & 1), 2);
     });
   }
   new Float64Array(buf, norms, P).set(r.norms);
@@ -201,11 +198,24 @@ export function hotColumns(c: CsrMatrix, share: number): number[] {
   return hot.slice(0, Math.min(Math.floor(P / 2), Math.floor(HOT_MAX_BYTES / (4 * Math.max(1, P)))));
 }
 
+/** Row j of C into a dense row: `dst[base + stride · q] = C[j][q]`. */
+// O(nnz(C_j))
+function spreadRow(
+  c: CsrMatrix,
+  j: number,
+  dst: Int32Array | Int16Array,
+  base: number,
+  stride: number,
+): void {
+  for (let i = Number(c.rowPtr[j]); i < Number(c.rowPtr[j + 1]); i++)
+    dst[base + stride * c.colIdx[i]!] = c.values[i]!;
+}
+
 /**
- * A threshold's Float32 copy as the kernel keeps it: thresholds below 1e-30 get 0 (never rejects),
- * so no subnormal rounds up past the Float32 test's margin.
+ * A threshold's Float32 copy as the kernel's `setThr` keeps it (the same rule as its TINY32):
+ * thresholds below 1e-30 get 0 (never rejects), so no subnormal rounds up past the test's margin.
  */
-export function float32Threshold(t: number): number {
+function float32Threshold(t: number): number {
   return t > 1e-30 ? t : 0;
 }
 
