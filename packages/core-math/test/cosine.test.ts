@@ -8,7 +8,8 @@ import {
   productSupport,
   rowNorms,
 } from "../src/index.js";
-import { denseA, denseC, denseTopK, randomLines, toDense } from "./dense-oracle.js";
+import { cooccurrenceVia } from "../src/sparse/cooccurrence.js";
+import { denseA, denseC, denseTopK, type Lines, randomLines, rng, toDense } from "./dense-oracle.js";
 import { expectSameLists, incidenceOf, listsOf } from "./lists.js";
 
 function checkCsr(m: CsrMatrix): void {
@@ -20,6 +21,36 @@ function checkCsr(m: CsrMatrix): void {
     }
   }
   for (const v of m.values) expect(v).not.toBe(0);
+}
+
+const THREE_WAYS = ["narrow", "wide", "one huge order"] as const;
+
+/** Random lines of a shape: narrow baskets, wide ones (17+ lines), or one order of 400 lines. */
+function shapedLines(shape: (typeof THREE_WAYS)[number], seed: number): Lines {
+  if (shape === "narrow") return randomLines(seed);
+  const r = rng(seed + 1000);
+  const products = 30 + Math.floor(r() * 40);
+  const sizes =
+    shape === "wide" ? Array.from({ length: 12 }, () => 17 + Math.floor(r() * 40)) : [3, 400, 0, 2];
+  const lo: number[] = [];
+  const lp: number[] = [];
+  sizes.forEach((size, o) => {
+    for (let i = 0; i < size; i++) {
+      lo.push(o);
+      lp.push(Math.floor(products * r() ** 1.5)); // skewed: repeats within an order
+    }
+  });
+  for (let i = lo.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [lo[i], lo[j]] = [lo[j]!, lo[i]!];
+    [lp[i], lp[j]] = [lp[j]!, lp[i]!];
+  }
+  return {
+    orders: sizes.length,
+    products,
+    lineOrder: Uint32Array.from(lo),
+    lineProduct: Uint32Array.from(lp),
+  };
 }
 
 describe("sparse engine vs dense ml-matrix reference", () => {
@@ -117,6 +148,51 @@ describe("sparse engine vs dense ml-matrix reference", () => {
     expect(top.scores[2]).toBe(1);
     // Supports: 1 and 2 never bought together.
     expect(top.support[2]).toBe(0);
+  });
+
+  // Readers hand lines grouped by order (orders numbered as first seen): buildIncidence takes a
+  // per-order path then. Sorting the shuffled lines by order gives the same A by that path,
+  // including orders above the insertion-sort cut (17+ lines) and one huge order.
+  it.each(THREE_WAYS)("lines grouped by order give the same A and C as shuffled lines (%s)", (shape) => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const lines = shapedLines(shape, seed);
+      const byOrder = Array.from(lines.lineOrder.keys()).sort(
+        (x, y) => lines.lineOrder[x]! - lines.lineOrder[y]! || x - y,
+      );
+      const grouped = {
+        ...lines,
+        lineOrder: Uint32Array.from(byOrder, (i) => lines.lineOrder[i]!),
+        lineProduct: Uint32Array.from(byOrder, (i) => lines.lineProduct[i]!),
+      };
+      for (const binary of [false, true]) {
+        const a = incidenceOf(grouped, binary);
+        checkCsr(a);
+        const da = denseA(lines, binary);
+        expect(toDense(a).to2DArray()).toEqual(da.to2DArray());
+        expect(toDense(cooccurrence(a)).to2DArray()).toEqual(denseC(da).to2DArray());
+      }
+    }
+  });
+
+  // cooccurrence takes the pair buckets when the pairs fit a budget and the transpose otherwise:
+  // each way, on every shape and with unit, whole (also > 65535) and fractional values of A.
+  it.each(THREE_WAYS)("pair buckets and transpose give the dense C (%s)", (shape) => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const a0 = incidenceOf(shapedLines(shape, seed), seed % 2 === 0);
+      const scaled = (f: (v: number, i: number) => number) => ({ ...a0, values: a0.values.map(f) });
+      for (const a of [
+        a0,
+        scaled((v, i) => (i % 3 === 0 ? v * 70000 : v)),
+        scaled((v, i) => v + (i % 4) / 8),
+      ]) {
+        const dc = denseC(toDense(a));
+        for (const way of ["buckets", "transpose"] as const) {
+          const c = cooccurrenceVia(a, way);
+          checkCsr(c);
+          expect(toDense(c).to2DArray()).toEqual(dc.to2DArray());
+        }
+      }
+    }
   });
 
   it("binary vs count: a repeated line counts once or twice", () => {

@@ -13,7 +13,7 @@ import type { CsrMatrix, Incidence } from "../types.js";
  * // a.rowPtr = [0, 2, 3], a.colIdx = [0, 2, 1], a.values = [1, 2, 1]
  * ```
  */
-// O(lines + orders + products) (two counting sorts, no comparisons); scratch O(lines + products)
+// O(lines + orders + products): one pass per order when lines come grouped by order, else two counting sorts; scratch O(lines + products)
 export function buildIncidence(
   lineOrder: Uint32Array,
   lineProduct: Uint32Array,
@@ -36,42 +36,10 @@ export function buildIncidence(
       `incidence must be "count" or "binary" (got "${incidence}")`,
     );
   }
-  // Counting sort by product, then a stable counting sort by order: products end up ascending
-  // inside each order without comparing anything.
-  const pPtr = new Uint32Array(products + 1);
-  for (let i = 0; i < n; i++) {
-    const p = lineProduct[i]!;
-    if (p >= products) {
-      throw new CoreMathError(
-        "COBUY_MATH_BAD_INPUT",
-        `lineProduct[${i}] = ${p} is out of range: products = ${products} (indices must be 0..${products - 1})`,
-      );
-    }
-    pPtr[p + 1]!++;
-  }
-  for (let p = 0; p < products; p++) pPtr[p + 1]! += pPtr[p]!;
-  const byProduct = new Uint32Array(n); // line indices, grouped by product
-  const fillP = pPtr.slice(0, products);
-  for (let i = 0; i < n; i++) byProduct[fillP[lineProduct[i]!]!++] = i;
-
-  const oPtr = new Uint32Array(orders + 1);
-  for (let i = 0; i < n; i++) {
-    const o = lineOrder[i]!;
-    if (o >= orders) {
-      throw new CoreMathError(
-        "COBUY_MATH_BAD_INPUT",
-        `lineOrder[${i}] = ${o} is out of range: orders = ${orders} (indices must be 0..${orders - 1})`,
-      );
-    }
-    oPtr[o + 1]!++;
-  }
-  for (let o = 0; o < orders; o++) oPtr[o + 1]! += oPtr[o]!;
-  const cols = new Uint32Array(n); // products, grouped by order, ascending inside each order
-  const fillO = oPtr.slice(0, orders);
-  for (let j = 0; j < n; j++) {
-    const i = byProduct[j]!;
-    cols[fillO[lineOrder[i]!]!++] = lineProduct[i]!;
-  }
+  const grouped = checkLines(lineOrder, lineProduct, orders, products);
+  const { oPtr, cols } = grouped
+    ? byGroupedOrder(lineOrder, lineProduct, orders)
+    : byCountingSorts(lineOrder, lineProduct, orders, products);
 
   // Merge repeated lines in place.
   const rowPtr = new Uint32Array(orders + 1);
@@ -100,6 +68,102 @@ export function buildIncidence(
     colIdx: nnz === n ? cols : cols.slice(0, nnz),
     values: nnz === n ? values : values.slice(0, nnz),
   };
+}
+
+/** Checks every line's indices; true when lineOrder never decreases (lines grouped by order). */
+// O(lines)
+function checkLines(
+  lineOrder: Uint32Array,
+  lineProduct: Uint32Array,
+  orders: number,
+  products: number,
+): boolean {
+  let grouped = true;
+  let last = 0;
+  for (let i = 0; i < lineOrder.length; i++) {
+    const p = lineProduct[i]!;
+    if (p >= products) {
+      throw new CoreMathError(
+        "COBUY_MATH_BAD_INPUT",
+        `lineProduct[${i}] = ${p} is out of range: products = ${products} (indices must be 0..${products - 1})`,
+      );
+    }
+    const o = lineOrder[i]!;
+    if (o >= orders) {
+      throw new CoreMathError(
+        "COBUY_MATH_BAD_INPUT",
+        `lineOrder[${i}] = ${o} is out of range: orders = ${orders} (indices must be 0..${orders - 1})`,
+      );
+    }
+    if (o < last) grouped = false;
+    last = o;
+  }
+  return grouped;
+}
+
+/** Each order's lines (its slice of `cols`, from `oPtr[o]`) with products ascending. */
+interface LinesByOrder {
+  oPtr: Uint32Array;
+  cols: Uint32Array;
+}
+
+// Lines grouped by order, as files usually are (the readers number orders as first seen): each
+// order's lines are already its slice, so only its few products are sorted, reading and writing
+// in line order. The counting sorts scatter every line twice over all lines instead (measured at
+// gen-sales M, 1 M lines: the incidence in about half the time).
+// O(lines + orders) + O(|o| log |o|) per order (insertion sort up to 16 lines); scratch O(lines + orders)
+function byGroupedOrder(lineOrder: Uint32Array, lineProduct: Uint32Array, orders: number): LinesByOrder {
+  const n = lineOrder.length;
+  const oPtr = new Uint32Array(orders + 1);
+  for (let i = 0; i < n; i++) oPtr[lineOrder[i]! + 1]!++;
+  for (let o = 0; o < orders; o++) oPtr[o + 1]! += oPtr[o]!;
+  const cols = lineProduct.slice();
+  for (let o = 0; o < orders; o++) {
+    const start = oPtr[o]!;
+    const end = oPtr[o + 1]!;
+    if (end - start > 16) {
+      cols.subarray(start, end).sort();
+      continue;
+    }
+    for (let j = start + 1; j < end; j++) {
+      const p = cols[j]!;
+      let at = j;
+      while (at > start && cols[at - 1]! > p) {
+        cols[at] = cols[at - 1]!;
+        at--;
+      }
+      cols[at] = p;
+    }
+  }
+  return { oPtr, cols };
+}
+
+// Counting sort by product, then a stable counting sort by order: products end up ascending
+// inside each order without comparing anything.
+// O(lines + orders + products); scratch O(lines + orders + products)
+function byCountingSorts(
+  lineOrder: Uint32Array,
+  lineProduct: Uint32Array,
+  orders: number,
+  products: number,
+): LinesByOrder {
+  const n = lineOrder.length;
+  const pPtr = new Uint32Array(products + 1);
+  for (let i = 0; i < n; i++) pPtr[lineProduct[i]! + 1]!++;
+  for (let p = 0; p < products; p++) pPtr[p + 1]! += pPtr[p]!;
+  const byProduct = new Uint32Array(n); // line indices, grouped by product
+  const fillP = pPtr.slice(0, products);
+  for (let i = 0; i < n; i++) byProduct[fillP[lineProduct[i]!]!++] = i;
+  const oPtr = new Uint32Array(orders + 1);
+  for (let i = 0; i < n; i++) oPtr[lineOrder[i]! + 1]!++;
+  for (let o = 0; o < orders; o++) oPtr[o + 1]! += oPtr[o]!;
+  const cols = new Uint32Array(n);
+  const fillO = oPtr.slice(0, orders);
+  for (let j = 0; j < n; j++) {
+    const i = byProduct[j]!;
+    cols[fillO[lineOrder[i]!]!++] = lineProduct[i]!;
+  }
+  return { oPtr, cols };
 }
 
 /**
