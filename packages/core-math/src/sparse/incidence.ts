@@ -110,7 +110,7 @@ interface LinesByOrder {
 // Lines grouped by order, as files usually are (the readers number orders as first seen): each
 // order's lines are already its slice, so only its few products are sorted, reading and writing
 // in line order. The counting sorts scatter every line twice over all lines instead (measured at
-// gen-sales M, 1 M lines: the incidence in about half the time).
+// gen-sales M, 1 M lines, interleaved runs: the incidence in about a fifth of the time).
 // O(lines + orders) + O(|o| log |o|) per order (insertion sort up to 16 lines); scratch O(lines + orders)
 function byGroupedOrder(lineOrder: Uint32Array, lineProduct: Uint32Array, orders: number): LinesByOrder {
   const n = lineOrder.length;
