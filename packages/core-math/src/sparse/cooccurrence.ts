@@ -119,6 +119,8 @@ function upperFromBuckets(a: CsrMatrix, pairs: number): UpperTriangle {
   }
   for (let p = 0; p < P; p++) bPtr[p + 1]! += bPtr[p]!;
   const bQ = new Uint32Array(pairs);
+  // Unit values (binary incidence, no repeated line) need no weights: 4 bytes a pair less, and
+  // the fill and the sums below read none.
   const bW = unit ? null : wholeSmall ? new Uint32Array(pairs) : new Float64Array(pairs);
   const fill = bPtr.slice(0, P);
   for (let o = 0; o < a.rows; o++) {

@@ -37,9 +37,10 @@ export function buildIncidence(
     );
   }
   const grouped = checkLines(lineOrder, lineProduct, orders, products);
-  const { oPtr, cols } = grouped
-    ? byGroupedOrder(lineOrder, lineProduct, orders)
-    : byCountingSorts(lineOrder, lineProduct, orders, products);
+  const oPtr = orderStarts(lineOrder, orders);
+  const cols = grouped
+    ? sortedWithinOrders(lineProduct, oPtr)
+    : byCountingSorts(lineOrder, lineProduct, oPtr, products);
 
   // Merge repeated lines in place.
   const rowPtr = new Uint32Array(orders + 1);
@@ -101,24 +102,24 @@ function checkLines(
   return grouped;
 }
 
-/** Each order's lines (its slice of `cols`, from `oPtr[o]`) with products ascending. */
-interface LinesByOrder {
-  oPtr: Uint32Array;
-  cols: Uint32Array;
+/** Where each order's lines start once the lines are grouped by order: `oPtr[o] .. oPtr[o + 1]`. */
+// O(lines + orders)
+function orderStarts(lineOrder: Uint32Array, orders: number): Uint32Array {
+  const oPtr = new Uint32Array(orders + 1);
+  for (let i = 0; i < lineOrder.length; i++) oPtr[lineOrder[i]! + 1]!++;
+  for (let o = 0; o < orders; o++) oPtr[o + 1]! += oPtr[o]!;
+  return oPtr;
 }
 
+/** Products of lines already grouped by order, ascending inside each order. */
 // Lines grouped by order, as files usually are (the readers number orders as first seen): each
 // order's lines are already its slice, so only its few products are sorted, reading and writing
 // in line order. The counting sorts scatter every line twice over all lines instead (measured at
 // gen-sales M, 1 M lines, interleaved runs: the incidence in about a fifth of the time).
-// O(lines + orders) + O(|o| log |o|) per order (insertion sort up to 16 lines); scratch O(lines + orders)
-function byGroupedOrder(lineOrder: Uint32Array, lineProduct: Uint32Array, orders: number): LinesByOrder {
-  const n = lineOrder.length;
-  const oPtr = new Uint32Array(orders + 1);
-  for (let i = 0; i < n; i++) oPtr[lineOrder[i]! + 1]!++;
-  for (let o = 0; o < orders; o++) oPtr[o + 1]! += oPtr[o]!;
+// O(lines) + O(|o| log |o|) per order (insertion sort up to 16 lines); scratch O(lines)
+function sortedWithinOrders(lineProduct: Uint32Array, oPtr: Uint32Array): Uint32Array {
   const cols = lineProduct.slice();
-  for (let o = 0; o < orders; o++) {
+  for (let o = 0; o + 1 < oPtr.length; o++) {
     const start = oPtr[o]!;
     const end = oPtr[o + 1]!;
     if (end - start > 16) {
@@ -135,7 +136,7 @@ function byGroupedOrder(lineOrder: Uint32Array, lineProduct: Uint32Array, orders
       cols[at] = p;
     }
   }
-  return { oPtr, cols };
+  return cols;
 }
 
 // Counting sort by product, then a stable counting sort by order: products end up ascending
@@ -144,9 +145,9 @@ function byGroupedOrder(lineOrder: Uint32Array, lineProduct: Uint32Array, orders
 function byCountingSorts(
   lineOrder: Uint32Array,
   lineProduct: Uint32Array,
-  orders: number,
+  oPtr: Uint32Array,
   products: number,
-): LinesByOrder {
+): Uint32Array {
   const n = lineOrder.length;
   const pPtr = new Uint32Array(products + 1);
   for (let i = 0; i < n; i++) pPtr[lineProduct[i]! + 1]!++;
@@ -154,16 +155,13 @@ function byCountingSorts(
   const byProduct = new Uint32Array(n); // line indices, grouped by product
   const fillP = pPtr.slice(0, products);
   for (let i = 0; i < n; i++) byProduct[fillP[lineProduct[i]!]!++] = i;
-  const oPtr = new Uint32Array(orders + 1);
-  for (let i = 0; i < n; i++) oPtr[lineOrder[i]! + 1]!++;
-  for (let o = 0; o < orders; o++) oPtr[o + 1]! += oPtr[o]!;
   const cols = new Uint32Array(n);
-  const fillO = oPtr.slice(0, orders);
+  const fillO = oPtr.slice(0, oPtr.length - 1);
   for (let j = 0; j < n; j++) {
     const i = byProduct[j]!;
     cols[fillO[lineOrder[i]!]!++] = lineProduct[i]!;
   }
-  return { oPtr, cols };
+  return cols;
 }
 
 /**
