@@ -6,7 +6,15 @@ import { createContext, resolveHome } from "../src/context.js";
 import { CobuyCliError } from "../src/errors.js";
 import { main, renderTopHelp } from "../src/main.js";
 import { buildWork, STAGE_UNITS } from "../src/steps/build-progress.js";
-import { fmtAmount, fmtBytes, fmtDuration, fmtRate, fmtSeconds, fmtWorkRate } from "../src/ui/format.js";
+import {
+  fmtAmount,
+  fmtBytes,
+  fmtCount,
+  fmtDuration,
+  fmtRate,
+  fmtSeconds,
+  fmtWorkRate,
+} from "../src/ui/format.js";
 import { createLogger, redactUrl } from "../src/ui/logger.js";
 import { createProgress, renderProgressLine } from "../src/ui/progress.js";
 import { renderTable } from "../src/ui/table.js";
@@ -300,6 +308,30 @@ describe("ui", () => {
     expect(fmtDuration(3.04)).toBe("3.0 s");
     expect(fmtDuration(185)).toBe("3m05s");
     expect(fmtDuration(3720)).toBe("1h02m");
+  });
+
+  it("groups counts by thousands as en-US does, for every length and sign", () => {
+    const values = [
+      0,
+      7,
+      999,
+      1000,
+      -1000,
+      12345.6,
+      -999999.5,
+      1e6,
+      123456789012,
+      2 ** 53,
+      3e21,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ];
+    for (let d = 1; d <= 16; d++) values.push(10 ** d - 1, 10 ** d, -(10 ** d) + 1);
+    for (const v of values)
+      expect(fmtCount(v), String(v)).toBe(
+        Number.isFinite(v) ? Math.round(v).toLocaleString("en-US") : String(v),
+      );
+    expect(fmtCount(-0)).toBe("0");
   });
 
   it("writes human lines through pino: level tag, key=value fields, lowest level honoured", () => {

@@ -5,7 +5,7 @@
 let P: i32 = 0;
 let rowPtr: usize = 0; // u32[P + 1]
 let colIdx: usize = 0; // u32[nnz], ascending in each row
-let values: usize = 0; // f64[nnz], f32[nnz] when valueBytes is 4 (integers ≤ 2^24: exact), i32[nnz] when intValues
+let values: usize = 0; // f64[nnz], f32[nnz] when valueBytes is 4 (integers ≤ 2^24: exact); with intValues i32[nnz], u16[nnz] when valueBytes is 2
 let valueBytes: i32 = 8;
 let intValues: bool = false; // values are i32 (integers below 2^31), so rows may accumulate in i32
 // u8[P] or 0: 1 where every dot product of row p with a later row is provably below 2^31
@@ -184,7 +184,8 @@ function offerPair(p: u32, q: u32, d: f64, np: f64, nq: f64): void {
 
 // O(Σ_{p in [from,to)} Σ_{j ∈ C_p} nnz(C_j right of p)) multiply-adds + O(P - p) per full-scan row; scratch O(P)
 export function cosineRows(from: i32, to: i32): f64 {
-  if (intValues) return rows<i32>(from, to);
+  // u16 counts: 6 bytes per scattered entry instead of 8, and C's rows are read from memory (M, L).
+  if (intValues) return valueBytes == 2 ? rows<u16>(from, to) : rows<i32>(from, to);
   return valueBytes == 4 ? rows<f32>(from, to) : rows<f64>(from, to);
 }
 
@@ -219,7 +220,7 @@ function rows<T>(from: i32, to: i32): f64 {
         const je = load<u32>(rowPtr + ((<usize>j + 1) << 2));
         w -= <u64>(je - load<u32>(cursor + ((<usize>j) << 2)));
         all++;
-        const v = load<i32>(values + ((<usize>b) << 2));
+        const v = <i32>load<T>(values + ((<usize>b) << alignof<T>()));
         if (h >= 0) {
           store<i32>(touched + (hot << 3), h);
           store<i32>(touched + (hot << 3), v, 4);

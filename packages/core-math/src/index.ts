@@ -1,4 +1,5 @@
 export { cosineTopK, cosineTopKFromOrders, cosineTopKSync } from "./cosine/cosine-top-k.js";
+export { prestartCosineWorkers } from "./cosine/pool.js";
 export { CoreMathError, type CoreMathErrorCode } from "./errors.js";
 export { type BlendedLists, blendPopular, popularityRanking, REASONS, type Reason } from "./lists/blend.js";
 export { blendByEvidence, type EvidenceBlendOptions } from "./lists/evidence-blend.js";

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { cosineTopKWasm } from "../src/cosine/cosine-wasm.js";
 import { resolveCosine } from "../src/cosine/options.js";
+import { prestartedWorkers } from "../src/cosine/pool.js";
 import {
   buildIncidence,
   cooccurrence,
   cosineTopK,
   cosineTopKSync,
+  prestartCosineWorkers,
   productSupport,
   type TopKOptions,
   type TopKResult,
@@ -76,6 +78,26 @@ describe("wasm kernel and worker threads agree with the TypeScript reference", (
     expectIdentical(await cosineTopK(c, support, { ...options, kernel: "js" }), ref);
   });
 
+  it("prestarted workers run the next job (scatter and dense) with the same lists, and are used up by it", async () => {
+    const a = market(13, 3000, 400);
+    const c = cooccurrence(a);
+    const support = productSupport(a);
+    const ref = cosineTopKSync(c, support, { k: 7, kernel: "js" });
+    for (const plan of ["scatter", "dense"] as const) {
+      prestartCosineWorkers(3);
+      expect(prestartedWorkers()).toBe(3);
+      const top = await cosineTopK(c, support, { k: 7, threads: 2, plan, incidence: a });
+      // Two of the three went to the job; the third still waits.
+      expect(prestartedWorkers()).toBe(1);
+      expect(top.plan?.threadSeconds).toHaveLength(2);
+      expectIdentical({ ...top, multiplyAdds: ref.multiplyAdds }, ref);
+      // A third thread takes the waiting one and starts nothing new beyond it.
+      expectIdentical(await cosineTopK(c, support, { k: 7, threads: 3, plan: "scatter" }), ref);
+      expect(prestartedWorkers()).toBe(0);
+    }
+    expect(() => prestartCosineWorkers(0)).toThrow(/threads must be an integer/);
+  });
+
   it("the Float64 copy of C (used when counts exceed 2^24) gives the same lists as the Float32 one", async () => {
     const a = market(9, 3000, 400);
     const c = cooccurrence(a);
@@ -85,6 +107,25 @@ describe("wasm kernel and worker threads agree with the TypeScript reference", (
       for (const threads of [1, 2]) {
         const r = { ...resolveCosine(c, support, { k: 7 }), valueBytes };
         expectIdentical(await cosineTopKWasm(c, r, threads, undefined), ref);
+      }
+    }
+  });
+
+  it("integer counts stored as Uint16 (the default where they fit) or as Int32 give the same lists", async () => {
+    for (const seed of [21, 22]) {
+      const a = market(seed, 3000, 400);
+      const c0 = cooccurrence(a);
+      // One count above 65535 sends the whole copy to Int32; the lists must not change either way.
+      const big = { ...c0, values: c0.values.map((v, i) => (i === 0 ? v * 70000 : v)) };
+      for (const c of [c0, big]) {
+        const support = productSupport(a);
+        const ref = cosineTopKSync(c, support, { k: 6 });
+        for (const uint16Values of [true, false]) {
+          for (const threads of [1, 2]) {
+            const r = { ...resolveCosine(c, support, { k: 6 }), uint16Values };
+            expectIdentical(await cosineTopKWasm(c, r, threads, undefined), ref);
+          }
+        }
       }
     }
   });

@@ -1,8 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { seededUniform } from "@cobuy/core-math";
 import { describe, expect, it } from "vitest";
 import { NO_CATEGORY, readSales, type SalesIndex } from "../src/index.js";
+import { ByteInterner } from "../src/ingest/byte-interner.js";
 import { chunked, rejection, tempDir } from "./helpers.js";
 
 const dir = tempDir();
@@ -363,6 +365,60 @@ describe("readSales: bad input fails with a typed error naming file, line and co
     const skipped = await readSales(nul, { skipBadRows: true });
     expect(skipped.productIds).toEqual(["P1"]);
     expect(skipped.badRows.count).toBe(1);
+  });
+
+  it("a refused row leaves no trace of its ids, whichever field refuses it and whether its product is new", async () => {
+    // Bad fields: product ids and categories with control characters, in rows whose product is new,
+    // already seen, or seen only in refused rows; every id of a refused row must stay unknown.
+    const r = seededUniform(5);
+    const rows: string[] = [];
+    const kept: Array<[string, string, string]> = [];
+    for (let i = 0; i < 3000; i++) {
+      const order = `O${Math.floor(i / 3)}`;
+      const product = `P${Math.floor(r() * 400)}`;
+      const category = `C${Number(product.slice(1)) % 7}`;
+      const roll = r();
+      if (roll < 0.05) rows.push(`${order},${product}\u0001,${category}`);
+      else if (roll < 0.1) rows.push(`${order},${product},${category}\u001b`);
+      else if (roll < 0.12) rows.push(`${order},ONLY${i}\u0002,${category}`);
+      else if (roll < 0.14) rows.push(`${order},NEW${i},${category}\u0003`);
+      else {
+        rows.push(`${order},${product},${category}`);
+        kept.push([order, product, category]);
+      }
+    }
+    const ix = await readSales(chunked(`order_id,product_id,category\n${rows.join("\n")}\n`, 97), {
+      skipBadRows: true,
+    });
+    expect(ix.badRows.count).toBe(rows.length - kept.length);
+    const orders = [...new Set(kept.map((k) => k[0]))];
+    expect(ix.orders).toBe(orders.length);
+    expect(ix.productIds).toEqual(
+      [...new Set(kept.map((k) => k[1]))].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+    );
+    expect(ix.categories).toEqual([...new Set(kept.map((k) => k[2]))].sort());
+    expect(lines(ix)).toEqual(kept.map(([o, p, c]) => [orders.indexOf(o), p, c]));
+  });
+
+  it("the interner takes back the key added last, through its growth, as a Map would", () => {
+    const r = seededUniform(9);
+    const interner = new ByteInterner(4);
+    const model = new Map<string, number>();
+    for (let i = 0; i < 20000; i++) {
+      const key = `k${Math.floor(r() * 6000)}`;
+      const bytes = Buffer.from(key);
+      const id = interner.intern(bytes, 0, bytes.length);
+      if (!model.has(key) && r() < 0.3) {
+        expect(id).toBe(model.size);
+        interner.removeLast();
+        expect(() => interner.removeLast()).toThrow(/no key to take back/);
+        continue;
+      }
+      if (!model.has(key)) model.set(key, model.size);
+      expect(id).toBe(model.get(key));
+    }
+    expect(interner.size).toBe(model.size);
+    for (const [key, id] of model) expect(interner.key(id)).toBe(key);
   });
 
   it("a semicolon-separated export gets a --delimiter hint, and --delimiter reads it", async () => {

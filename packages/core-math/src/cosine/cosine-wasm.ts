@@ -46,8 +46,8 @@ interface Layout {
   rowPtr: number;
   colIdx: number;
   values: number;
-  /** 4 when the counts are stored as Float32 or Int32 (exact integers; less memory traffic), else 8. */
-  valueBytes: 4 | 8;
+  /** 2 when the counts are stored as Uint16, 4 as Float32 or Int32 (exact integers; less memory traffic), else 8. */
+  valueBytes: 2 | 4 | 8;
   /** The counts are stored as Int32 (integers below 2^31), so rows may accumulate in Int32. */
   intValues: boolean;
   /** u8[P]: rows whose every dot product is provably below 2^31 (see {@link narrowRowFlags}), or 0. */
@@ -79,7 +79,8 @@ function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
   const colIdx = take(4 * nnz);
   const narrow = r.valueBytes === undefined && r.accumulator !== "f64" ? narrowRowFlags(c) : undefined;
   const intValues = narrow !== undefined;
-  const valueBytes = intValues ? 4 : (r.valueBytes ?? (fitsFloat32(c.values) ? 4 : 8));
+  const uint16 = intValues && r.uint16Values !== false && fitsUint16(c.values);
+  const valueBytes = intValues ? (uint16 ? 2 : 4) : (r.valueBytes ?? (fitsFloat32(c.values) ? 4 : 8));
   const values = take(valueBytes * nnz);
   const norms = take(8 * P);
   const norms32 = take(4 * P);
@@ -126,7 +127,8 @@ function layOut(c: CsrMatrix, r: ResolvedCosine, threads: number): Layout {
   const buf = memory.buffer;
   new Uint32Array(buf, rowPtr, P + 1).set(c.rowPtr);
   new Uint32Array(buf, colIdx, nnz).set(c.colIdx);
-  if (intValues) new Int32Array(buf, values, nnz).set(c.values);
+  if (uint16) new Uint16Array(buf, values, nnz).set(c.values);
+  else if (intValues) new Int32Array(buf, values, nnz).set(c.values);
   else if (valueBytes === 4) new Float32Array(buf, values, nnz).set(c.values);
   else new Float64Array(buf, values, nnz).set(c.values);
   if (narrow) new Uint8Array(buf, narrowRows, P).set(narrow);
@@ -280,6 +282,16 @@ export function narrowRowFlags(c: CsrMatrix): Uint8Array | undefined {
     if (col2[p]! > later) later = col2[p]!;
   }
   return flags;
+}
+
+/** True when every value is an integer in [0, 65535] (callers check integrality first), so Uint16 holds it. */
+// O(nnz)
+function fitsUint16(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(v >= 0 && v <= 65535)) return false;
+  }
+  return true;
 }
 
 /** True when every value is an integer of magnitude ≤ 2^24, so Float32 holds it exactly. */

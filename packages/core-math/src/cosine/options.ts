@@ -12,6 +12,8 @@ export interface ResolvedCosine extends ResolvedLists {
   readonly touchedRatio: number;
   /** Force the wasm copy of C's values to Float64 (8) for A/B benchmarks; default: Float32 when exact. */
   readonly valueBytes?: 4 | 8;
+  /** `false` keeps integer counts as Int32 where they fit Uint16 (the default), for A/B benchmarks and tests. */
+  readonly uint16Values?: boolean;
   /**
    * Force the scatter kernel's accumulator to Float64 ("f64") for A/B benchmarks; default: Int32
    * for every row whose dot products are provably below 2^31 (exact), Float64 for the rest.

@@ -12,6 +12,8 @@ export class ByteInterner {
   private hashes: Uint32Array;
   private slots: Int32Array; // id + 1, 0 = empty
   private mask: number;
+  /** Slot of the key added last (-1: none, or removed), for {@link removeLast}. */
+  private lastSlot = -1;
 
   constructor(expected = 1024) {
     let cap = 16;
@@ -52,6 +54,18 @@ export class ByteInterner {
       s = (s + 1) & mask;
     }
     return this.add(bytes, start, end, h, s);
+  }
+
+  /**
+   * Takes back the key added last, when nothing was added since (a row refused after its id was
+   * interned). Safe under linear probing: no later key probed past its slot.
+   */
+  removeLast(): void {
+    if (this.lastSlot < 0) throw new Error("ByteInterner.removeLast: no key to take back");
+    const id = --this.size;
+    this.slots[this.lastSlot] = 0;
+    this.used = this.offsets[id]!;
+    this.lastSlot = -1;
   }
 
   /** True when key `id` equals `bytes[start..end)`. */
@@ -119,6 +133,7 @@ export class ByteInterner {
     this.offsets[id + 1] = this.used;
     this.hashes[id] = h;
     this.slots[slot] = id + 1;
+    this.lastSlot = slot;
     if (this.size * 2 > this.slots.length) this.rehash();
     return id;
   }
@@ -131,6 +146,7 @@ export class ByteInterner {
       let s = this.hashes[id]! & mask;
       while (slots[s] !== 0) s = (s + 1) & mask;
       slots[s] = id + 1;
+      if (id === this.size - 1) this.lastSlot = s;
     }
     this.slots = slots;
     this.mask = mask;

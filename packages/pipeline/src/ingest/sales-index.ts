@@ -82,14 +82,51 @@ export class SalesAccumulator {
   /** Adds the line (order `ob[os..oe)`, product `pb[ps..pe)`, category id `c` or -1). */
   // O(id bytes) expected
   add(ob: Uint8Array, os: number, oe: number, pb: Uint8Array, ps: number, pe: number, c: number): void {
+    const p = this.product(pb, ps, pe);
+    this.addLine(ob, os, oe, p, c);
+  }
+
+  /** Whether the product of the last {@link product} call was new (its id not yet checked). */
+  productIsNew = false;
+
+  /**
+   * Product id of `pb[ps..pe)`, interned now so a reader checks the id's bytes only the first time
+   * it is seen (`productIsNew`); a row refused after this takes a new one back with
+   * {@link dropNewProduct} before anything else is interned.
+   */
+  product(pb: Uint8Array, ps: number, pe: number): number {
+    const known = this.productIds.size;
+    const p = this.productIds.intern(pb, ps, pe);
+    this.productIsNew = p === known;
+    return p;
+  }
+
+  /** Takes back the product the last {@link product} call added. */
+  dropNewProduct(): void {
+    this.productIds.removeLast();
+    this.productIsNew = false;
+  }
+
+  /**
+   * The category id of `b[s..e)` when it is the first category product `p` was seen with (most
+   * rows: already checked and interned, no hash needed), else -2.
+   */
+  knownCategory(p: number, b: Uint8Array, s: number, e: number): number {
+    if (this.productIsNew) return -2;
+    const c = this.cat1[p]!;
+    return c >= 0 && this.categoryIds.equals(c, b, s, e) ? c : -2;
+  }
+
+  /** Adds the line of order `ob[os..oe)` and product id `p` (from {@link product}), category id `c` or -1. */
+  // O(order id bytes) expected
+  addLine(ob: Uint8Array, os: number, oe: number, p: number, c: number): void {
     let o = this.prevOrder;
     if (o < 0 || !this.orderIds.equals(o, ob, os, oe)) {
       o = this.orderIds.intern(ob, os, oe);
       this.prevOrder = o;
     }
-    const known = this.productIds.size;
-    const p = this.productIds.intern(pb, ps, pe);
-    if (p === known) {
+    if (this.productIsNew) {
+      this.productIsNew = false;
       if (p === this.cat1.length) this.growProducts();
       this.cat1[p] = c;
       this.cnt1[p] = 1;

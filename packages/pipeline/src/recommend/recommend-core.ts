@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import {
   blendPopular,
   CLASSIC_SIMILARITY,
@@ -9,6 +10,7 @@ import {
   countPairs,
   measureTopK,
   planFromOrders,
+  prestartCosineWorkers,
   type TopKResult,
   type TopKWork,
 } from "@cobuy/core-math";
@@ -25,6 +27,12 @@ import {
   type SimilarityChoice,
 } from "./options.js";
 import { type StageClock, stageClock } from "./stage-clock.js";
+
+/**
+ * Lines of A from which the cosine workers are started before C is built, so they boot on the core
+ * that building C leaves idle (45-70 ms each). Below it the plan seldom takes more than one thread.
+ */
+const PRESTART_MIN_LINES = 1 << 18;
 
 /**
  * What an input gives the build core: the products, their support and C — given (counted in a
@@ -124,6 +132,10 @@ export async function recommendCore<I extends ProductCatalog>(
       minPairSupport > 1 ||
       planFromOrders(a, { ...classic, plan }).needsC;
     if (needsC) {
+      if (input.c === undefined && a!.colIdx.length >= PRESTART_MIN_LINES && options.kernel !== "js") {
+        const threads = options.threads ?? availableParallelism();
+        if (threads > 1) prestartCosineWorkers(threads);
+      }
       const c = input.c ?? (await stage("cooccurrence", () => cooccurrence(a!)));
       nnzC = c.colIdx.length;
       const withOrders = a !== undefined ? { incidence: a, plan } : options.plan ? { plan } : {};
