@@ -48,7 +48,7 @@ interface Layout {
   values: number;
   /** 2 when the counts are stored as Uint16, 4 as Float32 or Int32 (exact integers; less memory traffic), else 8. */
   valueBytes: 2 | 4 | 8;
-  /** The counts are stored as Int32 (integers below 2^31), so rows may accumulate in Int32. */
+  /** The counts are integers below 2^31 stored as Int32 (or Uint16, see valueBytes), so rows may accumulate in Int32. */
   intValues: boolean;
   /** u8[P]: rows whose every dot product is provably below 2^31 (see {@link narrowRowFlags}), or 0. */
   narrowRows: number;
