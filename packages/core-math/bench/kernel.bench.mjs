@@ -148,7 +148,12 @@ for (const shape of [
   {
     // Default: Int32 counts, and Int32 accumulators for every row whose dot products stay below 2^31.
     const [ms, top] = await time(() => cosineTopKWasm(c, base, 1, undefined));
-    report(`${shape.name} wasm, integer C (Uint16 where it fits) and Int32 accumulators (default)`, ms, top.multiplyAdds, 1);
+    report(
+      `${shape.name} wasm, integer C (Uint16 where it fits) and Int32 accumulators (default)`,
+      ms,
+      top.multiplyAdds,
+      1,
+    );
     // The same with every hot row Int32 (no Int16 pair rows): what dot_i16x8 saves.
     const [msI32, topI32] = await time(() => cosineTopKWasm(c, { ...base, hotPairs: false }, 1, undefined));
     report(`${shape.name} wasm, default but hot rows Int32 only`, msI32, topI32.multiplyAdds, 1);
