@@ -40,9 +40,7 @@ const IDLE_MS = 30_000;
  */
 // O(threads) worker starts, off the calling thread
 export function prestartCosineWorkers(threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new CoreMathError("COBUY_MATH_BAD_OPTION", `threads must be an integer ≥ 1 (got ${threads})`);
-  }
+  checkThreads(threads);
   while (waiting.length < threads) {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     worker.unref();
@@ -56,6 +54,13 @@ export function prestartCosineWorkers(threads: number): void {
     for (const w of waiting.splice(0)) void w.terminate();
   }, IDLE_MS);
   idleTimer.unref();
+}
+
+/** Throws `COBUY_MATH_BAD_OPTION` unless `threads` is an integer ≥ 1 (every caller that takes a thread count). */
+export function checkThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new CoreMathError("COBUY_MATH_BAD_OPTION", `threads must be an integer ≥ 1 (got ${threads})`);
+  }
 }
 
 /** Prestarted workers waiting for a job (for tests). */

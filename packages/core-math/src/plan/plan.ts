@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { TILE } from "../cosine/cosine-tiles.js";
 import { MIN_WORK_PER_THREAD } from "../cosine/cosine-wasm.js";
+import { checkThreads } from "../cosine/pool.js";
 import { CoreMathError } from "../errors.js";
 import type { CosinePlanName, CsrMatrix, PlanEstimate } from "../types.js";
 
@@ -246,12 +247,7 @@ export function checkPlanOptions(
   requestedThreads: number | undefined,
 ): CosinePlanName {
   const requested = checkPlanName(requestedPlan);
-  if (requestedThreads !== undefined && (!Number.isInteger(requestedThreads) || requestedThreads < 1)) {
-    throw new CoreMathError(
-      "COBUY_MATH_BAD_OPTION",
-      `threads must be an integer ≥ 1 (got ${requestedThreads})`,
-    );
-  }
+  if (requestedThreads !== undefined) checkThreads(requestedThreads);
   return requested;
 }
 
