@@ -195,4 +195,15 @@ describe.runIf(present && requirePostgres("--input-sql --similarity llr"))("in P
     expect(recs("pg-llr")).toBe(recs("local"));
     expect(Object.keys(lastJson(r.stdout).stages)).toEqual(["ingest", "topk", "validation", "write"]);
   });
+
+  it("--explain-sql: the statement runs on a second connection and counts its own orders", async () => {
+    const source = ["--input-sql", db.connectionString, "--table", "sales"];
+    const r = await cobuy(["build", ...source, "--similarity", "llr", "--explain-sql"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      "-- llr top-5 per product (a second connection in the same snapshot, while the queries above run)",
+    );
+    expect(r.stdout).toContain("FROM (SELECT o FROM baskets GROUP BY o) distinct_orders");
+    expect(r.stdout).not.toContain("$5");
+  });
 });

@@ -55,6 +55,8 @@ interface Engine {
   load(table: string, file: string, columns?: string): Promise<void>;
   exec(text: string): Promise<void>;
   close(): Promise<void>;
+  /** A second connection to the same database (PostgreSQL only), for the build statement. */
+  second?(): Promise<{ query: SqlQuery; close(): Promise<void> }>;
 }
 
 async function postgresEngine(): Promise<Engine> {
@@ -79,6 +81,16 @@ async function postgresEngine(): Promise<Engine> {
     async close() {
       await client.end();
       await db.drop();
+    },
+    async second() {
+      const other = new pg.Client({ connectionString: db.connectionString });
+      await other.connect();
+      return {
+        query: cursorQuery((text, values) =>
+          other.query(new Cursor(text, [...values], { rowMode: "array" })),
+        ),
+        close: () => other.end(),
+      };
     },
   };
 }
@@ -293,6 +305,55 @@ for (const [name, open, available] of engines) {
           expect(rows.length, table).toBeGreaterThan(0);
           expect(await rowsOf(given.text, given.values), table).toEqual(rows);
         }
+      }
+    });
+
+    it("the statement runs on the connection statementQuery gives (on query when it gives null): same lists", async () => {
+      const recording =
+        (q: SqlQuery, into: string[]): SqlQuery =>
+        (text, values) => {
+          into.push(text);
+          return q(text, values);
+        };
+      const isStatement = (t: string) => t.includes("row_number() OVER (PARTITION BY p");
+      const base = { table: "random_wide", measure: "llr", k: 5, dialect: engine.dialect } as const;
+      const plain = await buildMeasureFromSql(engine.query, base);
+      const first: string[] = [];
+      const none = await buildMeasureFromSql(recording(engine.query, first), {
+        ...base,
+        statementQuery: async () => null,
+      });
+      expect(lists(none)).toEqual(lists(plain));
+      expect(first.filter(isStatement)).toHaveLength(1);
+      if (!engine.second) return;
+      const other = await engine.second();
+      try {
+        const onFirst: string[] = [];
+        const onSecond: string[] = [];
+        const shared = await buildMeasureFromSql(recording(engine.query, onFirst), {
+          ...base,
+          statementQuery: async () => recording(other.query, onSecond),
+        });
+        expect(lists(shared)).toEqual(lists(plain));
+        expect(shared.stats.orders).toBe(plain.stats.orders);
+        expect(onFirst.filter(isStatement)).toEqual([]);
+        // The settings, then the statement that counts its own orders (no fifth parameter).
+        expect(onSecond).toHaveLength(2);
+        expect(onSecond[1]).toBe(measureTopKSql(base).text);
+        // A catalog query that fails (NULL ids) fails the build with its own error.
+        await engine.exec("CREATE TABLE bad_second (order_id text, product_id text, category text)");
+        await engine.exec("INSERT INTO bad_second VALUES ('1', 'a', 'C'), ('1', NULL, 'C'), ('1', 'b', 'C')");
+        const e = await rejection(
+          buildMeasureFromSql(engine.query, {
+            ...base,
+            table: "bad_second",
+            statementQuery: async () => other.query,
+          }),
+        );
+        expect(e.code).toBe("COBUY_PIPELINE_SQL_DATA");
+        expect(e.message).toMatch(/table bad_second: 1 of 3 rows have a NULL or blank/);
+      } finally {
+        await other.close();
       }
     });
 

@@ -78,6 +78,7 @@ export async function runSqlBuild(
         ...source,
         ...scoring,
         measure: params.similarity as SqlMeasure,
+        statementQuery: () => db.statementQuery(),
       });
     }
     await db.commit();
@@ -123,6 +124,9 @@ export function explainSql(input: SqlInput, params: BuildParams): string {
   if (params.similarity === CLASSIC) {
     statements.push(["pair counts (the cosine of C's rows runs in cobuy)", catalog.pairs, []]);
   } else {
+    // PostgreSQL: on a second connection in the first one's snapshot, beside the catalog queries,
+    // so it counts the orders itself (one connection when the server cannot share its snapshot).
+    const beside = input.engine !== "duckdb";
     const { text, values } = measureTopKSql({
       ...target,
       skipBadRows: params.skipBadRows,
@@ -131,16 +135,18 @@ export function explainSql(input: SqlInput, params: BuildParams): string {
       minScore: params.minScore,
       minSupport: params.minSupport,
       minPairSupport: params.minPairSupport,
-      orders: 0, // a stand-in: the build passes the count the totals statement returned
+      // A stand-in: the build passes the count the totals statement returned.
+      ...(beside ? {} : { orders: 0 }),
     });
+    const where = beside ? " (a second connection in the same snapshot, while the queries above run)" : "";
     const settings = measureSettingsSql(dialect);
     if (settings !== null) {
-      statements.push(["planner settings for the build (SET LOCAL)", settings.text, settings.values]);
+      statements.push([`planner settings for the build (SET LOCAL)${where}`, settings.text, settings.values]);
     }
     statements.push([
-      `${params.similarity} top-${params.k} per product`,
+      `${params.similarity} top-${params.k} per product${where}`,
       text,
-      [...values.slice(0, -1), ORDERS_FROM_TOTALS],
+      beside ? values : [...values.slice(0, -1), ORDERS_FROM_TOTALS],
     ]);
   }
   return statements

@@ -25,6 +25,11 @@ export interface SqlConnection {
   readonly query: SqlQuery;
   /** Starts the read-only snapshot the data queries share. */
   begin(): Promise<void>;
+  /**
+   * After `begin`: a second connection in the same snapshot, for a statement that can run beside
+   * the others (PostgreSQL), or null (DuckDB, or a server that cannot share its snapshot).
+   */
+  statementQuery(): Promise<SqlQuery | null>;
   commit(): Promise<void>;
   close(): Promise<void>;
 }
@@ -62,14 +67,72 @@ async function openPostgres(ctx: Context, input: SqlInput): Promise<SqlConnectio
   } catch (e) {
     throw connectError(input.label.split(" table ")[0]!, e);
   }
+  const cursors = (c: InstanceType<typeof pg.Client>) =>
+    cursorQuery((text, values) => c.query(new Cursor(text, [...values], { rowMode: "array" })), {
+      batchRows: 50_000,
+    });
+  const BEGIN = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+  // The second connection and its backend's pid (to cancel a statement a failed build leaves running).
+  let second: { client: InstanceType<typeof pg.Client>; pid: number } | null = null;
   return {
     dialect: postgresDialect,
-    query: cursorQuery((text, values) => client.query(new Cursor(text, [...values], { rowMode: "array" })), {
-      batchRows: 50_000,
-    }),
-    begin: async () => void (await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")),
-    commit: async () => void (await client.query("COMMIT")),
-    close: () => client.end().catch(() => {}),
+    query: cursors(client),
+    begin: async () => void (await client.query(BEGIN)),
+    async statementQuery() {
+      let id: string | null;
+      try {
+        // A standby cannot export its snapshot; without one the two connections could see different rows.
+        const [recovery] = (await client.query("SELECT pg_is_in_recovery() AS r")).rows;
+        id =
+          recovery?.r === false
+            ? String((await client.query("SELECT pg_export_snapshot() AS id")).rows[0]?.id)
+            : null;
+      } catch (e) {
+        // An engine without these functions (Redshift, say). The failed call aborted the
+        // transaction before any data query ran in it: a new one starts clean.
+        ctx.log.debug(`one connection only: cannot export the snapshot (${(e as Error).message})`);
+        await client.query("ROLLBACK");
+        await client.query(BEGIN);
+        return null;
+      }
+      // The id is the server's own ("00000003-0000001B-1"); SET TRANSACTION takes no parameters.
+      if (id === null || !/^[0-9A-F-]+$/i.test(id)) return null;
+      const other = new pg.Client({ connectionString: input.url, application_name: "cobuy" });
+      other.on("error", (e) => ctx.log.debug(`database connection error: ${e.message}`));
+      try {
+        await other.connect();
+        await other.query(BEGIN);
+        await other.query(`SET TRANSACTION SNAPSHOT '${id}'`);
+        const pid = Number((await other.query("SELECT pg_backend_pid() AS pid")).rows[0]?.pid);
+        second = { client: other, pid };
+      } catch (e) {
+        // max_connections reached, say: the build runs on one connection, as before.
+        ctx.log.debug(`one connection only: ${(e as Error).message}`);
+        await other.end().catch(() => {});
+        return null;
+      }
+      return cursors(other);
+    },
+    async commit() {
+      if (second !== null) {
+        await second.client.query("COMMIT");
+        await second.client.end();
+        second = null;
+      }
+      await client.query("COMMIT");
+    },
+    async close() {
+      if (second !== null) {
+        // A build that failed before the second connection's statement ended: the server would run
+        // it to its end after the disconnect, so it is cancelled.
+        const { pid } = second;
+        await client.query("ROLLBACK").catch(() => {});
+        await client.query("SELECT pg_cancel_backend($1)", [pid]).catch(() => {});
+        await second.client.end().catch(() => {});
+        second = null;
+      }
+      await client.end().catch(() => {});
+    },
   };
 }
 
@@ -148,6 +211,8 @@ async function openDuckdb(ctx: Context, input: SqlInput, memoryDefault: string):
     query,
     // One connection, read-only: the queries see the same rows without a transaction.
     begin: async () => {},
+    // DuckDB runs each statement on every core already.
+    statementQuery: async () => null,
     commit: async () => {},
     close: async () => {
       connection.closeSync();

@@ -13,7 +13,11 @@ import {
   quoteIdentifier,
   readCatalogFromSql,
   type SqlQuery,
+  type SqlRows,
+  type SqlRunner,
   type SqlSourceOptions,
+  sqlRunner,
+  tableLabel,
 } from "./read-cooccurrence.js";
 
 /** The measures whose whole build runs as SQL: every first-order measure. */
@@ -226,7 +230,38 @@ export function measureSettingsSql(dialect: SqlDialect = postgresDialect): SqlSt
 export type SqlMeasureBuildOptions = Omit<SqlSourceOptions, "onProgress" | "incidence"> &
   Pick<RecommendOptions, "k" | "minScore" | "minSupport" | "minPairSupport" | "validate" | "onStage"> & {
     measure: SqlMeasure;
+    /**
+     * A second connection for the build statement, asked for once `beforeData` has resolved: it
+     * must see the same rows as `query` (PostgreSQL: a REPEATABLE READ transaction that imports
+     * the first one's snapshot with `SET TRANSACTION SNAPSHOT`). Null, or no function, runs the
+     * statement after the catalog queries on `query`. Given one, the statement starts at once
+     * and runs on a second core while the catalog queries run here (PostgreSQL runs a statement
+     * on one core; at M the catalog queries are about a fifth of the build), counting the orders
+     * itself. The caller closes it, also when the build fails.
+     */
+    statementQuery?: () => Promise<SqlQuery | null>;
   };
+
+/** The settings (their one row read and dropped), then the statement's rows as they arrive. */
+async function* streamed(
+  run: SqlRunner,
+  settings: SqlStatement | null,
+  statement: SqlStatement,
+): AsyncGenerator<SqlRows> {
+  if (settings !== null) for await (const batch of run.rows(settings.text, settings.values)) void batch;
+  yield* run.rows(statement.text, statement.values);
+}
+
+/** All of {@link streamed}'s batches (P × k rows), read while the caller does other work. */
+async function statementRows(
+  run: SqlRunner,
+  settings: SqlStatement | null,
+  statement: SqlStatement,
+): Promise<SqlRows[]> {
+  const batches: SqlRows[] = [];
+  for await (const batch of streamed(run, settings, statement)) batches.push(batch);
+  return batches;
+}
 
 /**
  * A first-order measure's whole build in the database: the catalog queries (stage `ingest`), then
@@ -245,24 +280,32 @@ export async function buildMeasureFromSql(
   query: SqlQuery,
   options: SqlMeasureBuildOptions,
 ): Promise<BuildResult<ProductCatalog>> {
-  measureTopKSql(options); // refuses bad options before any query runs
+  const counting = measureTopKSql(options); // refuses bad options before any query runs
   const validate = options.validate ?? true;
+  const dialect = options.dialect ?? postgresDialect;
+  const settings = measureSettingsSql(dialect);
+  // Set inside beforeData, where the second connection's statement starts.
+  const early: { rows: Promise<SqlRows[]> | null } = { rows: null };
   const src = await readCatalogFromSql(query, {
     ...options,
     requireCategory: options.requireCategory ?? validate,
+    beforeData: async () => {
+      await options.beforeData?.();
+      const second = (await options.statementQuery?.()) ?? null;
+      if (second === null) return;
+      early.rows = statementRows(sqlRunner(second, tableLabel(options), dialect), settings, counting);
+      // Awaited below; a catalog query that fails first leaves it to the caller to close.
+      early.rows.catch(() => {});
+    },
   });
   const { catalog, indexOf, run, label } = src;
-  // The totals statement counted the orders in the same snapshot: the build statement takes them.
-  const statement = measureTopKSql({ ...options, orders: catalog.orders });
+  // Run here, after the totals statement counted the orders in the same snapshot, the build
+  // statement takes them.
+  const statement = early.rows !== null ? counting : measureTopKSql({ ...options, orders: catalog.orders });
   const clock = stageClock(options);
   const P = catalog.productIds.length;
   const k = resolveK(options.k);
-  const settings = measureSettingsSql(options.dialect ?? postgresDialect);
-  if (settings !== null) {
-    src.queries.push(settings.text);
-    // One row of the settings' old values: read and dropped.
-    for await (const batch of run.rows(settings.text, settings.values)) void batch;
-  }
+  if (settings !== null) src.queries.push(settings.text);
   src.queries.push(statement.text);
   const topk = await clock.stage("topk", async () => {
     const length = new Uint16Array(P);
@@ -270,7 +313,8 @@ export async function buildMeasureFromSql(
     const scores = new Float64Array(P * k);
     const support = new Float64Array(P * k);
     let rows = 0;
-    for await (const batch of run.rows(statement.text, statement.values)) {
+    const batches = early.rows !== null ? await early.rows : streamed(run, settings, statement);
+    for await (const batch of batches) {
       for (const r of batch) {
         const p = product(indexOf, r[0], label);
         const rank = count(r[4], label, "rank");

@@ -259,7 +259,7 @@ export async function readCatalogFromSql(query: SqlQuery, options: SqlSourceOpti
   const skipBadRows = options.skipBadRows ?? false;
   const full = cooccurrenceSql(options, { skipBadRows });
   const dialect = options.dialect ?? postgresDialect;
-  const run = runner(query, label, dialect);
+  const run = sqlRunner(query, label, dialect);
   const queries: string[] = [];
 
   // The table and the columns exist (checked one by one on failure, to name the missing one).
@@ -426,7 +426,7 @@ export function defined<T extends object>(o: T): Partial<T> {
 }
 
 /** `schema.table` for messages (names as given; they are validated before any query). */
-function tableLabel(o: Pick<SqlSourceOptions, "table" | "schema">): string {
+export function tableLabel(o: Pick<SqlSourceOptions, "table" | "schema">): string {
   return `table ${o.schema !== undefined ? `${o.schema}.` : ""}${o.table}`;
 }
 
@@ -442,10 +442,10 @@ function classify(dialect: SqlDialect, e: unknown) {
 }
 
 /** Runs one query's rows in batches and collects a whole result; database errors become typed ones. */
-export type SqlRunner = ReturnType<typeof runner>;
+export type SqlRunner = ReturnType<typeof sqlRunner>;
 
 /** Runs statements through the caller's `query`, turning database errors into typed ones. */
-function runner(query: SqlQuery, label: string, dialect: SqlDialect) {
+export function sqlRunner(query: SqlQuery, label: string, dialect: SqlDialect) {
   const fail = (e: unknown, text: string): never => {
     if (isPipelineError(e)) throw e;
     const reason = (e as Error)?.message ?? String(e);
