@@ -266,9 +266,11 @@ async function statementRows(
 /**
  * A first-order measure's whole build in the database: the catalog queries (stage `ingest`), then
  * the planner settings of {@link measureSettingsSql} (inside the caller's transaction, where
- * `beforeData` started one) and {@link measureTopKSql} (stage `topk`: counting, scores and top-k in one statement; products × k
- * rows come back), then the classic validation metric over those lists (stage `validation`, O(P)
- * here). The same lists as `buildRecommendations` with `similarity: measure` gives for the CSV of
+ * `beforeData` started one) and {@link measureTopKSql} (stage `topk`: counting, scores and top-k
+ * in one statement; products × k rows come back), then the classic validation metric over those
+ * lists (stage `validation`, O(P) here). With `statementQuery` the settings and the statement run
+ * on that second connection from the start, beside the catalog queries, and stage `topk` is the
+ * wait for them after the catalog. The same lists as `buildRecommendations` with `similarity: measure` gives for the CSV of
  * the table, and the same result shape, so `writeDocuments` takes it unchanged.
  *
  * @example
