@@ -82,11 +82,9 @@ async function openPostgres(ctx: Context, input: SqlInput): Promise<SqlConnectio
       let id: string | null;
       try {
         // A standby cannot export its snapshot; without one the two connections could see different rows.
-        const [recovery] = (await client.query("SELECT pg_is_in_recovery() AS r")).rows;
-        id =
-          recovery?.r === false
-            ? String((await client.query("SELECT pg_export_snapshot() AS id")).rows[0]?.id)
-            : null;
+        const sql = "SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END AS id";
+        const exported: unknown = (await client.query(sql)).rows[0]?.id;
+        id = typeof exported === "string" ? exported : null;
       } catch (e) {
         // An engine without these functions (Redshift, say). The failed call aborted the
         // transaction before any data query ran in it: a new one starts clean.

@@ -270,8 +270,9 @@ async function statementRows(
  * in one statement; products × k rows come back), then the classic validation metric over those
  * lists (stage `validation`, O(P) here). With `statementQuery` the settings and the statement run
  * on that second connection from the start, beside the catalog queries, and stage `topk` is the
- * wait for them after the catalog. The same lists as `buildRecommendations` with `similarity: measure` gives for the CSV of
- * the table, and the same result shape, so `writeDocuments` takes it unchanged.
+ * wait for them after the catalog. The same lists as `buildRecommendations` with
+ * `similarity: measure` gives for the CSV of the table, and the same result shape, so
+ * `writeDocuments` takes it unchanged.
  *
  * @example
  * ```ts
