@@ -530,6 +530,7 @@ describe("cobuy pipeline", () => {
       runId: string;
       runDir: string;
       stages: Record<string, number>;
+      seconds: number;
       input: string;
       files: string[];
       load: { productStats: string; active: boolean };
@@ -538,6 +539,11 @@ describe("cobuy pipeline", () => {
     expect(a.runDir).toBe(join(home, "runs", a.runId));
     expect(a.input.startsWith(join(home, "data"))).toBe(true);
     expect(Object.keys(a.stages)[0]).toBe("sample");
+    // Opening the database (PGlite's first start creates its folder) is a stage of its own, so
+    // the stages account for the run's time rather than leaving seconds unnamed.
+    expect(Object.keys(a.stages).slice(-2)).toEqual(["database", "load"]);
+    const staged = Object.values(a.stages).reduce((x, y) => x + y, 0);
+    expect(staged, JSON.stringify(a.stages)).toBeGreaterThan(0.7 * a.seconds);
     expect(a.files).toContain("report.html");
     // Loaded into the embedded PGlite with the categories and supports of the products section.
     expect(a.load).toMatchObject({ productStats: "document", active: true });

@@ -32,7 +32,9 @@ export interface LoadedRun {
 }
 
 /**
- * Stage "load": loads a source with a progress bar and a log line.
+ * Stage "database" (opening the target: PGlite's first start creates its folder, seconds of one
+ * core, which a summary should name), then stage "load": loads a source with a progress bar and a
+ * log line.
  * @example
  * const { result } = await loadWithProgress(ctx, target, localRunSource(dir));
  */
@@ -42,7 +44,7 @@ export async function loadWithProgress(
   source: RunSource,
   opts: { activate?: boolean } = {},
 ): Promise<LoadedRun> {
-  const db = await openDbTarget(target);
+  const db = await ctx.stage("database", () => openDbTarget(target));
   try {
     const result = await ctx.stage(
       "load",
