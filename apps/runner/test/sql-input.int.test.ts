@@ -57,7 +57,14 @@ describe.runIf(existsSync(XS) && requirePostgres("--input-sql"))("--input-sql", 
     expect(b.ok).toBe(true);
     expect(b.counts).toEqual(a.counts);
     expect(b.validation).toEqual(a.validation);
-    expect(Object.keys(b.stages)).toEqual(["ingest", "cooccurrence", "topk", "validation", "write"]);
+    expect(Object.keys(b.stages)).toEqual([
+      "connect",
+      "ingest",
+      "cooccurrence",
+      "topk",
+      "validation",
+      "write",
+    ]);
     expect(b.input).toMatch(
       /^postgres:\/\/postgres@127\.0\.0\.1:5432\/cobuy_runner_sql_\w+ table public\.sales$/,
     );

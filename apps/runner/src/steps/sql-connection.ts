@@ -52,7 +52,7 @@ export async function openSqlConnection(
 ): Promise<SqlConnection> {
   return input.engine === "duckdb"
     ? openDuckdb(ctx, input, options.duckdbMemoryDefault ?? DUCKDB_MEMORY_DEFAULT)
-    : openPostgres(ctx, input);
+    : ctx.stage("connect", () => openPostgres(ctx, input));
 }
 
 async function openPostgres(ctx: Context, input: SqlInput): Promise<SqlConnection> {
@@ -134,7 +134,44 @@ async function openPostgres(ctx: Context, input: SqlInput): Promise<SqlConnectio
   };
 }
 
+// Stages "connect" (loading DuckDB and opening the database: about 0.2 s, most of it the native
+// module) and, with a file, "read" (the file into a table): neither is in the build's own stages.
 async function openDuckdb(ctx: Context, input: SqlInput, memoryDefault: string): Promise<SqlConnection> {
+  const { instance, connection, removeSpill } = await ctx.stage("connect", () =>
+    createDuckdb(ctx, input, memoryDefault),
+  );
+  const cap = new MemoryCap(ctx, input.memoryLimit, memoryDefault, () =>
+    // DuckDB's own default: RESET would return to the cap the instance was created with.
+    connection.run(`SET memory_limit = '${Math.floor((totalmem() * 0.8) / 2 ** 20)}MB'`),
+  );
+  if (input.file !== undefined) {
+    // The file's path goes in as a variable, never into the SQL text; every column reads as text,
+    // as the CSV reader reads it. A temporary table, not a view: the build's five statements then
+    // parse the file once (measured at M: a view re-reads it for each).
+    const file = ctx.resolvePath(input.file);
+    const reader = /\.parquet$/i.test(file)
+      ? "read_parquet(getvariable('cobuy_input'))"
+      : "read_csv(getvariable('cobuy_input'), header = true, all_varchar = true)";
+    try {
+      await ctx.stage("read", async () => {
+        await connection.run("SET VARIABLE cobuy_input = $1", [file]);
+        await cap.retry(() => connection.run(`CREATE TEMP TABLE sales AS SELECT * FROM ${reader}`));
+      });
+    } catch (e) {
+      connection.closeSync();
+      instance.closeSync();
+      removeSpill();
+      throw new CobuyCliError(CLI_ERROR_CODES.io, `cannot read ${input.file}: ${cap.explain(e)}`, {
+        cause: e,
+      });
+    }
+  }
+  return duckdbConnection(instance, connection, cap, removeSpill);
+}
+
+type DuckdbHandles = Awaited<ReturnType<typeof createDuckdb>>;
+
+async function createDuckdb(ctx: Context, input: SqlInput, memoryDefault: string) {
   const { DuckDBInstance } = await import("@duckdb/node-api");
   const path = input.url === "" ? ":memory:" : ctx.resolvePath(input.url);
   // DuckDB spills next to the database file, or into ./.tmp for an in-memory one: neither is ours
@@ -159,30 +196,15 @@ async function openDuckdb(ctx: Context, input: SqlInput, memoryDefault: string):
     throw connectError(`duckdb ${input.url}`, e);
   }
   const connection = await instance.connect();
-  const cap = new MemoryCap(ctx, input.memoryLimit, memoryDefault, () =>
-    // DuckDB's own default: RESET would return to the cap the instance was created with.
-    connection.run(`SET memory_limit = '${Math.floor((totalmem() * 0.8) / 2 ** 20)}MB'`),
-  );
-  if (input.file !== undefined) {
-    // The file's path goes in as a variable, never into the SQL text; every column reads as text,
-    // as the CSV reader reads it. A temporary table, not a view: the build's five statements then
-    // parse the file once (measured at M: a view re-reads it for each).
-    const file = ctx.resolvePath(input.file);
-    const reader = /\.parquet$/i.test(file)
-      ? "read_parquet(getvariable('cobuy_input'))"
-      : "read_csv(getvariable('cobuy_input'), header = true, all_varchar = true)";
-    await connection.run("SET VARIABLE cobuy_input = $1", [file]);
-    try {
-      await cap.retry(() => connection.run(`CREATE TEMP TABLE sales AS SELECT * FROM ${reader}`));
-    } catch (e) {
-      connection.closeSync();
-      instance.closeSync();
-      removeSpill();
-      throw new CobuyCliError(CLI_ERROR_CODES.io, `cannot read ${input.file}: ${cap.explain(e)}`, {
-        cause: e,
-      });
-    }
-  }
+  return { instance, connection, removeSpill };
+}
+
+function duckdbConnection(
+  instance: DuckdbHandles["instance"],
+  connection: DuckdbHandles["connection"],
+  cap: MemoryCap,
+  removeSpill: () => void,
+): SqlConnection {
   const capped = chunkQuery((text, values) =>
     connection.stream(text, values.length > 0 ? [...(values as never[])] : undefined),
   );

@@ -111,6 +111,9 @@ export async function writeDocuments(dir: string, input: DocumentsInput): Promis
   return out;
 }
 
+/** Bytes a document's stream holds before its writer waits: a few MiB, never the whole file. */
+const WRITE_BUFFER_BYTES = 4 << 20;
+
 async function writeFile(
   dir: string,
   name: string,
@@ -118,7 +121,9 @@ async function writeFile(
 ): Promise<WrittenDocument> {
   const path = join(dir, name);
   const tmp = `${path}.tmp-${process.pid}`;
-  const stream = createWriteStream(tmp);
+  // A deep buffer: the next chunks are made while earlier ones are written (the default 16 KiB made
+  // every 64 KiB chunk wait for its write: writeDocuments took a third longer at gen-sales M).
+  const stream = createWriteStream(tmp, { highWaterMark: WRITE_BUFFER_BYTES });
   const failed = new Promise<never>((_, reject) => stream.once("error", reject));
   failed.catch(() => {});
   try {
