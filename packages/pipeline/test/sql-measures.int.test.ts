@@ -399,6 +399,22 @@ for (const [name, open, available] of engines) {
       expect(missingTable.code).toBe("COBUY_PIPELINE_SQL_MISSING_TABLE");
     });
 
+    it("blank is empty or only spaces and tabs, as the CSV reader sees it: a leading space is not", async () => {
+      await engine.exec("CREATE TABLE blanks (order_id text, product_id text, category text)");
+      await engine.exec(
+        "INSERT INTO blanks VALUES ('1', 'a', 'C'), ('1', ' a', 'C'), ('2', '  b', 'C'), ('2', 'a', 'C')," +
+          " ('3', '', 'C'), ('3', ' ', 'C'), ('3', '\t', 'C'), ('4', ' \t ', 'C'), (' ', 'a', 'C')," +
+          " ('\t', '  b', 'C'), ('5', ' a', 'C'), ('5', '  b', 'C')",
+      );
+      const options = { table: "blanks", measure: "jaccard", dialect: engine.dialect } as const;
+      const e = await rejection(buildMeasureFromSql(engine.query, options));
+      expect(e.message).toMatch(/table blanks: 6 of 12 rows have a NULL or blank order_id or product_id/);
+      const skipped = await buildMeasureFromSql(engine.query, { ...options, skipBadRows: true });
+      expect(skipped.index.badRows.count).toBe(6);
+      expect(skipped.index.productIds).toEqual(["  b", " a", "a"]);
+      expect(skipped.index.orders).toBe(3);
+    });
+
     it("a numeric id column reads as text, and a wrong column type fails with a typed error", async () => {
       await engine.exec("CREATE TABLE typed (order_id integer, product_id integer, category text)");
       await engine.exec(

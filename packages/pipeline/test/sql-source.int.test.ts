@@ -10,6 +10,7 @@ import {
   type BuildResult,
   buildRecommendations,
   buildRecommendationsFromSql,
+  cooccurrenceSql,
   cursorQuery,
   NO_CATEGORY,
   type ProductCatalog,
@@ -178,10 +179,11 @@ describe.runIf(present && withPostgres)("golden sets loaded with COPY", () => {
   it("streams the pairs through the cursor in batches and only the upper triangle crosses the wire", async () => {
     let batches = 0;
     let biggest = 0;
+    const pairs = cooccurrenceSql({ table: "s" }).pairs;
     const counting: SqlQuery = (text, values) => ({
       async *[Symbol.asyncIterator]() {
         for await (const b of query(text, values)) {
-          if (text.includes(" JOIN ")) {
+          if (text === pairs) {
             batches++;
             biggest = Math.max(biggest, b.length);
           }
