@@ -50,6 +50,7 @@ export async function openSqlConnection(
   input: SqlInput,
   options: { readonly duckdbMemoryDefault?: string } = {},
 ): Promise<SqlConnection> {
+  // Stage "connect": all of opening PostgreSQL; DuckDB's open also reads a file, its own stage.
   return input.engine === "duckdb"
     ? openDuckdb(ctx, input, options.duckdbMemoryDefault ?? DUCKDB_MEMORY_DEFAULT)
     : ctx.stage("connect", () => openPostgres(ctx, input));
@@ -166,45 +167,6 @@ async function openDuckdb(ctx: Context, input: SqlInput, memoryDefault: string):
       });
     }
   }
-  return duckdbConnection(instance, connection, cap, removeSpill);
-}
-
-type DuckdbHandles = Awaited<ReturnType<typeof createDuckdb>>;
-
-async function createDuckdb(ctx: Context, input: SqlInput, memoryDefault: string) {
-  const { DuckDBInstance } = await import("@duckdb/node-api");
-  const path = input.url === "" ? ":memory:" : ctx.resolvePath(input.url);
-  // DuckDB spills next to the database file, or into ./.tmp for an in-memory one: neither is ours
-  // to write, so it spills into a folder of its own, removed on close.
-  const spill = mkdtempSync(join(tmpdir(), "cobuy-duckdb-"));
-  const removeSpill = () => rmSync(spill, { recursive: true, force: true });
-  let instance: Awaited<ReturnType<typeof DuckDBInstance.create>>;
-  try {
-    // Row order never matters to the build (every list is ranked in SQL): without insertion order
-    // DuckDB's joins, aggregates and window sorts run in parallel and spill less.
-    const settings = {
-      preserve_insertion_order: "false",
-      memory_limit: input.memoryLimit ?? memoryDefault,
-      temp_directory: spill,
-    };
-    instance = await DuckDBInstance.create(
-      path,
-      input.url === "" ? settings : { ...settings, access_mode: "READ_ONLY" },
-    );
-  } catch (e) {
-    removeSpill();
-    throw connectError(`duckdb ${input.url}`, e);
-  }
-  const connection = await instance.connect();
-  return { instance, connection, removeSpill };
-}
-
-function duckdbConnection(
-  instance: DuckdbHandles["instance"],
-  connection: DuckdbHandles["connection"],
-  cap: MemoryCap,
-  removeSpill: () => void,
-): SqlConnection {
   const capped = chunkQuery((text, values) =>
     connection.stream(text, values.length > 0 ? [...(values as never[])] : undefined),
   );
@@ -294,4 +256,33 @@ class MemoryCap {
 
 function isOutOfMemory(e: unknown): boolean {
   return e instanceof Error && /out of memory/i.test(e.message);
+}
+
+/** The DuckDB instance and its one connection, spilling into a folder of its own (stage "connect"). */
+async function createDuckdb(ctx: Context, input: SqlInput, memoryDefault: string) {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const path = input.url === "" ? ":memory:" : ctx.resolvePath(input.url);
+  // DuckDB spills next to the database file, or into ./.tmp for an in-memory one: neither is ours
+  // to write, so it spills into a folder of its own, removed on close.
+  const spill = mkdtempSync(join(tmpdir(), "cobuy-duckdb-"));
+  const removeSpill = () => rmSync(spill, { recursive: true, force: true });
+  let instance: Awaited<ReturnType<typeof DuckDBInstance.create>>;
+  try {
+    // Row order never matters to the build (every list is ranked in SQL): without insertion order
+    // DuckDB's joins, aggregates and window sorts run in parallel and spill less.
+    const settings = {
+      preserve_insertion_order: "false",
+      memory_limit: input.memoryLimit ?? memoryDefault,
+      temp_directory: spill,
+    };
+    instance = await DuckDBInstance.create(
+      path,
+      input.url === "" ? settings : { ...settings, access_mode: "READ_ONLY" },
+    );
+  } catch (e) {
+    removeSpill();
+    throw connectError(`duckdb ${input.url}`, e);
+  }
+  const connection = await instance.connect();
+  return { instance, connection, removeSpill };
 }

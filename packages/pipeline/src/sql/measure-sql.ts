@@ -7,6 +7,7 @@ import { validateRecommendations } from "../validation/validate.js";
 import type { SqlDialect } from "./dialects/dialect.js";
 import { postgresDialect } from "./dialects/postgres.js";
 import {
+  badLine,
   count,
   defined,
   product,
@@ -174,8 +175,7 @@ export function measureTopKSql(options: MeasureSqlOptions): SqlStatement {
       `columns.order and columns.product both name the column ${JSON.stringify(names.order)}`,
     );
   }
-  const blank = (x: string) => `${x} IS NULL OR ${d.blank(d.text(x))}`;
-  const where = options.skipBadRows ? ` WHERE NOT (${blank(o)} OR ${blank(p)})` : "";
+  const where = options.skipBadRows ? ` WHERE NOT ${badLine(d, o, p)}` : "";
   const [minSupportP, minPairP, minScoreP, kP, ordersP] = [1, 2, 3, 4, 5].map(d.param);
   const text = [
     // Products as integers in UTF-8 byte order of their ids (the local engine's indices): the
